@@ -1,0 +1,119 @@
+//! The `users` table.
+
+use hearth_shared::{AppError, Identity, Role};
+use sqlx::{Any, AnyPool, Executor, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+impl UserRow {
+    /// # Errors
+    /// A role in the database that is neither admin nor member.
+    pub fn identity(&self) -> Result<Identity, AppError> {
+        Ok(Identity {
+            user_id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: Role::parse(&self.role)?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, username, display_name, password_hash, role, created_at, disabled_at";
+
+/// A new account's fields.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub now: i64,
+}
+
+pub async fn any_exist(pool: &AnyPool) -> sqlx::Result<bool> {
+    Ok(sqlx::query("SELECT id FROM users LIMIT 1")
+        .fetch_optional(pool)
+        .await?
+        .is_some())
+}
+
+/// Inserts the first admin, only while there is no account at all; `None` if one exists.
+pub async fn insert_first(pool: &AnyPool, user: &NewUser<'_>) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, role, created_at) \
+         SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
+    )
+    .bind(user.username)
+    .bind(user.display_name)
+    .bind(user.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn insert<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    user: &NewUser<'_>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, role, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user.username)
+    .bind(user.display_name)
+    .bind(user.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.now)
+    .fetch_one(executor)
+    .await
+}
+
+pub async fn by_username(pool: &AnyPool, username: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list(pool: &AnyPool) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM users ORDER BY display_name, id"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
+/// Sets or clears `disabled_at`; false when there is no such user.
+pub async fn set_disabled(pool: &AnyPool, id: i64, disabled_at: Option<i64>) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(disabled_at)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_password(pool: &AnyPool, id: i64, password_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

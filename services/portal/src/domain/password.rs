@@ -1,0 +1,110 @@
+//! Passwords: the rule for a new one, and hashing with argon2id (slow on purpose, so it runs
+//! on the blocking pool).
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use hearth_shared::AppError;
+
+/// A new password that meets the rule: 8 to 256 characters.
+pub struct Password(String);
+
+impl Password {
+    /// # Errors
+    /// Too short or too long, with the rule in the message.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let length = raw.chars().count();
+        if length < 8 {
+            return Err(AppError::Invalid(
+                "Choose a password of at least 8 characters.".to_owned(),
+            ));
+        }
+        if length > 256 {
+            return Err(AppError::Invalid(
+                "A password has at most 256 characters.".to_owned(),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Hashes with argon2id and a random salt, off the async threads.
+    ///
+    /// # Errors
+    /// Hashing failed (our failure).
+    pub async fn hash(self) -> Result<PasswordHash, AppError> {
+        let password = self.0;
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| PasswordHash(h.to_string()))
+                .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?
+        .map_err(AppError::Internal)
+    }
+}
+
+/// A stored argon2id hash in PHC string form.
+#[derive(Debug, Clone)]
+pub struct PasswordHash(pub String);
+
+/// A hash of a password nobody has, verified when the username is unknown so that a wrong
+/// username takes as long as a wrong password.
+static DECOY_HASH: OnceLock<String> = OnceLock::new();
+
+fn decoy_hash() -> String {
+    DECOY_HASH
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(hearth_shared::tokens::random_token().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+/// Whether `candidate` matches `stored` (or the decoy when there is no account).
+///
+/// # Errors
+/// The blocking task failed (our failure).
+pub async fn verify(candidate: &str, stored: Option<&PasswordHash>) -> Result<bool, AppError> {
+    let candidate = candidate.to_owned();
+    let has_account = stored.is_some();
+    let stored = stored.map(|h| h.0.clone());
+    let matches = tokio::task::spawn_blocking(move || {
+        let stored = stored.unwrap_or_else(decoy_hash);
+        argon2::password_hash::PasswordHash::new(&stored).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(matches && has_account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_wrong_passwords_do_not() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse(&"x".repeat(257)).is_err());
+        let hash = Password::parse("correct horse")
+            .expect("valid")
+            .hash()
+            .await
+            .expect("hash");
+        assert!(hash.0.starts_with("$argon2id$"));
+        assert!(verify("correct horse", Some(&hash)).await.expect("verify"));
+        assert!(!verify("wrong horse", Some(&hash)).await.expect("verify"));
+        assert!(!verify("correct horse", None).await.expect("verify"));
+    }
+}

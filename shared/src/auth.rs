@@ -1,0 +1,268 @@
+//! One login for every service. The portal owns sessions; any service turns the token of a
+//! request (the `hearth_session` cookie or `Authorization: Bearer`) into an [`Identity`]
+//! through an [`IdentityResolver`]: in-process in the all-in-one binary, or over HTTP with the
+//! portal's introspection endpoint ([`PortalClient`]), cached briefly so a logout or a
+//! disabled account is locked out everywhere within `HEARTH_AUTH_CACHE_SECS` (at most 60 s).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+use crate::tokens::hash_token;
+
+/// Name of the session cookie, shared by every service on the same origin.
+pub const SESSION_COOKIE: &str = "hearth_session";
+
+/// What a family member may do everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Parents: manage accounts, invites and every service's settings.
+    Admin,
+    /// Everyone else in the family.
+    Member,
+}
+
+impl Role {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
+
+    /// # Errors
+    /// Anything but `admin` or `member`.
+    pub fn parse(value: &str) -> Result<Self, AppError> {
+        match value {
+            "admin" => Ok(Self::Admin),
+            "member" => Ok(Self::Member),
+            other => Err(AppError::Invalid(format!(
+                "Role must be admin or member, not {other:?}."
+            ))),
+        }
+    }
+}
+
+/// Who is making a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Identity {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl Identity {
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// # Errors
+    /// [`AppError::Forbidden`] for a member.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "Only a family admin can do this.".to_owned(),
+            ))
+        }
+    }
+}
+
+/// Turns a session or API token into the identity behind it, or `None` when the token is
+/// unknown, expired, revoked or belongs to a disabled account.
+#[async_trait]
+pub trait IdentityResolver: Send + Sync {
+    /// # Errors
+    /// The authority could not be asked (for example the portal is unreachable).
+    async fn resolve(&self, token: &str) -> anyhow::Result<Option<Identity>>;
+}
+
+/// Request body of the portal's `POST /api/auth/introspect`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntrospectionRequest {
+    pub token: String,
+}
+
+/// Answer of the portal's `POST /api/auth/introspect`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntrospectionResponse {
+    /// False for an unknown, expired or revoked token, or a disabled account.
+    pub active: bool,
+    pub identity: Option<Identity>,
+}
+
+/// Resolves tokens by asking the portal over HTTP, trusting each answer for at most `ttl`.
+pub struct PortalClient {
+    http: reqwest::Client,
+    introspect_url: String,
+    ttl: Duration,
+    cache: Mutex<HashMap<String, (Option<Identity>, Instant)>>,
+}
+
+/// Cached answers kept before expired ones are swept.
+const CACHE_SWEEP_AT: usize = 10_000;
+
+impl PortalClient {
+    /// # Errors
+    /// The HTTP client cannot be built.
+    pub fn new(portal_url: &str, ttl: Duration) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        Ok(Self {
+            http,
+            introspect_url: format!("{}/api/auth/introspect", portal_url.trim_end_matches('/')),
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn cached(&self, key: &str) -> Option<Option<Identity>> {
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(identity, _)| identity.clone())
+    }
+
+    fn remember(&self, key: String, identity: Option<Identity>) {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= CACHE_SWEEP_AT {
+            let ttl = self.ttl;
+            cache.retain(|_, (_, at)| at.elapsed() < ttl);
+            if cache.len() >= CACHE_SWEEP_AT {
+                cache.clear();
+            }
+        }
+        cache.insert(key, (identity, Instant::now()));
+    }
+}
+
+#[async_trait]
+impl IdentityResolver for PortalClient {
+    async fn resolve(&self, token: &str) -> anyhow::Result<Option<Identity>> {
+        let key = hash_token(token);
+        if let Some(identity) = self.cached(&key) {
+            return Ok(identity);
+        }
+        let answer: IntrospectionResponse = self
+            .http
+            .post(&self.introspect_url)
+            .json(&IntrospectionRequest {
+                token: token.to_owned(),
+            })
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let identity = answer.identity.filter(|_| answer.active);
+        self.remember(key, identity.clone());
+        Ok(identity)
+    }
+}
+
+/// What a service holds to authenticate requests; put it in the service state and expose it
+/// with `FromRef` so [`CurrentUser`] works in handlers.
+#[derive(Clone)]
+pub struct AuthClient {
+    resolver: Arc<dyn IdentityResolver>,
+}
+
+impl AuthClient {
+    pub fn new(resolver: Arc<dyn IdentityResolver>) -> Self {
+        Self { resolver }
+    }
+
+    /// The identity behind a request's token, if any.
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`] when the portal cannot be asked.
+    pub async fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, AppError> {
+        let Some(token) = request_token(headers) else {
+            return Ok(None);
+        };
+        self.resolver.resolve(&token).await.map_err(|e| {
+            tracing::warn!(error = %e, "cannot resolve identity");
+            AppError::Unavailable(
+                "The sign-in service is not answering. Try again in a minute.".to_owned(),
+            )
+        })
+    }
+}
+
+/// The bearer token, else the session cookie, of a request.
+#[must_use]
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(token) = bearer {
+        return Some(token.to_owned());
+    }
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Extractor: the signed-in user, or 401 (a redirect to the login page for browsers).
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Identity);
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AuthClient: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = AuthClient::from_ref(state);
+        auth.identify(&parts.headers)
+            .await?
+            .map(Self)
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+/// Extractor: the signed-in user if there is one.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<Identity>);
+
+impl<S> FromRequestParts<S> for MaybeUser
+where
+    AuthClient: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            AuthClient::from_ref(state).identify(&parts.headers).await?,
+        ))
+    }
+}

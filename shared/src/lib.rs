@@ -1,0 +1,30 @@
+//! hearth-shared: what every Hearth service needs once — configuration, the database and its
+//! migrations, login across services, errors, telemetry, metrics, the standard HTTP layers,
+//! OpenAPI plumbing, the base HTML layout, and (with the `testing` feature) test helpers.
+//!
+//! It depends on no service. A service builds its `Router` with its own routes, adds
+//! [`service::standard_routes`] for health, metrics and API docs, and hands the result to
+//! [`http::app`] (which applies the layers) and [`server::serve`].
+
+pub mod auth;
+pub mod config;
+pub mod cookies;
+pub mod csrf;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod layout;
+pub mod metrics;
+pub mod openapi;
+pub mod server;
+pub mod service;
+pub mod telemetry;
+pub mod tokens;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use auth::{AuthClient, CurrentUser, Identity, IdentityResolver, Role};
+pub use config::Config;
+pub use db::Database;
+pub use error::{AppError, AppResult};
