@@ -16,6 +16,7 @@ use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::config::Config;
 use crate::error::AppError;
 use crate::tokens::hash_token;
 
@@ -192,6 +193,23 @@ pub struct AuthClient {
 impl AuthClient {
     pub fn new(resolver: Arc<dyn IdentityResolver>) -> Self {
         Self { resolver }
+    }
+
+    /// For a service running on its own: ask the portal at `HEARTH_PORTAL_URL`.
+    ///
+    /// # Errors
+    /// `HEARTH_PORTAL_URL` is unset, or the HTTP client cannot be built.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let Some(portal_url) = &config.portal_url else {
+            anyhow::bail!(
+                "HEARTH_PORTAL_URL is not set: a service running on its own needs the portal's address, \
+                 e.g. HEARTH_PORTAL_URL=http://portal:8080"
+            );
+        };
+        Ok(Self::new(Arc::new(PortalClient::new(
+            portal_url,
+            config.auth_cache_ttl,
+        )?)))
     }
 
     /// The identity behind a request's token, if any.

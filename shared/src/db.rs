@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection as _, Executor};
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,26 +48,45 @@ pub struct Database {
 impl Database {
     /// Connects, creating the SQLite file and its folder when needed, and applies migrations.
     ///
+    /// On PostgreSQL every service keeps its tables in a schema named after it (`schema`), so
+    /// services can share one database (the all-in-one process) or each have their own.
+    ///
     /// # Errors
     /// Unreachable database, bad URL, or a migration that fails.
-    pub async fn connect(url: &str, migrations: &Migrations) -> anyhow::Result<Self> {
+    pub async fn connect(
+        url: &str,
+        schema: &'static str,
+        migrations: &Migrations,
+    ) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        if backend == Backend::Sqlite {
-            create_sqlite_folder(url)?;
-        }
         let options: AnyConnectOptions = url.parse()?;
+        match backend {
+            Backend::Sqlite => create_sqlite_folder(url)?,
+            Backend::Postgres => {
+                let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
+                conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                    .await?;
+                conn.close().await?;
+            }
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 10 })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                        )
-                        .await?;
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute(format!("SET search_path TO {schema}").as_str())
+                                .await?;
+                        }
                     }
                     Ok(())
                 })

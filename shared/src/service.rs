@@ -2,11 +2,16 @@
 //! OpenAPI document and docs page, and the static assets, all under the service's prefix.
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::StatusCode;
 use axum::routing::get;
 use utoipa::openapi::OpenApi;
 
-use crate::db::Database;
+use std::sync::Arc;
+
+use crate::auth::AuthClient;
+use crate::config::Config;
+use crate::db::{Database, Migrations};
 use crate::{layout, metrics, openapi};
 
 /// A service's name, title and URL prefix (`""` for the portal).
@@ -49,4 +54,43 @@ pub fn standard_routes<S: Clone + Send + Sync + 'static>(
             &openapi::with_security(api.clone()),
         ))
         .merge(layout::static_routes(prefix))
+}
+
+/// What every service's state holds: who it is, its database, how it resolves identities,
+/// and the settings it was started with.
+#[derive(Clone)]
+pub struct ServiceContext {
+    pub info: ServiceInfo,
+    pub db: Database,
+    pub auth: AuthClient,
+    pub config: Arc<Config>,
+}
+
+impl ServiceContext {
+    /// Connects to the service's database (its own SQLite file, or its schema in
+    /// PostgreSQL) and applies its migrations.
+    ///
+    /// # Errors
+    /// The database cannot be reached or migrated.
+    pub async fn connect(
+        info: ServiceInfo,
+        config: Config,
+        auth: AuthClient,
+        migrations: &Migrations,
+    ) -> anyhow::Result<Self> {
+        let db =
+            Database::connect(&config.database_url_for(info.name), info.name, migrations).await?;
+        Ok(Self {
+            info,
+            db,
+            auth,
+            config: Arc::new(config),
+        })
+    }
+}
+
+impl FromRef<ServiceContext> for AuthClient {
+    fn from_ref(context: &ServiceContext) -> Self {
+        context.auth.clone()
+    }
 }

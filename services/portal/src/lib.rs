@@ -55,7 +55,12 @@ impl AppState {
     /// # Errors
     /// The database cannot be reached or migrated.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let db = Database::connect(&config.database_url_for(SERVICE.name), &MIGRATIONS).await?;
+        let db = Database::connect(
+            &config.database_url_for(SERVICE.name),
+            SERVICE.name,
+            &MIGRATIONS,
+        )
+        .await?;
         let accounts = Accounts::new(db);
         Ok(Self::with_accounts(accounts, config))
     }

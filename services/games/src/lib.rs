@@ -1,0 +1,96 @@
+//! Hearth games service: Game servers for friends: launch from a form, watch the console, never lose a world.
+//!
+//! This crate is the service's skeleton: its state, its database with (so far no)
+//! migrations, a landing page and an authenticated API, under `/games`. The issue for the
+//! games service fills it in.
+
+use askama::Template;
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::{Json, Router};
+use hearth_shared::csrf::CsrfToken;
+use hearth_shared::db::Migrations;
+use hearth_shared::error::Problem;
+use hearth_shared::layout::{PageContext, render};
+use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
+use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
+use sqlx::migrate::Migrator;
+use utoipa::OpenApi;
+
+pub const SERVICE: ServiceInfo = ServiceInfo {
+    name: "games",
+    title: "Games",
+    prefix: "/games",
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+pub static MIGRATIONS: Migrations = Migrations {
+    sqlite: &SQLITE_MIGRATIONS,
+    postgres: &POSTGRES_MIGRATIONS,
+};
+
+/// Everything the service's handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: ServiceContext,
+}
+
+impl FromRef<AppState> for AuthClient {
+    fn from_ref(state: &AppState) -> Self {
+        state.service.auth.clone()
+    }
+}
+
+impl AppState {
+    /// Connects to the service's database and migrates it.
+    ///
+    /// # Errors
+    /// The database cannot be reached or migrated.
+    pub async fn new(config: Config, auth: AuthClient) -> anyhow::Result<Self> {
+        Ok(Self {
+            service: ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?,
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(info(title = "Hearth games API"), paths(me), components(schemas(Identity, Problem)), security(("token" = []), ("session" = [])))]
+struct ServiceApi;
+
+/// The service's OpenAPI document.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ServiceApi::openapi()
+}
+
+/// The service's routes (without the standard layers, which the binary adds once).
+pub fn router(state: AppState) -> Router {
+    let db = state.service.db.clone();
+    Router::new()
+        .route("/games/", get(landing))
+        .route("/games/api/me", get(me))
+        .with_state(state)
+        .merge(standard_routes(SERVICE, db, &openapi()))
+}
+
+#[derive(Template)]
+#[template(path = "games.html")]
+struct LandingPage {
+    ctx: PageContext,
+}
+
+async fn landing(
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<axum::response::Response> {
+    render(&LandingPage {
+        ctx: PageContext::new(SERVICE.title, Some(user), &csrf.0, SERVICE.prefix),
+    })
+}
+
+/// Who am I, as this service sees me.
+#[utoipa::path(get, path = "/games/api/me", tag = "games", responses((status = 200, body = Identity), (status = 401, body = Problem)))]
+async fn me(CurrentUser(user): CurrentUser) -> Json<Identity> {
+    Json(user)
+}

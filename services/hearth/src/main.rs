@@ -1,0 +1,36 @@
+//! `hearth serve [portal|photos|bugs|games]`: start Hearth (all services by default).
+
+use hearth::Selection;
+use hearth_shared::{Config, server, telemetry};
+
+const USAGE: &str = "usage: hearth serve [portal|photos|bugs|games]
+
+Starts Hearth: every service in one process, or the one named. Settings come from
+HEARTH_* environment variables (see docs/configuration.md); by default Hearth listens on
+http://127.0.0.1:8080 and keeps its SQLite databases and files under ./data.";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let selection = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["serve"] => Selection::All,
+        ["serve", name] => Selection::parse(name)?,
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let config = Config::from_env()?;
+    telemetry::init(config.log_format);
+    let app = hearth::app(&config, selection).await?;
+    server::serve(app, config.addr).await
+}
