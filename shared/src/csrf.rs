@@ -2,8 +2,8 @@
 //! form carries the same value in a hidden `csrf_token` field (or scripts send it in the
 //! `X-CSRF-Token` header, or uploads in the query). A state-changing request whose token is
 //! missing or different is refused with 403. Requests that authenticate with
-//! `Authorization: Bearer`, and cookie-less JSON requests, cannot be forged by another site
-//! and are not checked.
+//! `Authorization: Bearer`, and cookie-less requests that are not forms, cannot be forged by
+//! another site and are not checked.
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -89,14 +89,22 @@ async fn check(
     }
 }
 
-/// A browser sends cookies along with cross-site forms; bearer tokens and cookie-less JSON
-/// (which needs a CORS preflight we never grant) it cannot forge.
+/// Another site can make a browser send a form (url-encoded, multipart or plain text, with
+/// or without our cookies) or any request that carries our cookies. It cannot add an
+/// `Authorization` header, nor send a cookie-less JSON body we would act on.
 fn forgeable(headers: &HeaderMap) -> bool {
     if headers.contains_key(header::AUTHORIZATION) {
         return false;
     }
-    let is_json = content_type(headers).starts_with("application/json");
-    !is_json || headers.contains_key(header::COOKIE)
+    let content_type = content_type(headers);
+    let form_like = [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "text/plain",
+    ]
+    .iter()
+    .any(|simple| content_type.starts_with(simple));
+    form_like || headers.contains_key(header::COOKIE)
 }
 
 fn content_type(headers: &HeaderMap) -> &str {

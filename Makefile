@@ -1,0 +1,25 @@
+# Hearth's vocabulary. `make run` and `make test` are the two commands a newcomer needs.
+CARGO ?= cargo
+
+.PHONY: run test lint fmt bench
+
+## Start every service in one process on http://localhost:8080 (SQLite and files under ./data).
+run:
+	$(CARGO) run --release -p hearth -- serve
+
+## Every test of the workspace: unit, in-process (SQLite and PostgreSQL), black-box, browser.
+test:
+	$(CARGO) build -p hearth
+	tests/support/with-postgres.sh $(CARGO) test --workspace
+
+## Formatting and clippy, as CI checks them.
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## The figures of docs/benchmarks.md (release build, wrk).
+bench:
+	bench/foundation.sh
