@@ -38,6 +38,20 @@ pub struct Migrations {
     pub postgres: &'static Migrator,
 }
 
+/// The calling crate's `migrations/sqlite` and `migrations/postgres`, embedded at compile
+/// time: `pub static MIGRATIONS: Migrations = hearth_shared::migrations!();`
+#[macro_export]
+macro_rules! migrations {
+    () => {{
+        static SQLITE: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations/sqlite");
+        static POSTGRES: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations/postgres");
+        $crate::db::Migrations {
+            sqlite: &SQLITE,
+            postgres: &POSTGRES,
+        }
+    }};
+}
+
 /// A service's database: a pool plus which backend it is.
 #[derive(Clone, Debug)]
 pub struct Database {

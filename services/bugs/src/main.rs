@@ -8,6 +8,6 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;
-    let state = hearth_bugs::AppState::new(config.clone(), auth).await?;
+    let state = hearth_bugs::connect(config.clone(), auth).await?;
     server::serve(http::app(hearth_bugs::router(state), &config), config.addr).await
 }

@@ -43,15 +43,15 @@ pub async fn app(config: &Config, selection: Selection) -> anyhow::Result<Router
         }
         Selection::Photos => {
             let auth = AuthClient::from_config(config)?;
-            hearth_photos::router(hearth_photos::AppState::new(config.clone(), auth).await?)
+            hearth_photos::router(hearth_photos::connect(config.clone(), auth).await?)
         }
         Selection::Bugs => {
             let auth = AuthClient::from_config(config)?;
-            hearth_bugs::router(hearth_bugs::AppState::new(config.clone(), auth).await?)
+            hearth_bugs::router(hearth_bugs::connect(config.clone(), auth).await?)
         }
         Selection::Games => {
             let auth = AuthClient::from_config(config)?;
-            hearth_games::router(hearth_games::AppState::new(config.clone(), auth).await?)
+            hearth_games::router(hearth_games::connect(config.clone(), auth).await?)
         }
     };
     Ok(http::app(router, config))
@@ -60,9 +60,9 @@ pub async fn app(config: &Config, selection: Selection) -> anyhow::Result<Router
 async fn all_services(config: &Config) -> anyhow::Result<Router> {
     let portal = hearth_portal::AppState::new(config.clone()).await?;
     let auth = portal.auth.clone();
-    let photos = hearth_photos::AppState::new(config.clone(), auth.clone()).await?;
-    let bugs = hearth_bugs::AppState::new(config.clone(), auth.clone()).await?;
-    let games = hearth_games::AppState::new(config.clone(), auth).await?;
+    let photos = hearth_photos::connect(config.clone(), auth.clone()).await?;
+    let bugs = hearth_bugs::connect(config.clone(), auth.clone()).await?;
+    let games = hearth_games::connect(config.clone(), auth).await?;
     Ok(hearth_portal::router(portal)
         .merge(hearth_photos::router(photos))
         .merge(hearth_bugs::router(bugs))

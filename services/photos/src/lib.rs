@@ -5,7 +5,6 @@
 //! photos service fills it in.
 
 use askama::Template;
-use axum::extract::FromRef;
 use axum::routing::get;
 use axum::{Json, Router};
 use hearth_shared::csrf::CsrfToken;
@@ -14,7 +13,6 @@ use hearth_shared::error::Problem;
 use hearth_shared::layout::{PageContext, render};
 use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
-use sqlx::migrate::Migrator;
 use utoipa::OpenApi;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
@@ -23,35 +21,18 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
     prefix: "/photos",
 };
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: &SQLITE_MIGRATIONS,
-    postgres: &POSTGRES_MIGRATIONS,
-};
+pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
-/// Everything the service's handlers share.
-#[derive(Clone)]
-pub struct AppState {
-    pub service: ServiceContext,
-}
+/// The skeleton's state is the common service context; the service's issue gives it a state
+/// of its own when it needs more.
+pub type AppState = ServiceContext;
 
-impl FromRef<AppState> for AuthClient {
-    fn from_ref(state: &AppState) -> Self {
-        state.service.auth.clone()
-    }
-}
-
-impl AppState {
-    /// Connects to the service's database and migrates it.
-    ///
-    /// # Errors
-    /// The database cannot be reached or migrated.
-    pub async fn new(config: Config, auth: AuthClient) -> anyhow::Result<Self> {
-        Ok(Self {
-            service: ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?,
-        })
-    }
+/// Connects to the service's database and migrates it.
+///
+/// # Errors
+/// The database cannot be reached or migrated.
+pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppState> {
+    ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await
 }
 
 #[derive(OpenApi)]
@@ -66,7 +47,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The service's routes (without the standard layers, which the binary adds once).
 pub fn router(state: AppState) -> Router {
-    let db = state.service.db.clone();
+    let db = state.db.clone();
     Router::new()
         .route("/photos/", get(landing))
         .route("/photos/api/me", get(me))

@@ -8,7 +8,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;
-    let state = hearth_photos::AppState::new(config.clone(), auth).await?;
+    let state = hearth_photos::connect(config.clone(), auth).await?;
     server::serve(
         http::app(hearth_photos::router(state), &config),
         config.addr,

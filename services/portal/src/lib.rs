@@ -18,7 +18,6 @@ use axum::extract::FromRef;
 use hearth_shared::db::Migrations;
 use hearth_shared::service::{ServiceInfo, standard_routes};
 use hearth_shared::{AuthClient, Config, Database};
-use sqlx::migrate::Migrator;
 
 pub use accounts::Accounts;
 
@@ -28,12 +27,7 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
     prefix: "",
 };
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: &SQLITE_MIGRATIONS,
-    postgres: &POSTGRES_MIGRATIONS,
-};
+pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
 /// Everything the portal's handlers share.
 #[derive(Clone)]
