@@ -28,7 +28,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Wraps a service's routes (or all services' merged routes) in the standard layers:
-/// request id, tracing, security headers, metrics, compression, error rendering, panic
+/// request id, tracing, security headers (and `no-store` unless a handler sets caching), metrics, compression, error rendering, panic
 /// catching, timeout, body limit and the CSRF guard, from outermost to innermost.
 pub fn app(router: Router, config: &Config) -> Router {
     metrics::handle();

@@ -15,14 +15,19 @@ function refreshHealth() {
   });
 }
 
-// Buttons with data-copy="ID" copy that input's value.
+// Buttons with data-copy="ID" copy that input's value, and say whether it worked (the
+// clipboard API exists only on https or localhost; elsewhere the text stays selected).
 function wireCopyButtons() {
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", () => {
       const input = document.getElementById(button.dataset.copy);
       input.select();
-      navigator.clipboard?.writeText(input.value);
-      button.textContent = "Copied";
+      const copied = navigator.clipboard
+        ? navigator.clipboard.writeText(input.value).then(() => true, () => false)
+        : Promise.resolve(document.execCommand && document.execCommand("copy"));
+      copied.then((ok) => {
+        button.textContent = ok ? "Copied" : "Selected: copy it yourself";
+      });
     });
   });
 }

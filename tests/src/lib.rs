@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod browser;
 pub use hearth_shared::db::Backend;
 pub use hearth_shared::testing::{TestClient, TestDatabase, skip};
 
@@ -40,6 +41,27 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port()
+}
+
+/// Waits until `url` answers 2xx.
+///
+/// # Panics
+/// When it does not within 30 seconds.
+pub async fn wait_until_ok(url: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{url} did not answer 200 within 30 s");
 }
 
 /// A running `hearth serve` process, killed when dropped.
