@@ -28,9 +28,8 @@ HEARTH_ADDR=127.0.0.1:$bugs_port HEARTH_DATA_DIR=$data RUST_LOG=warn HEARTH_PORT
   "$bin/hearth-bugs" &
 bugs_pid=$!
 trap 'kill $portal_pid $bugs_pid 2>/dev/null; rm -rf "$data"' EXIT
-for port in $portal_port $bugs_port; do
-  until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.05; done
-done
+until curl -sf "http://127.0.0.1:$portal_port/readyz" >/dev/null; do sleep 0.05; done
+until curl -sf "http://127.0.0.1:$bugs_port/bugs/readyz" >/dev/null; do sleep 0.05; done
 token=$(curl -sf -H 'content-type: application/json' \
   -d '{"username":"mum","display_name":"Mum","password":"bench password"}' \
   "http://127.0.0.1:$portal_port/api/setup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
