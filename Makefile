@@ -8,9 +8,14 @@ run:
 	$(CARGO) run --release -p hearth -- serve
 
 ## Every test of the workspace: unit, in-process (SQLite and PostgreSQL), black-box, browser.
+## Runs with cargo-nextest when it is installed (one summary line), else with cargo test.
 test:
 	$(CARGO) build -p hearth
-	tests/support/with-postgres.sh $(CARGO) test --workspace
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  tests/support/with-postgres.sh $(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+	  tests/support/with-postgres.sh $(CARGO) test --workspace --no-fail-fast; \
+	fi
 
 ## Formatting and clippy, as CI checks them.
 lint:

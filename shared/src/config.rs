@@ -40,7 +40,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Folder for SQLite files and blobs.
     pub data_dir: PathBuf,
-    /// `DATABASE_URL`; when unset each service uses `sqlite://<data_dir>/<service>.db`.
+    /// `DATABASE_URL`, a PostgreSQL URL; when unset each service uses its own SQLite file,
+    /// `<data_dir>/<service>.db`.
     pub database_url: Option<String>,
     pub log_format: LogFormat,
     /// Where other services reach the portal's introspection endpoint. `None` in the
@@ -107,10 +108,21 @@ impl Config {
                 "at most 60, so a logout reaches every service within a minute",
             ));
         }
+        let database_url = get("DATABASE_URL");
+        if let Some(url) = database_url
+            .as_ref()
+            .filter(|u| !u.starts_with("postgres://") && !u.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                url,
+                "use postgres://…; for SQLite leave it unset: each service keeps its own file under HEARTH_DATA_DIR",
+            ));
+        }
         Ok(Self {
             addr,
             data_dir: get("HEARTH_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
-            database_url: get("DATABASE_URL"),
+            database_url,
             log_format,
             portal_url: get("HEARTH_PORTAL_URL").map(|u| u.trim_end_matches('/').to_owned()),
             auth_cache_ttl,
@@ -193,5 +205,7 @@ mod tests {
         assert!(err.to_string().contains("HEARTH_ADDR"));
         let err = config(&[("HEARTH_AUTH_CACHE_SECS", "600")]).expect_err("must fail");
         assert!(err.to_string().contains("at most 60"));
+        let err = config(&[("DATABASE_URL", "sqlite://one.db")]).expect_err("must fail");
+        assert!(err.to_string().contains("leave it unset"));
     }
 }

@@ -76,6 +76,15 @@ pub fn app(router: Router, config: &Config) -> Router {
     router.layer(layers)
 }
 
+/// Answers 408 when a handler takes longer than `HEARTH_REQUEST_TIMEOUT_SECS`. Applies to the
+/// routes `router` has now: merge long-running routes (uploads, downloads) afterwards.
+pub fn timed<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &Config) -> Router<S> {
+    router.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        config.request_timeout,
+    ))
+}
+
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }

@@ -57,6 +57,9 @@ pub fn skip(reason: &str) {
 
 /// A database of its own for one test, and a data folder beside it.
 pub struct TestDatabase {
+    pub backend: Backend,
+    /// The PostgreSQL database, or the portal's SQLite file (each service has its own file
+    /// in `data_dir`).
     pub url: String,
     pub data_dir: TempDir,
 }
@@ -71,7 +74,7 @@ impl TestDatabase {
         let url = match backend {
             Backend::Sqlite => format!(
                 "sqlite://{}?mode=rwc",
-                data_dir.path().join("test.db").display()
+                data_dir.path().join("portal.db").display()
             ),
             Backend::Postgres => {
                 let Ok(admin_url) = std::env::var("HEARTH_TEST_POSTGRES_URL") else {
@@ -83,17 +86,27 @@ impl TestDatabase {
                 create_postgres_database(&admin_url).await
             }
         };
-        Some(Self { url, data_dir })
+        Some(Self {
+            backend,
+            url,
+            data_dir,
+        })
     }
 
-    /// Settings for a service under test: this database, its folder, an ephemeral port.
+    /// Settings for services under test: this database, its folder, an ephemeral port.
     #[must_use]
     pub fn config(&self) -> Config {
         let mut config = Config::from_lookup(|_| None).expect("default config");
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.data_dir = PathBuf::from(self.data_dir.path());
-        config.database_url = Some(self.url.clone());
+        config.database_url = (self.backend == Backend::Postgres).then(|| self.url.clone());
         config
+    }
+
+    /// The URL of one service's database (its SQLite file, or the shared PostgreSQL one).
+    #[must_use]
+    pub fn url_for(&self, service: &str) -> String {
+        self.config().database_url_for(service)
     }
 }
 
@@ -191,6 +204,18 @@ impl TestClient {
             .send()
             .await
             .expect("GET")
+    }
+
+    /// Gives the client a session, as if it had logged in.
+    ///
+    /// # Panics
+    /// When the base URL is not a URL.
+    pub fn sign_in(&self, session_token: &str) {
+        let url = reqwest::Url::parse(&self.base).expect("base URL");
+        self.jar.add_cookie_str(
+            &format!("{}={session_token}; Path=/", crate::auth::SESSION_COOKIE),
+            &url,
+        );
     }
 
     /// The value of a cookie this client holds.

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::db::Migrations;
 use hearth_shared::error::Problem;
+use hearth_shared::http::timed;
 use hearth_shared::layout::{PageContext, render};
 use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
@@ -48,11 +49,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The service's routes (without the standard layers, which the binary adds once).
 pub fn router(state: AppState) -> Router {
     let db = state.db.clone();
-    Router::new()
+    let config = std::sync::Arc::clone(&state.config);
+    let routes = Router::new()
         .route("/bugs/", get(landing))
         .route("/bugs/api/me", get(me))
         .with_state(state)
-        .merge(standard_routes(SERVICE, db, &openapi()))
+        .merge(standard_routes(SERVICE, db, &openapi()));
+    timed(routes, &config)
 }
 
 #[derive(Template)]

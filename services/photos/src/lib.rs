@@ -1,19 +1,34 @@
-//! Hearth photos service: The family's pictures, videos and papers: upload, albums, share links and search.
+//! Hearth photos service: the family's pictures, videos and papers — upload, the timeline,
+//! previews, and the trash.
 //!
-//! This crate is the service's skeleton: its state, its database with (so far no)
-//! migrations, a landing page and an authenticated API, under `/photos`. The issue for the
-//! photos service fills it in.
+//! Map: [`library`] holds the use cases, [`domain`] the rules without I/O, [`db`] all SQL,
+//! [`storage`] the blob store, [`media`] what files are and the previews made from them,
+//! [`worker`] the background preview maker, [`web`] the pages and files, [`api`] the JSON API.
 
-use askama::Template;
-use axum::routing::get;
-use axum::{Json, Router};
-use hearth_shared::csrf::CsrfToken;
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod library;
+pub mod media;
+pub mod storage;
+pub mod web;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
 use hearth_shared::db::Migrations;
-use hearth_shared::error::Problem;
-use hearth_shared::layout::{PageContext, render};
+use hearth_shared::http::timed;
 use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
-use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
-use utoipa::OpenApi;
+use hearth_shared::{AuthClient, Config};
+
+use crate::config::PhotosConfig;
+use crate::library::Library;
+use crate::storage::{BlobStore, FsBlobStore};
+use crate::worker::PreviewQueue;
 
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "photos",
@@ -23,55 +38,80 @@ pub const SERVICE: ServiceInfo = ServiceInfo {
 
 pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
-/// The skeleton's state is the common service context; the service's issue gives it a state
-/// of its own when it needs more.
-pub type AppState = ServiceContext;
+/// How often items past their time in the trash are deleted for good.
+const TRASH_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
-/// Connects to the service's database and migrates it.
+/// Everything the service's handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: ServiceContext,
+    pub library: Library,
+}
+
+impl FromRef<AppState> for AuthClient {
+    fn from_ref(state: &AppState) -> Self {
+        state.service.auth.clone()
+    }
+}
+
+/// Connects with the photos settings from the environment.
 ///
 /// # Errors
-/// The database cannot be reached or migrated.
+/// Bad settings, or a database or storage folder that cannot be opened.
 pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppState> {
-    ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await
+    let photos = PhotosConfig::from_env(&config)?;
+    AppState::new(config, photos, auth).await
 }
 
-#[derive(OpenApi)]
-#[openapi(info(title = "Hearth photos API"), paths(me), components(schemas(Identity, Problem)), security(("token" = []), ("session" = [])))]
-struct ServiceApi;
-
-/// The service's OpenAPI document.
-#[must_use]
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ServiceApi::openapi()
+impl AppState {
+    /// Opens the database and the blob store, starts the preview worker (picking up work
+    /// left from before) and the hourly trash sweep.
+    ///
+    /// # Errors
+    /// A database or storage folder that cannot be opened.
+    pub async fn new(
+        config: Config,
+        photos: PhotosConfig,
+        auth: AuthClient,
+    ) -> anyhow::Result<Self> {
+        let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&photos.storage_dir)?);
+        let previews = PreviewQueue::start(
+            service.db.clone(),
+            Arc::clone(&blobs),
+            photos.preview_workers,
+        )
+        .await?;
+        let library = Library::new(service.db.clone(), blobs, previews, Arc::new(photos));
+        tokio::spawn(sweep_trash(library.clone()));
+        Ok(Self { service, library })
+    }
 }
 
-/// The service's routes (without the standard layers, which the binary adds once).
+async fn sweep_trash(library: Library) {
+    let mut every = tokio::time::interval(TRASH_SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        match library.purge_expired().await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "emptied old items from the trash"),
+            Err(e) => tracing::error!(error = %e, "emptying the trash failed"),
+        }
+    }
+}
+
+/// The service's routes (without the standard layers, which the binary adds once). Uploads
+/// and file downloads are not bound by the request timeout.
 pub fn router(state: AppState) -> Router {
-    let db = state.db.clone();
-    Router::new()
-        .route("/photos/", get(landing))
-        .route("/photos/api/me", get(me))
-        .with_state(state)
-        .merge(standard_routes(SERVICE, db, &openapi()))
-}
-
-#[derive(Template)]
-#[template(path = "photos.html")]
-struct LandingPage {
-    ctx: PageContext,
-}
-
-async fn landing(
-    csrf: CsrfToken,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<axum::response::Response> {
-    render(&LandingPage {
-        ctx: PageContext::new(SERVICE.title, Some(user), &csrf.0, SERVICE.prefix),
-    })
-}
-
-/// Who am I, as this service sees me.
-#[utoipa::path(get, path = "/photos/api/me", tag = "photos", responses((status = 200, body = Identity), (status = 401, body = Problem)))]
-async fn me(CurrentUser(user): CurrentUser) -> Json<Identity> {
-    Json(user)
+    let db = state.service.db.clone();
+    let config = Arc::clone(&state.service.config);
+    let routes = web::routes()
+        .merge(api::routes())
+        .with_state(state.clone())
+        .merge(standard_routes(SERVICE, db, &api::openapi()));
+    timed(routes, &config).merge(
+        web::long_routes()
+            .merge(api::long_routes())
+            .with_state(state),
+    )
 }

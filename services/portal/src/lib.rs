@@ -9,6 +9,8 @@ pub mod accounts;
 pub mod api;
 pub mod db;
 pub mod domain;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod web;
 
 use std::sync::Arc;
@@ -16,6 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::FromRef;
 use hearth_shared::db::Migrations;
+use hearth_shared::http::timed;
 use hearth_shared::service::{ServiceInfo, standard_routes};
 use hearth_shared::{AuthClient, Config, Database};
 
@@ -73,8 +76,10 @@ impl AppState {
 /// The portal's routes (without the standard layers, which the binary adds once).
 pub fn router(state: AppState) -> Router {
     let db = state.accounts.database().clone();
-    web::routes()
+    let config = Arc::clone(&state.config);
+    let routes = web::routes()
         .merge(api::routes())
         .with_state(state)
-        .merge(standard_routes(SERVICE, db, &api::openapi()))
+        .merge(standard_routes(SERVICE, db, &api::openapi()));
+    timed(routes, &config)
 }

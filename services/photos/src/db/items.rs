@@ -1,0 +1,225 @@
+//! The `items` table.
+
+use sqlx::{AnyPool, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ItemRow {
+    pub id: i64,
+    pub owner_id: i64,
+    pub sha256: String,
+    pub size: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub kind: String,
+    pub visibility: String,
+    pub uploaded_at: i64,
+    pub taken_at: Option<i64>,
+    pub sort_at: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    pub gps_lat: Option<f64>,
+    pub gps_lon: Option<f64>,
+    pub preview: String,
+    pub preview_error: Option<String>,
+    pub deleted_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, owner_id, sha256, size, file_name, content_type, kind, visibility, uploaded_at, \
+    taken_at, sort_at, width, height, camera, lens, gps_lat, gps_lon, preview, preview_error, deleted_at";
+
+/// Who may see a row: its owner, or everyone when it is shared with the family.
+const VISIBLE_TO: &str = "(owner_id = $1 OR visibility = 'family')";
+
+/// A new item's fields.
+pub struct NewItem<'a> {
+    pub owner_id: i64,
+    pub sha256: &'a str,
+    pub size: i64,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub kind: &'a str,
+    pub visibility: &'a str,
+    pub now: i64,
+    pub text_content: Option<&'a str>,
+}
+
+/// Inserts an item, or returns `None` when the owner already has these bytes.
+pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<i64>> {
+    let result = sqlx::query_scalar(
+        "INSERT INTO items (owner_id, sha256, size, file_name, content_type, kind, visibility, uploaded_at, sort_at, \
+         preview, text_content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 'pending', $9) RETURNING id",
+    )
+    .bind(item.owner_id)
+    .bind(item.sha256)
+    .bind(item.size)
+    .bind(item.file_name)
+    .bind(item.content_type)
+    .bind(item.kind)
+    .bind(item.visibility)
+    .bind(item.now)
+    .bind(item.text_content)
+    .fetch_one(pool)
+    .await;
+    match result {
+        Ok(id) => Ok(Some(id)),
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn by_owner_and_hash(
+    pool: &AnyPool,
+    owner_id: i64,
+    sha256: &str,
+) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM items WHERE owner_id = $1 AND sha256 = $2"
+    ))
+    .bind(owner_id)
+    .bind(sha256)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A page of the timeline a user sees, newest first, after the cursor `(sort_at, id)`.
+pub async fn timeline(
+    pool: &AnyPool,
+    user_id: i64,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<ItemRow>> {
+    let (sort_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM items WHERE {VISIBLE_TO} AND deleted_at IS NULL \
+         AND (sort_at < $2 OR (sort_at = $2 AND id < $3)) ORDER BY sort_at DESC, id DESC LIMIT $4"
+    ))
+    .bind(user_id)
+    .bind(sort_at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The user's own items in the trash, most recently deleted first.
+pub async fn trash(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM items WHERE owner_id = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Moves an item to the trash (`Some(now)`) or back out of it (`None`).
+pub async fn set_deleted(pool: &AnyPool, id: i64, deleted_at: Option<i64>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET deleted_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(deleted_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_visibility(pool: &AnyPool, id: i64, visibility: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET visibility = $2 WHERE id = $1")
+        .bind(id)
+        .bind(visibility)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Ids of items waiting for the preview worker (at start-up: work left from before).
+pub async fn pending_previews(pool: &AnyPool) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM items WHERE preview = 'pending' ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
+
+/// What the preview worker learned about a photo.
+pub struct PhotoFacts<'a> {
+    pub width: i64,
+    pub height: i64,
+    pub taken_at: Option<i64>,
+    pub camera: Option<&'a str>,
+    pub lens: Option<&'a str>,
+    pub gps: Option<(f64, f64)>,
+}
+
+pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE items SET width = $2, height = $3, taken_at = $4, sort_at = COALESCE($4, uploaded_at), camera = $5, \
+         lens = $6, gps_lat = $7, gps_lon = $8 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(facts.width)
+    .bind(facts.height)
+    .bind(facts.taken_at)
+    .bind(facts.camera)
+    .bind(facts.lens)
+    .bind(facts.gps.map(|g| g.0))
+    .bind(facts.gps.map(|g| g.1))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records the preview outcome: `ready`, `pending` (to be made again) or `none` with a reason.
+pub async fn set_preview(
+    pool: &AnyPool,
+    id: i64,
+    preview: &str,
+    error: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET preview = $2, preview_error = $3 WHERE id = $1")
+        .bind(id)
+        .bind(preview)
+        .bind(error)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Deletes items that have been in the trash since before `cutoff`; returns their hashes.
+pub async fn purge_trashed_before(pool: &AnyPool, cutoff: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "DELETE FROM items WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING sha256",
+    )
+    .bind(cutoff)
+    .fetch_all(pool)
+    .await
+}
+
+/// Deletes one item; returns its hash.
+pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("DELETE FROM items WHERE id = $1 RETURNING sha256")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Whether any item still uses the blob.
+pub async fn blob_in_use(pool: &AnyPool, sha256: &str) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query("SELECT id FROM items WHERE sha256 = $1 LIMIT 1")
+            .bind(sha256)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
+}

@@ -1,0 +1,3 @@
+//! All SQL of the photos service, one module per table group.
+
+pub mod items;

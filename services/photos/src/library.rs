@@ -1,0 +1,367 @@
+//! The photos service's use cases: upload, the timeline, one item and its files, visibility,
+//! the trash. Pages and the JSON API both call these; each checks who may do it.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hearth_shared::db::unix_now;
+use hearth_shared::{AppError, AppResult, Database, Identity};
+
+use crate::config::PhotosConfig;
+use crate::db::items::{self, ItemRow, NewItem};
+use crate::domain::{FileName, Sha256, Visibility};
+use crate::media::{self, MediaKind};
+use crate::storage::{BlobStore, ByteStream, Derived, PutError};
+use crate::worker::PreviewQueue;
+
+/// Most items on one timeline page.
+pub const MAX_PAGE: i64 = 200;
+/// Bytes of a text document kept for search.
+const MAX_TEXT_BYTES: u64 = 1024 * 1024;
+
+/// The outcome of an upload.
+#[derive(Debug)]
+pub struct Uploaded {
+    pub item: ItemRow,
+    /// The uploader already had these bytes: this is the item they have.
+    pub duplicate: bool,
+}
+
+/// A page of items and where the next one starts.
+#[derive(Debug)]
+pub struct Page {
+    pub items: Vec<ItemRow>,
+    pub next: Option<(i64, i64)>,
+}
+
+/// The family's library: metadata in the database, bytes in the blob store.
+#[derive(Clone)]
+pub struct Library {
+    db: Database,
+    blobs: Arc<dyn BlobStore>,
+    previews: PreviewQueue,
+    config: Arc<PhotosConfig>,
+}
+
+impl Library {
+    #[must_use]
+    pub fn new(
+        db: Database,
+        blobs: Arc<dyn BlobStore>,
+        previews: PreviewQueue,
+        config: Arc<PhotosConfig>,
+    ) -> Self {
+        Self {
+            db,
+            blobs,
+            previews,
+            config,
+        }
+    }
+
+    #[must_use]
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.config.max_upload_bytes
+    }
+
+    /// The queue this library hands new items to.
+    #[must_use]
+    pub fn preview_queue(&self) -> PreviewQueue {
+        self.previews.clone()
+    }
+
+    #[must_use]
+    pub fn trash_days(&self) -> i64 {
+        self.config.trash_days
+    }
+
+    /// Stores an upload and records it; the same bytes from the same person give back the
+    /// item they already have (restored from the trash if it was there).
+    ///
+    /// # Errors
+    /// Too large (413), interrupted (400), or our storage failing.
+    pub async fn upload(
+        &self,
+        user: &Identity,
+        raw_name: &str,
+        visibility: Visibility,
+        body: ByteStream<'_>,
+    ) -> AppResult<Uploaded> {
+        let file_name = FileName::sanitize(raw_name);
+        let blob = self.blobs.put(body, self.config.max_upload_bytes).await.map_err(|e| match e {
+            PutError::TooLarge { limit } => AppError::PayloadTooLarge(format!(
+                "{file_name} is larger than the limit of {}. Ask a family admin to raise HEARTH_PHOTOS_MAX_UPLOAD_BYTES.",
+                human_size(limit)
+            )),
+            PutError::Interrupted(e) => AppError::BadRequest(format!("The upload of {file_name} broke off ({e}). Try again.")),
+            PutError::Storage(e) => AppError::Internal(anyhow::anyhow!("storing {file_name}: {e}")),
+        })?;
+        let pool = self.db.pool();
+        if let Some(existing) =
+            items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str()).await?
+        {
+            if existing.deleted_at.is_some() {
+                items::set_deleted(pool, existing.id, None).await?;
+            }
+            let item = self.load(existing.id).await?;
+            return Ok(Uploaded {
+                item,
+                duplicate: true,
+            });
+        }
+        let path = self
+            .blobs
+            .local_path(&blob.sha256)
+            .await
+            .ok_or_else(|| anyhow::anyhow!("blob vanished after upload"))?;
+        let name = file_name.as_str().to_owned();
+        let (sniffed, text) = tokio::task::spawn_blocking(move || inspect(&path, &name))
+            .await
+            .map_err(|e| anyhow::anyhow!(e))??;
+        let new = NewItem {
+            owner_id: user.user_id,
+            sha256: blob.sha256.as_str(),
+            size: i64::try_from(blob.size).unwrap_or(i64::MAX),
+            file_name: file_name.as_str(),
+            content_type: sniffed.content_type,
+            kind: sniffed.kind.as_str(),
+            visibility: visibility.as_str(),
+            now: unix_now(),
+            text_content: text.as_deref(),
+        };
+        let Some(id) = items::insert(pool, &new).await? else {
+            let existing = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("duplicate item vanished"))?;
+            return Ok(Uploaded {
+                item: existing,
+                duplicate: true,
+            });
+        };
+        self.previews.enqueue(id);
+        tracing::info!(
+            item = id,
+            size = blob.size,
+            kind = sniffed.kind.as_str(),
+            "uploaded"
+        );
+        Ok(Uploaded {
+            item: self.load(id).await?,
+            duplicate: false,
+        })
+    }
+
+    async fn load(&self, id: i64) -> AppResult<ItemRow> {
+        items::by_id(self.db.pool(), id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such item.".to_owned()))
+    }
+
+    /// The timeline the user sees, newest first, `limit` items after `cursor`.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn timeline(
+        &self,
+        user: &Identity,
+        cursor: Option<(i64, i64)>,
+        limit: i64,
+    ) -> AppResult<Page> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut rows = items::timeline(self.db.pool(), user.user_id, cursor, limit + 1).await?;
+        let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            rows.last().map(|last| (last.sort_at, last.id))
+        } else {
+            None
+        };
+        Ok(Page { items: rows, next })
+    }
+
+    /// An item the user may see. Someone else's private item is "not found", as if it did
+    /// not exist.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] when the user may not see it.
+    pub async fn item(&self, user: &Identity, id: i64) -> AppResult<ItemRow> {
+        let item = items::by_id(self.db.pool(), id).await?;
+        item.filter(|item| visible_to(item, user)).ok_or_else(|| {
+            AppError::NotFound("There is no such item, or it is not shared with you.".to_owned())
+        })
+    }
+
+    /// The original file of an item, for download or viewing.
+    ///
+    /// # Errors
+    /// Not visible to the user, or its bytes are missing.
+    pub async fn original(&self, user: &Identity, id: i64) -> AppResult<(ItemRow, PathBuf)> {
+        let item = self.item(user, id).await?;
+        let sha256 = Sha256::parse(&item.sha256)?;
+        let path = self
+            .blobs
+            .local_path(&sha256)
+            .await
+            .ok_or_else(|| anyhow::anyhow!("the blob of item {id} is missing"))?;
+        Ok((item, path))
+    }
+
+    /// A thumbnail or preview. A deleted derived file is made again (and is "not found"
+    /// until then).
+    ///
+    /// # Errors
+    /// Not visible to the user, or no preview (yet).
+    pub async fn derived(&self, user: &Identity, id: i64, kind: Derived) -> AppResult<PathBuf> {
+        let item = self.item(user, id).await?;
+        let sha256 = Sha256::parse(&item.sha256)?;
+        if let Some(path) = self.blobs.derived_path(&sha256, kind).await {
+            return Ok(path);
+        }
+        if item.preview == "ready" {
+            items::set_preview(self.db.pool(), id, "pending", None).await?;
+            self.previews.enqueue(id);
+        }
+        Err(AppError::NotFound(
+            "This item has no preview yet.".to_owned(),
+        ))
+    }
+
+    /// Shares an item with the family or makes it private again (owner only).
+    ///
+    /// # Errors
+    /// Not the owner, or not visible.
+    pub async fn set_visibility(
+        &self,
+        user: &Identity,
+        id: i64,
+        visibility: Visibility,
+    ) -> AppResult<ItemRow> {
+        let item = self.item(user, id).await?;
+        if item.owner_id != user.user_id {
+            return Err(AppError::Forbidden(
+                "Only the person who uploaded it can change who sees it.".to_owned(),
+            ));
+        }
+        items::set_visibility(self.db.pool(), id, visibility.as_str()).await?;
+        self.load(id).await
+    }
+
+    /// Moves an item to the trash (the owner, or an admin for a family item).
+    ///
+    /// # Errors
+    /// Not allowed, or not visible.
+    pub async fn trash(&self, user: &Identity, id: i64) -> AppResult<()> {
+        let item = self.item(user, id).await?;
+        if item.owner_id != user.user_id && !user.is_admin() {
+            return Err(AppError::Forbidden(
+                "Only the person who uploaded it, or a family admin, can delete it.".to_owned(),
+            ));
+        }
+        if item.deleted_at.is_none() {
+            items::set_deleted(self.db.pool(), id, Some(unix_now())).await?;
+        }
+        Ok(())
+    }
+
+    /// Brings one of the user's items back from the trash.
+    ///
+    /// # Errors
+    /// Not the owner's item in the trash.
+    pub async fn restore(&self, user: &Identity, id: i64) -> AppResult<ItemRow> {
+        let item = self.own_trashed(user, id).await?;
+        items::set_deleted(self.db.pool(), item.id, None).await?;
+        self.load(id).await
+    }
+
+    /// The user's items in the trash.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn trashed(&self, user: &Identity) -> AppResult<Vec<ItemRow>> {
+        Ok(items::trash(self.db.pool(), user.user_id).await?)
+    }
+
+    /// Deletes one of the user's trashed items for good, and its bytes if no item uses them.
+    ///
+    /// # Errors
+    /// Not the owner's item in the trash; storage failure.
+    pub async fn purge(&self, user: &Identity, id: i64) -> AppResult<()> {
+        self.own_trashed(user, id).await?;
+        if let Some(sha256) = items::delete(self.db.pool(), id).await? {
+            self.delete_unused_blob(&sha256).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes items that have been in the trash longer than the retention, and blobs no
+    /// item uses any more. Returns how many items went.
+    ///
+    /// # Errors
+    /// Database or storage failure.
+    pub async fn purge_expired(&self) -> AppResult<usize> {
+        let cutoff = unix_now() - self.config.trash_days * 24 * 3600;
+        let hashes = items::purge_trashed_before(self.db.pool(), cutoff).await?;
+        for sha256 in &hashes {
+            self.delete_unused_blob(sha256).await?;
+        }
+        Ok(hashes.len())
+    }
+
+    async fn own_trashed(&self, user: &Identity, id: i64) -> AppResult<ItemRow> {
+        items::by_id(self.db.pool(), id)
+            .await?
+            .filter(|item| item.owner_id == user.user_id && item.deleted_at.is_some())
+            .ok_or_else(|| AppError::NotFound("There is no such item in your trash.".to_owned()))
+    }
+
+    async fn delete_unused_blob(&self, sha256: &str) -> AppResult<()> {
+        if !items::blob_in_use(self.db.pool(), sha256).await? {
+            let sha256 = Sha256::parse(sha256)?;
+            self.blobs
+                .delete(&sha256)
+                .await
+                .map_err(|e| anyhow::anyhow!("deleting blob {sha256}: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+fn visible_to(item: &ItemRow, user: &Identity) -> bool {
+    item.owner_id == user.user_id || item.visibility == Visibility::Family.as_str()
+}
+
+/// Kind and content type from the first bytes, and the text of text documents.
+fn inspect(
+    path: &std::path::Path,
+    file_name: &str,
+) -> anyhow::Result<(media::Sniffed, Option<String>)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut head = Vec::with_capacity(512);
+    (&mut file).take(512).read_to_end(&mut head)?;
+    let sniffed = media::sniff(&head, file_name);
+    let text = if sniffed.kind == MediaKind::Document && sniffed.content_type.starts_with("text/") {
+        let mut bytes = head;
+        file.take(MAX_TEXT_BYTES).read_to_end(&mut bytes)?;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    } else {
+        None
+    };
+    Ok((sniffed, text))
+}
+
+/// Bytes as the family reads them: `4 GB`, `20 MB`.
+#[must_use]
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit]).replace(".0 ", " ")
+    }
+}

@@ -1,0 +1,237 @@
+//! The local filesystem store, under `<data dir>/photos/`:
+//! `blobs/ab/cd/<sha256>`, `derived/ab/<sha256>.<kind>.jpg` and `tmp/` for uploads in flight.
+//!
+//! A blob is written to `tmp/`, fsynced, renamed into place and its folder fsynced, so after
+//! a crash it is either whole or absent. Hashing and writing run on a blocking thread fed
+//! through a small bounded channel: memory stays flat however large the file.
+
+use std::fs::{self, File};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use sha2::{Digest as _, Sha256 as Hasher};
+use tokio::sync::mpsc;
+
+use super::{BlobStore, ByteStream, Derived, PutError, StoredBlob};
+use crate::domain::Sha256;
+
+/// Chunks in flight between the request and the writer thread.
+const CHANNEL_CHUNKS: usize = 8;
+
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    /// Opens (creating) the store under `root` and removes leftovers of interrupted uploads.
+    ///
+    /// # Errors
+    /// The folders cannot be created or cleaned.
+    pub fn open(root: &Path) -> io::Result<Self> {
+        for folder in ["blobs", "derived", "tmp"] {
+            fs::create_dir_all(root.join(folder))?;
+        }
+        let mut removed = 0;
+        for entry in fs::read_dir(root.join("tmp"))? {
+            fs::remove_file(entry?.path())?;
+            removed += 1;
+        }
+        if removed > 0 {
+            tracing::info!(removed, "removed leftovers of interrupted uploads");
+        }
+        Ok(Self {
+            root: root.to_owned(),
+        })
+    }
+
+    fn blob_path(&self, sha256: &Sha256) -> PathBuf {
+        let hex = sha256.as_str();
+        self.root
+            .join("blobs")
+            .join(&hex[..2])
+            .join(&hex[2..4])
+            .join(hex)
+    }
+
+    fn derived_file(&self, sha256: &Sha256, kind: Derived) -> PathBuf {
+        let hex = sha256.as_str();
+        self.root
+            .join("derived")
+            .join(&hex[..2])
+            .join(format!("{hex}.{}.jpg", kind.as_str()))
+    }
+
+    fn temp_path(&self) -> PathBuf {
+        self.root
+            .join("tmp")
+            .join(format!("{}.part", uuid::Uuid::new_v4().simple()))
+    }
+}
+
+/// Deletes a temp file unless the write finished.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// What the writer thread hands back: the digest and size of what it wrote.
+struct Written {
+    temp: TempFile,
+    sha256: Sha256,
+    size: u64,
+}
+
+/// Writes chunks to `path` while hashing; stops at `limit`. Runs on a blocking thread.
+fn write_chunks(
+    path: PathBuf,
+    mut chunks: mpsc::Receiver<Bytes>,
+    limit: u64,
+) -> Result<Written, PutError> {
+    let temp = TempFile { path, keep: false };
+    let mut file = File::create(&temp.path).map_err(PutError::Storage)?;
+    let mut hasher = Hasher::new();
+    let mut size: u64 = 0;
+    while let Some(chunk) = chunks.blocking_recv() {
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(PutError::TooLarge { limit });
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).map_err(PutError::Storage)?;
+    }
+    file.sync_all().map_err(PutError::Storage)?;
+    Ok(Written {
+        temp,
+        sha256: Sha256::from_digest(&hasher.finalize()),
+        size,
+    })
+}
+
+/// Moves a finished temp file to `target` (unless the same bytes are already there) and makes
+/// the rename durable. Returns whether it was newly stored.
+fn commit(mut temp: TempFile, target: &Path) -> io::Result<bool> {
+    if target.exists() {
+        return Ok(false);
+    }
+    let folder = target
+        .parent()
+        .ok_or_else(|| io::Error::other("blob path has no folder"))?;
+    fs::create_dir_all(folder)?;
+    fs::rename(&temp.path, target)?;
+    temp.keep = true;
+    File::open(folder)?.sync_all()?;
+    Ok(true)
+}
+
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(io::Error::other)?
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, body: ByteStream<'_>, limit: u64) -> Result<StoredBlob, PutError> {
+        let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
+        let path = self.temp_path();
+        let writer = tokio::task::spawn_blocking(move || write_chunks(path, receiver, limit));
+        let mut interrupted = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(chunk) if chunk.is_empty() => {}
+                Ok(chunk) => {
+                    if sender.send(chunk).await.is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    interrupted = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        let written = writer
+            .await
+            .map_err(|e| PutError::Storage(io::Error::other(e)))?;
+        if let Some(error) = interrupted {
+            return Err(PutError::Interrupted(error));
+        }
+        let Written { temp, sha256, size } = written?;
+        let target = self.blob_path(&sha256);
+        let newly_stored = blocking(move || commit(temp, &target))
+            .await
+            .map_err(PutError::Storage)?;
+        Ok(StoredBlob {
+            sha256,
+            size,
+            newly_stored,
+        })
+    }
+
+    async fn local_path(&self, sha256: &Sha256) -> Option<PathBuf> {
+        let path = self.blob_path(sha256);
+        tokio::fs::try_exists(&path)
+            .await
+            .ok()
+            .filter(|exists| *exists)
+            .map(|_| path)
+    }
+
+    async fn delete(&self, sha256: &Sha256) -> io::Result<()> {
+        let paths = [
+            self.blob_path(sha256),
+            self.derived_file(sha256, Derived::Thumbnail),
+            self.derived_file(sha256, Derived::Preview),
+        ];
+        blocking(move || {
+            for path in paths {
+                match fs::remove_file(&path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_derived(&self, sha256: &Sha256, kind: Derived, bytes: Bytes) -> io::Result<()> {
+        let temp_path = self.temp_path();
+        let target = self.derived_file(sha256, kind);
+        blocking(move || {
+            let temp = TempFile {
+                path: temp_path,
+                keep: false,
+            };
+            let mut file = File::create(&temp.path)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            let _ = fs::remove_file(&target);
+            commit(temp, &target).map(|_| ())
+        })
+        .await
+    }
+
+    async fn derived_path(&self, sha256: &Sha256, kind: Derived) -> Option<PathBuf> {
+        let path = self.derived_file(sha256, kind);
+        tokio::fs::try_exists(&path)
+            .await
+            .ok()
+            .filter(|exists| *exists)
+            .map(|_| path)
+    }
+}

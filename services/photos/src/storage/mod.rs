@@ -1,0 +1,82 @@
+//! Where file bytes live. Originals are blobs named by their SHA-256 (so the same bytes are
+//! stored once) and written atomically: a crash never leaves half a blob. Derived files
+//! (thumbnails) live beside them and can be deleted at any time; the worker makes them again.
+//!
+//! [`BlobStore`] is the seam for other stores (S3); [`FsBlobStore`] is the local one.
+
+mod fs;
+
+use std::io;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::Stream;
+use thiserror::Error;
+
+pub use fs::FsBlobStore;
+
+use crate::domain::Sha256;
+
+/// A body being uploaded, chunk by chunk.
+pub type ByteStream<'a> = &'a mut (dyn Stream<Item = io::Result<Bytes>> + Send + Unpin);
+
+/// What [`BlobStore::put`] stored.
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    pub sha256: Sha256,
+    pub size: u64,
+    /// False when a blob with these bytes was already there.
+    pub newly_stored: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum PutError {
+    /// More than the limit was sent; nothing was kept.
+    #[error("the file is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    /// The client went away or the body broke off; nothing was kept.
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(io::Error),
+    /// Our side failed (disk full, permissions); nothing was kept.
+    #[error("storing the file failed: {0}")]
+    Storage(io::Error),
+}
+
+/// A kind of file made from an original, e.g. the grid thumbnail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    /// Small, for grids.
+    Thumbnail,
+    /// Large, for viewing.
+    Preview,
+}
+
+impl Derived {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Thumbnail => "thumb",
+            Self::Preview => "preview",
+        }
+    }
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Streams `body` into a new blob, hashing as it goes, refusing more than `limit` bytes.
+    async fn put(&self, body: ByteStream<'_>, limit: u64) -> Result<StoredBlob, PutError>;
+
+    /// Where the blob is on the local filesystem, for serving with Range requests and for
+    /// decoders; `None` when it is not stored (or the store is not local).
+    async fn local_path(&self, sha256: &Sha256) -> Option<PathBuf>;
+
+    /// Removes a blob and everything derived from it.
+    async fn delete(&self, sha256: &Sha256) -> io::Result<()>;
+
+    /// Stores a derived file atomically, replacing an older one.
+    async fn put_derived(&self, sha256: &Sha256, kind: Derived, bytes: Bytes) -> io::Result<()>;
+
+    /// Where a derived file is, if it exists.
+    async fn derived_path(&self, sha256: &Sha256, kind: Derived) -> Option<PathBuf>;
+}

@@ -1,0 +1,168 @@
+//! Serving stored files. Originals keep their stored content type, with Range support (so
+//! videos seek), `nosniff`, and a sandboxing CSP; only types a browser shows safely are
+//! served inline, everything else (HTML, SVG, unknown) downloads as an attachment.
+
+use std::path::PathBuf;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use hearth_shared::{AppResult, CurrentUser};
+use tower::ServiceExt as _;
+use tower_http::services::ServeFile;
+
+use crate::AppState;
+use crate::storage::Derived;
+
+/// Content types shown in the browser; anything else is a download.
+const INLINE_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "application/pdf",
+    "text/plain",
+];
+
+/// Originals can do nothing even if a browser renders them: no script, no plugins, no forms.
+const ORIGINAL_CSP: &str =
+    "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
+
+const SCRIPT: &str = include_str!("../../static/photos.js");
+
+pub async fn script() -> Response {
+    let mut response = SCRIPT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+pub async fn original(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    request: Request,
+) -> AppResult<Response> {
+    let (item, path) = state.library.original(&user, id).await?;
+    let inline = INLINE_TYPES.contains(&item.content_type.as_str());
+    let content_type = if inline {
+        item.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    let disposition = content_disposition(
+        if inline { "inline" } else { "attachment" },
+        &item.file_name,
+    );
+    let mut response = serve(path, content_type, request).await?;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_DISPOSITION, disposition);
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(ORIGINAL_CSP),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    Ok(response)
+}
+
+pub async fn thumbnail(
+    state: State<AppState>,
+    user: CurrentUser,
+    id: Path<i64>,
+    request: Request,
+) -> AppResult<Response> {
+    derived(state, user, id, Derived::Thumbnail, request).await
+}
+
+pub async fn preview(
+    state: State<AppState>,
+    user: CurrentUser,
+    id: Path<i64>,
+    request: Request,
+) -> AppResult<Response> {
+    derived(state, user, id, Derived::Preview, request).await
+}
+
+async fn derived(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    kind: Derived,
+    request: Request,
+) -> AppResult<Response> {
+    let path = state.library.derived(&user, id, kind).await?;
+    let mut response = serve(path, "image/jpeg", request).await?;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
+    Ok(response)
+}
+
+/// Streams a file with Range and conditional-request support.
+async fn serve(path: PathBuf, content_type: &str, request: Request) -> AppResult<Response> {
+    let mime: mime::Mime = content_type
+        .parse()
+        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let response = ServeFile::new_with_mime(path, &mime)
+        .oneshot(request)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    Ok(response.into_response())
+}
+
+/// `inline; filename="…"; filename*=UTF-8''…` with the name made header-safe.
+fn content_disposition(kind: &str, file_name: &str) -> HeaderValue {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url_encode(file_name);
+    HeaderValue::from_str(&format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn download_names_cannot_break_the_header() {
+        let value = content_disposition("attachment", "évil\"; x=\".html");
+        let text = value.to_str().expect("ascii header");
+        assert!(text.starts_with("attachment; filename=\"_vil_; x=_.html\"; filename*=UTF-8''%C3%A9vil%22%3B%20x%3D%22.html"));
+    }
+}

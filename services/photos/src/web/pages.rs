@@ -1,0 +1,272 @@
+//! The pages: the timeline with its upload form, one item, the trash.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::TryStreamExt as _;
+use hearth_shared::csrf::CsrfToken;
+use hearth_shared::layout::{PageContext, format_time, render};
+use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
+use serde::Deserialize;
+
+use crate::api::{cursor_of, parse_cursor};
+use crate::db::items::ItemRow;
+use crate::domain::Visibility;
+use crate::library::human_size;
+use crate::{AppState, SERVICE};
+
+/// Items on one page of the timeline.
+const TIMELINE_PAGE: i64 = 120;
+
+fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
+    PageContext::new(title, Some(user), &csrf.0, SERVICE.prefix)
+}
+
+/// One square of the grid.
+struct Tile {
+    id: i64,
+    file_name: String,
+    kind: String,
+    /// pending, ready or none.
+    preview: String,
+}
+
+impl From<ItemRow> for Tile {
+    fn from(row: ItemRow) -> Self {
+        Self {
+            id: row.id,
+            file_name: row.file_name,
+            kind: row.kind,
+            preview: row.preview,
+        }
+    }
+}
+
+/// The tiles of one day, under its date.
+struct Day {
+    label: String,
+    tiles: Vec<Tile>,
+}
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+struct TimelinePage {
+    ctx: PageContext,
+    days: Vec<Day>,
+    next_cursor: Option<String>,
+    max_upload: String,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TimelineQuery {
+    cursor: Option<String>,
+    uploaded: Option<u32>,
+    duplicates: Option<u32>,
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<TimelineQuery>,
+) -> AppResult<Response> {
+    let cursor = parse_cursor(query.cursor.as_deref())?;
+    let page_of_items = state.library.timeline(&user, cursor, TIMELINE_PAGE).await?;
+    let mut days: Vec<Day> = Vec::new();
+    for row in page_of_items.items {
+        let label = day_label(row.sort_at);
+        match days.last_mut() {
+            Some(day) if day.label == label => day.tiles.push(row.into()),
+            _ => days.push(Day {
+                label,
+                tiles: vec![row.into()],
+            }),
+        }
+    }
+    let notice = query
+        .uploaded
+        .map(|n| upload_notice(n, query.duplicates.unwrap_or(0)));
+    render(&TimelinePage {
+        ctx: page("Photos", user, &csrf),
+        days,
+        next_cursor: page_of_items.next.map(cursor_of),
+        max_upload: human_size(state.library.max_upload_bytes()),
+        notice,
+    })
+}
+
+fn upload_notice(uploaded: u32, duplicates: u32) -> String {
+    let files = if uploaded == 1 { "file" } else { "files" };
+    match duplicates {
+        0 => format!("Uploaded {uploaded} {files}."),
+        d => format!("Uploaded {uploaded} {files}; {d} you already had."),
+    }
+}
+
+/// `Sunday 24 November 2026`, the day in UTC.
+fn day_label(unix_seconds: i64) -> String {
+    let format =
+        time::macros::format_description!("[weekday] [day padding:none] [month repr:long] [year]");
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| "Unknown date".to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "item.html")]
+struct ItemPage {
+    ctx: PageContext,
+    item: ItemRow,
+    taken: Option<String>,
+    uploaded: String,
+    size: String,
+    is_owner: bool,
+    can_delete: bool,
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let item = state.library.item(&user, id).await?;
+    if item.deleted_at.is_some() {
+        return Err(AppError::NotFound("This item is in the trash.".to_owned()));
+    }
+    let is_owner = item.owner_id == user.user_id;
+    let can_delete = is_owner || user.is_admin();
+    render(&ItemPage {
+        taken: item.taken_at.map(format_time),
+        uploaded: format_time(item.uploaded_at),
+        size: human_size(u64::try_from(item.size).unwrap_or_default()),
+        is_owner,
+        can_delete,
+        item,
+        ctx: page("Photo", user, &csrf),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "trash.html")]
+struct TrashPage {
+    ctx: PageContext,
+    items: Vec<(Tile, String)>,
+    trash_days: i64,
+}
+
+pub async fn trash(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Response> {
+    let items = state
+        .library
+        .trashed(&user)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let deleted = row.deleted_at.map(format_time).unwrap_or_default();
+            (Tile::from(row), deleted)
+        })
+        .collect();
+    render(&TrashPage {
+        ctx: page("Trash", user, &csrf),
+        items,
+        trash_days: state.library.trash_days(),
+    })
+}
+
+pub async fn trash_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    state.library.trash(&user, id).await?;
+    Ok(Redirect::to("/photos/").into_response())
+}
+
+pub async fn restore_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    state.library.restore(&user, id).await?;
+    Ok(Redirect::to("/photos/trash").into_response())
+}
+
+pub async fn purge_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    state.library.purge(&user, id).await?;
+    Ok(Redirect::to("/photos/trash").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct VisibilityForm {
+    visibility: String,
+}
+
+pub async fn set_visibility(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<VisibilityForm>,
+) -> AppResult<Response> {
+    state
+        .library
+        .set_visibility(&user, id, Visibility::parse(&form.visibility)?)
+        .await?;
+    Ok(Redirect::to(&format!("/photos/items/{id}")).into_response())
+}
+
+/// The upload form without script (`multipart/form-data`): each file is streamed to storage
+/// in turn. With script, the page uploads through the API instead, with progress bars.
+pub async fn upload_form(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    let mut visibility = Visibility::Family;
+    let (mut uploaded, mut duplicates) = (0u32, 0u32);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?
+    {
+        match field.name() {
+            Some("visibility") => {
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                visibility = Visibility::parse(&value)?;
+            }
+            Some("files") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                let mut stream = field.map_err(std::io::Error::other);
+                let outcome = state
+                    .library
+                    .upload(&user, &name, visibility, &mut stream)
+                    .await?;
+                uploaded += 1;
+                duplicates += u32::from(outcome.duplicate);
+            }
+            _ => {}
+        }
+    }
+    if uploaded == 0 {
+        return Err(AppError::BadRequest(
+            "Choose at least one file to upload.".to_owned(),
+        ));
+    }
+    Ok(Redirect::to(&format!(
+        "/photos/?uploaded={uploaded}&duplicates={duplicates}"
+    ))
+    .into_response())
+}

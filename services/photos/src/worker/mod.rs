@@ -1,0 +1,5 @@
+//! Background work, off the request path.
+
+mod previews;
+
+pub use previews::PreviewQueue;

@@ -1,0 +1,157 @@
+//! The preview worker: makes the grid thumbnail and the large preview of each new photo and
+//! reads its details (date taken, camera, GPS), a bounded number at a time, on blocking
+//! threads, with decoder panics caught. The queue lives in the database (`preview =
+//! 'pending'`), so work interrupted by a restart is picked up again at start-up.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hearth_shared::Database;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::db::items::{self, ItemRow, PhotoFacts};
+use crate::domain::Sha256;
+use crate::media::{self, Fit, MediaError, MediaKind, PhotoInfo, Rendition};
+use crate::storage::{BlobStore, Derived};
+
+/// The grid thumbnail's short edge and the preview's long edge, in pixels.
+const THUMBNAIL: Fit = Fit::ShortEdge(400);
+const PREVIEW: Fit = Fit::LongEdge(1440);
+
+/// Hands item ids to the worker.
+#[derive(Clone)]
+pub struct PreviewQueue {
+    sender: mpsc::UnboundedSender<i64>,
+}
+
+impl PreviewQueue {
+    /// Starts the worker with `concurrency` previews at a time, and queues the items left
+    /// pending from before.
+    ///
+    /// # Errors
+    /// The pending items cannot be read.
+    pub async fn start(
+        db: Database,
+        blobs: Arc<dyn BlobStore>,
+        concurrency: usize,
+    ) -> anyhow::Result<Self> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let queue = Self { sender };
+        for id in items::pending_previews(db.pool()).await? {
+            queue.enqueue(id);
+        }
+        tokio::spawn(run(db, blobs, receiver, concurrency));
+        Ok(queue)
+    }
+
+    /// Asks for the previews of an item; the row stays `pending` until they are made.
+    pub fn enqueue(&self, id: i64) {
+        if self.sender.send(id).is_err() {
+            tracing::warn!(
+                item = id,
+                "preview worker is gone; the item stays pending until restart"
+            );
+        }
+    }
+}
+
+async fn run(
+    db: Database,
+    blobs: Arc<dyn BlobStore>,
+    mut receiver: mpsc::UnboundedReceiver<i64>,
+    concurrency: usize,
+) {
+    let permits = Arc::new(Semaphore::new(concurrency));
+    while let Some(id) = receiver.recv().await {
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            return;
+        };
+        let (db, blobs) = (db.clone(), Arc::clone(&blobs));
+        tokio::spawn(async move {
+            if let Err(e) = make_previews(&db, blobs.as_ref(), id).await {
+                tracing::error!(item = id, error = %e, "making previews failed");
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow::Result<()> {
+    let Some(item) = items::by_id(db.pool(), id).await? else {
+        return Ok(());
+    };
+    if item.preview != "pending" {
+        return Ok(());
+    }
+    if MediaKind::parse(&item.kind) != MediaKind::Photo {
+        let reason = format!("no preview for {}", item.content_type);
+        items::set_preview(db.pool(), id, "none", Some(&reason)).await?;
+        return Ok(());
+    }
+    let sha256 = Sha256::parse(&item.sha256).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = blobs
+        .local_path(&sha256)
+        .await
+        .ok_or_else(|| anyhow::anyhow!("blob {sha256} is missing"))?;
+    let content_type = item.content_type.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let info = media::read_photo_info(&path, &content_type);
+        let renditions = media::render_previews(&path, &content_type, &[THUMBNAIL, PREVIEW]);
+        (info, renditions)
+    })
+    .await;
+    let (info, renditions) = match outcome {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => {
+            let reason = "the decoder crashed on this file".to_owned();
+            (
+                Err(MediaError::Corrupt(reason.clone())),
+                Err(MediaError::Corrupt(reason)),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Ok(info) = &info {
+        record_facts(db, &item, info).await?;
+    }
+    match renditions {
+        Ok(renditions) => store_renditions(db, blobs, &sha256, id, renditions).await,
+        Err(reason) => {
+            tracing::info!(item = id, %reason, "no preview");
+            items::set_preview(db.pool(), id, "none", Some(&reason.to_string())).await?;
+            Ok(())
+        }
+    }
+}
+
+async fn record_facts(db: &Database, item: &ItemRow, info: &PhotoInfo) -> anyhow::Result<()> {
+    let facts = PhotoFacts {
+        width: i64::from(info.width),
+        height: i64::from(info.height),
+        taken_at: info.taken_at,
+        camera: info.camera.as_deref(),
+        lens: info.lens.as_deref(),
+        gps: info.gps,
+    };
+    items::set_photo_facts(db.pool(), item.id, &facts).await?;
+    Ok(())
+}
+
+async fn store_renditions(
+    db: &Database,
+    blobs: &dyn BlobStore,
+    sha256: &Sha256,
+    id: i64,
+    renditions: Vec<Rendition>,
+) -> anyhow::Result<()> {
+    for (kind, rendition) in [Derived::Thumbnail, Derived::Preview]
+        .into_iter()
+        .zip(renditions)
+    {
+        blobs
+            .put_derived(sha256, kind, Bytes::from(rendition.bytes))
+            .await?;
+    }
+    items::set_preview(db.pool(), id, "ready", None).await?;
+    Ok(())
+}

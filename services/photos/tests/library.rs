@@ -1,0 +1,446 @@
+//! The photos service through HTTP, in-process with the real portal, on SQLite and
+//! PostgreSQL: uploads (streamed, deduplicated, limited), the timeline, who sees what, the
+//! trash, and how stored files are served.
+
+use std::sync::{Arc, OnceLock};
+
+use hearth_photos::config::PhotosConfig;
+use hearth_portal::testing::{Family, Person};
+use hearth_shared::both_backends;
+use hearth_shared::db::Backend;
+use hearth_shared::testing::TestDatabase;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// A family with the photos service, and a handle on its state for what only time does.
+struct Photos {
+    family: Family,
+    state: Arc<OnceLock<hearth_photos::AppState>>,
+}
+
+impl Photos {
+    async fn start(backend: Backend, max_upload: u64) -> Option<Self> {
+        let db = TestDatabase::create(backend).await?;
+        let state = Arc::new(OnceLock::new());
+        let keep = Arc::clone(&state);
+        let family = Family::start(db, move |config, auth| async move {
+            let mut photos = PhotosConfig::from_lookup(&config, |_| None).expect("photos config");
+            photos.max_upload_bytes = max_upload;
+            let app = hearth_photos::AppState::new(config, photos, auth)
+                .await
+                .expect("photos state");
+            let _ = keep.set(app.clone());
+            hearth_photos::router(app)
+        })
+        .await;
+        Some(Self { family, state })
+    }
+
+    fn storage(&self) -> std::path::PathBuf {
+        self.family.config.data_dir.join("photos")
+    }
+}
+
+/// Uploads `bytes` as `name` through the streaming API.
+async fn upload(
+    person: &Person,
+    name: &str,
+    visibility: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    person
+        .request(Method::POST, "/photos/api/items")
+        .query(&[("file_name", name), ("visibility", visibility)])
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload")
+}
+
+async fn json(response: reqwest::Response) -> Value {
+    response.json().await.expect("json")
+}
+
+/// A few bytes that sniff as a JPEG (enough for storage and serving; no preview).
+fn jpeg_bytes(seed: u8) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(std::iter::repeat_n(seed, 64));
+    bytes
+}
+
+fn files_under(folder: &std::path::Path) -> usize {
+    std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        files_under(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+async fn the_same_bytes_are_stored_once(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let first = upload(mum, "IMG_0001.JPG", "family", jpeg_bytes(1)).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first = json(first).await;
+    assert_eq!(first["duplicate"], false);
+    assert_eq!(first["item"]["kind"], "photo");
+    assert_eq!(first["item"]["content_type"], "image/jpeg");
+    let again = upload(mum, "copy of IMG_0001.JPG", "family", jpeg_bytes(1)).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let again = json(again).await;
+    assert_eq!(again["duplicate"], true);
+    assert_eq!(again["item"]["id"], first["item"]["id"]);
+    let kids = json(upload(kid, "same.jpg", "private", jpeg_bytes(1)).await).await;
+    assert_ne!(
+        kids["item"]["id"], first["item"]["id"],
+        "each person has their own item"
+    );
+    assert_eq!(
+        files_under(&photos.storage().join("blobs")),
+        1,
+        "one blob for the same bytes"
+    );
+}
+
+async fn uploads_over_the_limit_are_refused_and_leave_nothing(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1000).await else {
+        return;
+    };
+    let mum = &photos.family.admin;
+    let declared = upload(mum, "big.jpg", "family", vec![7; 5000]).await;
+    assert_eq!(declared.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        json(declared).await["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("limit")
+    );
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..10).map(|_| Ok(vec![9; 500])).collect();
+    let streamed = mum
+        .request(Method::POST, "/photos/api/items")
+        .query(&[("file_name", "big.jpg")])
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(
+        streamed.status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "a body without a length is cut off at the limit"
+    );
+    assert_eq!(files_under(&photos.storage().join("blobs")), 0);
+    assert_eq!(files_under(&photos.storage().join("tmp")), 0);
+    let list = json(mum.get("/photos/api/items").send().await.expect("list")).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), 0);
+}
+
+async fn the_timeline_shows_family_items_and_your_own(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    for seed in 1..=3 {
+        upload(
+            mum,
+            &format!("family-{seed}.jpg"),
+            "family",
+            jpeg_bytes(seed),
+        )
+        .await;
+    }
+    upload(mum, "secret.jpg", "private", jpeg_bytes(9)).await;
+    let mine = json(mum.get("/photos/api/items").send().await.expect("list")).await;
+    assert_eq!(mine["items"].as_array().expect("items").len(), 4);
+    let theirs = json(kid.get("/photos/api/items").send().await.expect("list")).await;
+    let names: Vec<&str> = theirs["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["file_name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["family-3.jpg", "family-2.jpg", "family-1.jpg"],
+        "newest first, no private item"
+    );
+
+    let first = json(
+        mum.get("/photos/api/items?limit=3")
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let second = json(
+        mum.get(&format!("/photos/api/items?limit=3&cursor={cursor}"))
+            .send()
+            .await
+            .expect("page"),
+    )
+    .await;
+    assert_eq!(second["items"].as_array().expect("items").len(), 1);
+    assert!(second["next_cursor"].is_null());
+    let bad = mum
+        .get("/photos/api/items?cursor=not-ours")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    let page = kid.browser.get("/photos/").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("family-1.jpg") && !html.contains("secret.jpg"));
+}
+
+async fn someone_elses_private_item_is_not_found(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let secret =
+        json(upload(mum, "secret.jpg", "private", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    for path in [
+        format!("/photos/api/items/{secret}"),
+        format!("/photos/items/{secret}/original"),
+        format!("/photos/items/{secret}"),
+    ] {
+        assert_eq!(
+            kid.get(&path).send().await.expect("GET").status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let shared =
+        json(upload(mum, "shared.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
+    let delete = kid
+        .request(Method::DELETE, &format!("/photos/api/items/{shared}"))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(delete.status(), StatusCode::FORBIDDEN);
+    let private = kid
+        .request(Method::PATCH, &format!("/photos/api/items/{shared}"))
+        .json(&serde_json::json!({"visibility": "private"}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(private.status(), StatusCode::FORBIDDEN);
+    let kids =
+        json(upload(kid, "kid.jpg", "family", jpeg_bytes(3)).await).await["item"]["id"].clone();
+    let by_admin = mum
+        .request(Method::DELETE, &format!("/photos/api/items/{kids}"))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(
+        by_admin.status(),
+        StatusCode::NO_CONTENT,
+        "an admin may delete a family item"
+    );
+}
+
+async fn the_trash_keeps_items_until_restored_or_purged(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let mum = &photos.family.admin;
+    let id =
+        json(upload(mum, "oops.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    let trashed = mum
+        .request(Method::DELETE, &format!("/photos/api/items/{id}"))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(trashed.status(), StatusCode::NO_CONTENT);
+    let list = json(mum.get("/photos/api/items").send().await.expect("list")).await;
+    assert!(list["items"].as_array().expect("items").is_empty());
+    let trash = json(mum.get("/photos/api/trash").send().await.expect("trash")).await;
+    assert_eq!(trash[0]["file_name"], "oops.jpg");
+    let restored = mum
+        .request(Method::POST, &format!("/photos/api/items/{id}/restore"))
+        .send()
+        .await
+        .expect("restore");
+    assert_eq!(json(restored).await["deleted_at"], Value::Null);
+
+    mum.request(Method::DELETE, &format!("/photos/api/items/{id}"))
+        .send()
+        .await
+        .expect("DELETE");
+    let purged = mum
+        .request(Method::DELETE, &format!("/photos/api/trash/{id}"))
+        .send()
+        .await
+        .expect("purge");
+    assert_eq!(purged.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        files_under(&photos.storage().join("blobs")),
+        0,
+        "no item uses the blob any more"
+    );
+
+    let old =
+        json(upload(mum, "old.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
+    mum.request(Method::DELETE, &format!("/photos/api/items/{old}"))
+        .send()
+        .await
+        .expect("DELETE");
+    let library = &photos.state.get().expect("state").library;
+    assert_eq!(
+        library.purge_expired().await.expect("sweep"),
+        0,
+        "30 days have not passed"
+    );
+    let mut config = PhotosConfig::from_lookup(&photos.family.config, |_| None).expect("config");
+    config.trash_days = -1;
+    let state = photos.state.get().expect("state");
+    let impatient = hearth_photos::library::Library::new(
+        state.service.db.clone(),
+        Arc::new(hearth_photos::storage::FsBlobStore::open(&photos.storage()).expect("store")),
+        state.library.preview_queue(),
+        Arc::new(config),
+    );
+    assert_eq!(impatient.purge_expired().await.expect("sweep"), 1);
+    assert_eq!(files_under(&photos.storage().join("blobs")), 0);
+}
+
+async fn stored_files_are_served_safely(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let mum = &photos.family.admin;
+    let page = json(
+        upload(
+            mum,
+            "../../evil\u{0}.html",
+            "family",
+            b"<script>alert(1)</script>".to_vec(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page["item"]["file_name"], "evil.html");
+    assert_eq!(page["item"]["kind"], "other");
+    let original = mum
+        .get(page["item"]["original_url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("GET");
+    let headers = original.headers();
+    assert_eq!(headers["content-type"], "application/octet-stream");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("sandbox")
+    );
+
+    let photo = json(upload(mum, "photo.jpg", "family", jpeg_bytes(5)).await).await;
+    let url = photo["item"]["original_url"].as_str().expect("url");
+    let whole = mum.get(url).send().await.expect("GET");
+    assert_eq!(whole.headers()["content-type"], "image/jpeg");
+    assert!(
+        whole.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("inline")
+    );
+    let part = mum
+        .get(url)
+        .header("range", "bytes=0-3")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        part.bytes().await.expect("body").as_ref(),
+        &[0xFF, 0xD8, 0xFF, 0xE0]
+    );
+}
+
+async fn the_plain_upload_form_works_without_script(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let kid = &photos.family.member;
+    kid.browser.get("/photos/").await;
+    let csrf = kid.browser.cookie("hearth_csrf").expect("csrf cookie");
+    let form = reqwest::multipart::Form::new()
+        .text("visibility", "private")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(jpeg_bytes(1)).file_name("one.jpg"),
+        )
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"notes".to_vec()).file_name("notes.txt"),
+        );
+    let response = kid
+        .browser
+        .http
+        .post(
+            kid.browser
+                .url(&format!("/photos/upload?csrf_token={csrf}")),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        response.headers()["location"],
+        "/photos/?uploaded=2&duplicates=0"
+    );
+    let list = json(kid.get("/photos/api/items").send().await.expect("list")).await;
+    let kinds: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["document", "photo"]);
+    let forged = kid
+        .browser
+        .http
+        .post(kid.browser.url("/photos/upload"))
+        .multipart(reqwest::multipart::Form::new())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no upload"
+    );
+}
+
+both_backends!(
+    the_same_bytes_are_stored_once,
+    uploads_over_the_limit_are_refused_and_leave_nothing,
+    the_timeline_shows_family_items_and_your_own,
+    someone_elses_private_item_is_not_found,
+    the_trash_keeps_items_until_restored_or_purged,
+    stored_files_are_served_safely,
+    the_plain_upload_form_works_without_script,
+);
