@@ -5,7 +5,7 @@
 //! builds it first).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -68,8 +68,8 @@ pub async fn wait_until_ok(url: &str) {
 pub struct HearthProcess {
     pub base_url: String,
     child: Child,
-    /// Kept so the data folder lives as long as the process.
-    _data_dir: tempfile::TempDir,
+    /// The data folder when the process owns it (removed with it).
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl HearthProcess {
@@ -79,8 +79,18 @@ impl HearthProcess {
     /// # Panics
     /// When the process cannot start or is not ready within 30 seconds.
     pub async fn start(service: Option<&str>, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
         let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut process = Self::start_in(data_dir.path(), service, env).await;
+        process._data_dir = Some(data_dir);
+        process
+    }
+
+    /// Like [`HearthProcess::start`], with a data folder the caller keeps (to restart on it).
+    ///
+    /// # Panics
+    /// When the process cannot start or is not ready within 30 seconds.
+    pub async fn start_in(data_dir: &Path, service: Option<&str>, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
         let mut command = Command::new(hearth_binary());
         command.arg("serve");
         if let Some(service) = service {
@@ -88,7 +98,7 @@ impl HearthProcess {
         }
         command
             .env("HEARTH_ADDR", format!("127.0.0.1:{port}"))
-            .env("HEARTH_DATA_DIR", data_dir.path())
+            .env("HEARTH_DATA_DIR", data_dir)
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
@@ -97,7 +107,7 @@ impl HearthProcess {
         let process = Self {
             base_url: format!("http://127.0.0.1:{port}"),
             child,
-            _data_dir: data_dir,
+            _data_dir: None,
         };
         let prefix = match service {
             None | Some("portal") => String::new(),
@@ -123,6 +133,12 @@ impl HearthProcess {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("{url} did not answer 200 within 30 s");
+    }
+
+    /// Kills the process at once (SIGKILL), as a power cut would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// A fresh browser-like client for this process.

@@ -235,3 +235,101 @@ impl BlobStore for FsBlobStore {
             .map(|_| path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::stream;
+
+    use super::*;
+
+    fn chunks(parts: &[&[u8]]) -> Vec<io::Result<Bytes>> {
+        parts
+            .iter()
+            .map(|p| Ok(Bytes::copy_from_slice(p)))
+            .collect()
+    }
+
+    fn count(folder: &Path) -> usize {
+        fs::read_dir(folder).map(|e| e.count()).unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn blobs_are_named_by_their_hash_and_stored_once() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let store = FsBlobStore::open(root.path()).expect("store");
+        let mut body = stream::iter(chunks(&[b"hello ", b"world"]));
+        let first = store.put(&mut body, 100).await.expect("put");
+        assert_eq!(
+            first.sha256.as_str(),
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
+        assert_eq!(first.size, 11);
+        assert!(first.newly_stored);
+        let mut again = stream::iter(chunks(&[b"hello world"]));
+        assert!(!store.put(&mut again, 100).await.expect("put").newly_stored);
+        let path = store.local_path(&first.sha256).await.expect("stored");
+        assert_eq!(fs::read(path).expect("read"), b"hello world");
+        assert_eq!(count(&root.path().join("tmp")), 0);
+    }
+
+    #[tokio::test]
+    async fn too_large_or_interrupted_uploads_leave_nothing() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let store = FsBlobStore::open(root.path()).expect("store");
+        let mut big = stream::iter(chunks(&[&[1; 60], &[2; 60]]));
+        assert!(matches!(
+            store.put(&mut big, 100).await,
+            Err(PutError::TooLarge { limit: 100 })
+        ));
+        let mut broken = stream::iter(vec![
+            Ok(Bytes::from_static(b"half a pho")),
+            Err(io::Error::other("reset")),
+        ]);
+        assert!(matches!(
+            store.put(&mut broken, 100).await,
+            Err(PutError::Interrupted(_))
+        ));
+        assert_eq!(count(&root.path().join("tmp")), 0);
+        assert_eq!(count(&root.path().join("blobs")), 0);
+    }
+
+    #[tokio::test]
+    async fn opening_the_store_removes_leftovers_and_derived_files_come_and_go() {
+        let root = tempfile::tempdir().expect("temp dir");
+        fs::create_dir_all(root.path().join("tmp")).expect("tmp");
+        fs::write(root.path().join("tmp/crashed.part"), b"half").expect("leftover");
+        let store = FsBlobStore::open(root.path()).expect("store");
+        assert_eq!(count(&root.path().join("tmp")), 0);
+
+        let mut body = stream::iter(chunks(&[b"photo"]));
+        let blob = store.put(&mut body, 100).await.expect("put");
+        assert!(
+            store
+                .derived_path(&blob.sha256, Derived::Thumbnail)
+                .await
+                .is_none()
+        );
+        store
+            .put_derived(
+                &blob.sha256,
+                Derived::Thumbnail,
+                Bytes::from_static(b"jpeg"),
+            )
+            .await
+            .expect("derived");
+        assert!(
+            store
+                .derived_path(&blob.sha256, Derived::Thumbnail)
+                .await
+                .is_some()
+        );
+        store.delete(&blob.sha256).await.expect("delete");
+        assert!(store.local_path(&blob.sha256).await.is_none());
+        assert!(
+            store
+                .derived_path(&blob.sha256, Derived::Thumbnail)
+                .await
+                .is_none()
+        );
+    }
+}
