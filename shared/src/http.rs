@@ -109,3 +109,18 @@ pub fn client_ip(
     }
     peer.map(|ConnectInfo(addr)| addr.ip())
 }
+
+/// The origin for links the family opens elsewhere (invites, share links):
+/// `HEARTH_PUBLIC_URL`, else the request's scheme and `Host`.
+#[must_use]
+pub fn public_origin(config: &Config, headers: &HeaderMap) -> String {
+    if let Some(url) = &config.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost:8080");
+    let https = crate::cookies::secure_for(headers, crate::config::SecureCookies::Auto);
+    format!("{}://{host}", if https { "https" } else { "http" })
+}

@@ -16,6 +16,7 @@ pub mod http;
 pub mod layout;
 pub mod metrics;
 pub mod openapi;
+pub mod passwords;
 pub mod server;
 pub mod service;
 pub mod telemetry;

@@ -5,12 +5,14 @@
 //! [`storage`] the blob store, [`media`] what files are and the previews made from them,
 //! [`worker`] the background preview maker, [`web`] the pages and files, [`api`] the JSON API.
 
+pub mod albums;
 pub mod api;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod library;
 pub mod media;
+pub mod sharing;
 pub mod storage;
 pub mod web;
 pub mod worker;

@@ -38,8 +38,8 @@ pub struct Page {
 /// The family's library: metadata in the database, bytes in the blob store.
 #[derive(Clone)]
 pub struct Library {
-    db: Database,
-    blobs: Arc<dyn BlobStore>,
+    pub(crate) db: Database,
+    pub(crate) blobs: Arc<dyn BlobStore>,
     previews: PreviewQueue,
     config: Arc<PhotosConfig>,
 }
@@ -152,7 +152,7 @@ impl Library {
         })
     }
 
-    async fn load(&self, id: i64) -> AppResult<ItemRow> {
+    pub(crate) async fn load(&self, id: i64) -> AppResult<ItemRow> {
         items::by_id(self.db.pool(), id)
             .await?
             .ok_or_else(|| AppError::NotFound("There is no such item.".to_owned()))
@@ -206,20 +206,19 @@ impl Library {
         Ok((item, path))
     }
 
-    /// A thumbnail or preview. A deleted derived file is made again (and is "not found"
-    /// until then).
+    /// The thumbnail or preview of an item the caller may see. A deleted derived file is
+    /// made again (and is "not found" until then).
     ///
     /// # Errors
-    /// Not visible to the user, or no preview (yet).
-    pub async fn derived(&self, user: &Identity, id: i64, kind: Derived) -> AppResult<PathBuf> {
-        let item = self.item(user, id).await?;
+    /// No preview (yet).
+    pub async fn derived_of(&self, item: &ItemRow, kind: Derived) -> AppResult<PathBuf> {
         let sha256 = Sha256::parse(&item.sha256)?;
         if let Some(path) = self.blobs.derived_path(&sha256, kind).await {
             return Ok(path);
         }
         if item.preview == "ready" {
-            items::set_preview(self.db.pool(), id, "pending", None).await?;
-            self.previews.enqueue(id);
+            items::set_preview(self.db.pool(), item.id, "pending", None).await?;
+            self.previews.enqueue(item.id);
         }
         Err(AppError::NotFound(
             "This item has no preview yet.".to_owned(),
@@ -326,7 +325,7 @@ impl Library {
     }
 }
 
-fn visible_to(item: &ItemRow, user: &Identity) -> bool {
+pub(crate) fn visible_to(item: &ItemRow, user: &Identity) -> bool {
     item.owner_id == user.user_id || item.visibility == Visibility::Family.as_str()
 }
 

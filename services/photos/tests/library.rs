@@ -435,6 +435,286 @@ async fn the_plain_upload_form_works_without_script(backend: Backend) {
     );
 }
 
+async fn albums_are_ordered_and_only_their_maker_changes_them(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let mut ids = Vec::new();
+    for seed in 1..=3 {
+        ids.push(
+            json(
+                upload(
+                    mum,
+                    &format!("beach-{seed}.jpg"),
+                    "family",
+                    jpeg_bytes(seed),
+                )
+                .await,
+            )
+            .await["item"]["id"]
+                .clone(),
+        );
+    }
+    let secret =
+        json(upload(mum, "secret.jpg", "private", jpeg_bytes(9)).await).await["item"]["id"].clone();
+    let created = mum
+        .request(Method::POST, "/photos/api/albums")
+        .json(&serde_json::json!({"name": "  Summer  ", "visibility": "family"}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let album = json(created).await;
+    assert_eq!(album["name"], "Summer");
+    let path = format!("/photos/api/albums/{}", album["id"]);
+    let added = mum
+        .request(Method::POST, &format!("{path}/items"))
+        .json(&serde_json::json!({"item_ids": [ids[0], ids[1], ids[2], secret]}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(json(added).await["item_count"], 4);
+    let reorder = mum
+        .request(Method::PUT, &format!("{path}/order"))
+        .json(&serde_json::json!({"item_ids": [ids[2]]}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(reorder.status(), StatusCode::NO_CONTENT);
+    let seen_by_kid = json(kid.get(&path).send().await.expect("GET")).await;
+    let names: Vec<&str> = seen_by_kid["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["file_name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["beach-3.jpg", "beach-1.jpg", "beach-2.jpg"],
+        "in order, without mum's private photo"
+    );
+    let rename = kid
+        .request(Method::PATCH, &path)
+        .json(&serde_json::json!({"name": "Mine"}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(rename.status(), StatusCode::FORBIDDEN);
+    let empty_name = mum
+        .request(Method::PATCH, &path)
+        .json(&serde_json::json!({"name": " "}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(empty_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let private = mum
+        .request(Method::PATCH, &path)
+        .json(&serde_json::json!({"visibility": "private"}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(json(private).await["visibility"], "private");
+    assert_eq!(
+        kid.get(&path).send().await.expect("GET").status(),
+        StatusCode::NOT_FOUND
+    );
+    let kids_item =
+        json(upload(kid, "kid.jpg", "private", jpeg_bytes(7)).await).await["item"]["id"].clone();
+    let not_visible = mum
+        .request(Method::POST, &format!("{path}/items"))
+        .json(&serde_json::json!({"item_ids": [kids_item]}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        not_visible.status(),
+        StatusCode::NOT_FOUND,
+        "an item you cannot see cannot go in your album"
+    );
+    assert_eq!(
+        mum.browser
+            .get(&format!("/photos/albums/{}", album["id"]))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let item =
+        json(upload(mum, "beach.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    let album = json(
+        mum.request(Method::POST, "/photos/api/albums")
+            .json(&serde_json::json!({"name": "Beach"}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    mum.request(
+        Method::POST,
+        &format!("/photos/api/albums/{}/items", album["id"]),
+    )
+    .json(&serde_json::json!({"item_ids": [item]}))
+    .send()
+    .await
+    .expect("POST");
+    let not_owner = kid
+        .request(Method::POST, "/photos/api/shares")
+        .json(&serde_json::json!({"album_id": album["id"]}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        not_owner.status(),
+        StatusCode::NOT_FOUND,
+        "a private album is not even visible to others"
+    );
+    let bad_days = mum
+        .request(Method::POST, "/photos/api/shares")
+        .json(&serde_json::json!({"album_id": album["id"], "expires_in_days": 9999}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(bad_days.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let share = json(
+        mum.request(Method::POST, "/photos/api/shares")
+            .json(&serde_json::json!({"album_id": album["id"], "expires_in_days": 7}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    let guest = photos.family.server.client();
+    let link = share["path"].as_str().expect("path");
+    assert!(
+        share["token"].as_str().expect("token").len() >= 43,
+        "at least 256 bits"
+    );
+    let page = guest.get(link).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Beach") && html.contains("beach.jpg"));
+    assert!(!html.contains("Log out"), "a guest is not logged in");
+    let other = guest.get(&format!("{link}/items/999999/thumbnail")).await;
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "only the shared items"
+    );
+    let own_items = guest.get(&format!("/photos/items/{item}/original")).await;
+    assert_eq!(
+        own_items.headers()["location"],
+        format!("/login?next=%2Fphotos%2Fitems%2F{item}%2Foriginal")
+    );
+
+    let revoke = mum
+        .request(
+            Method::DELETE,
+            &format!(
+                "/photos/api/shares/{}",
+                share["info"]["id"].as_str().expect("id")
+            ),
+        )
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+    let withdrawn = guest.get(link).await;
+    assert_eq!(withdrawn.status(), StatusCode::NOT_FOUND);
+    assert!(withdrawn.text().await.expect("html").contains("withdrawn"));
+    assert_eq!(
+        guest.get("/photos/s/made-up-token").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn protected_and_expired_links_say_what_to_do(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let mum = &photos.family.admin;
+    let item = json(
+        upload(
+            mum,
+            "letter.txt",
+            "private",
+            b"the insurance letter".to_vec(),
+        )
+        .await,
+    )
+    .await["item"]["id"]
+        .clone();
+    let share = json(
+        mum.request(Method::POST, "/photos/api/shares")
+            .json(&serde_json::json!({"item_id": item, "password": "open sesame"}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    let link = share["path"].as_str().expect("path");
+    let guest = photos.family.server.client();
+    let locked = guest.get(link).await;
+    assert!(
+        locked
+            .text()
+            .await
+            .expect("html")
+            .contains("This link has a password")
+    );
+    let wrong = guest.post_form(link, &[("password", "guess")]).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.text().await.expect("html").contains("not right"));
+    let right = guest.post_form(link, &[("password", "open sesame")]).await;
+    assert_eq!(right.headers()["location"], link);
+    assert!(
+        guest
+            .get(link)
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("letter.txt")
+    );
+    assert!(
+        !photos
+            .family
+            .server
+            .client()
+            .get(link)
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("letter.txt"),
+        "another guest still needs the password"
+    );
+
+    let expiring = json(
+        mum.request(Method::POST, "/photos/api/shares")
+            .json(&serde_json::json!({"item_id": item, "expires_in_days": 1}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    let db = &photos.state.get().expect("state").service.db;
+    sqlx::query("UPDATE shares SET expires_at = 1 WHERE id = $1")
+        .bind(expiring["info"]["id"].as_str().expect("id"))
+        .execute(db.pool())
+        .await
+        .expect("expire");
+    let expired = guest.get(expiring["path"].as_str().expect("path")).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(expired.text().await.expect("html").contains("expired"));
+}
+
 both_backends!(
     the_same_bytes_are_stored_once,
     uploads_over_the_limit_are_refused_and_leave_nothing,
@@ -443,4 +723,7 @@ both_backends!(
     the_trash_keeps_items_until_restored_or_purged,
     stored_files_are_served_safely,
     the_plain_upload_form_works_without_script,
+    albums_are_ordered_and_only_their_maker_changes_them,
+    a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn,
+    protected_and_expired_links_say_what_to_do,
 );

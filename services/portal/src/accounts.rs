@@ -15,9 +15,9 @@ use crate::db::invites::{self, InviteRow};
 use crate::db::is_unique_violation;
 use crate::db::sessions::{self, SessionRow};
 use crate::db::users::{self, NewUser, UserRow};
-use crate::domain::password::{self, Password, PasswordHash};
 use crate::domain::throttle::ThrottlePolicy;
 use crate::domain::{DisplayName, LoginThrottle, TokenName, Username};
+use hearth_shared::passwords::{self as password, Password, PasswordHash};
 
 /// How long a login lasts.
 pub const SESSION_LIFETIME_SECS: i64 = 30 * 24 * 3600;

@@ -1,3 +1,5 @@
 //! All SQL of the photos service, one module per table group.
 
+pub mod albums;
 pub mod items;
+pub mod shares;

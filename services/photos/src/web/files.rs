@@ -103,7 +103,12 @@ async fn derived(
     kind: Derived,
     request: Request,
 ) -> AppResult<Response> {
-    let path = state.library.derived(&user, id, kind).await?;
+    let item = state.library.item(&user, id).await?;
+    serve_derived(state.library.derived_of(&item, kind).await?, request).await
+}
+
+/// A thumbnail or preview: a JPEG we made, cacheable by the browser.
+pub async fn serve_derived(path: PathBuf, request: Request) -> AppResult<Response> {
     let mut response = serve(path, "image/jpeg", request).await?;
     response.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -1,14 +1,26 @@
 //! The photos pages (timeline, one item, trash, the upload form) and the files themselves
 //! (originals, thumbnails, previews). Handlers parse, call [`crate::library`], render.
 
+mod albums;
 mod files;
+mod guest;
 mod pages;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
+use hearth_shared::http::public_origin;
 
 use crate::AppState;
+
+/// The full address of a share link, to send to a guest.
+fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+    format!(
+        "{}/photos/s/{token}",
+        public_origin(&state.service.config, headers)
+    )
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -19,6 +31,19 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/items/{id}/restore", post(pages::restore_item))
         .route("/photos/items/{id}/purge", post(pages::purge_item))
         .route("/photos/items/{id}/visibility", post(pages::set_visibility))
+        .route("/photos/items/{id}/albums", post(albums::add_from_item))
+        .route("/photos/albums", get(albums::list).post(albums::create))
+        .route(
+            "/photos/albums/{id}",
+            get(albums::show).post(albums::change),
+        )
+        .route("/photos/albums/{id}/cover", get(albums::cover))
+        .route("/photos/albums/{id}/delete", post(albums::delete))
+        .route("/photos/albums/{id}/items", post(albums::add_items))
+        .route("/photos/albums/{id}/remove", post(albums::remove_item))
+        .route("/photos/albums/{id}/shares", post(albums::share))
+        .route("/photos/albums/{id}/revoke", post(albums::revoke))
+        .route("/photos/s/{token}", get(guest::show).post(guest::unlock))
         .route("/photos/static/photos.js", get(files::script))
 }
 
@@ -32,4 +57,9 @@ pub fn long_routes() -> Router<AppState> {
         .route("/photos/items/{id}/original", get(files::original))
         .route("/photos/items/{id}/thumbnail", get(files::thumbnail))
         .route("/photos/items/{id}/preview", get(files::preview))
+        .route(
+            "/photos/s/{token}/items/{id}/thumbnail",
+            get(guest::thumbnail),
+        )
+        .route("/photos/s/{token}/items/{id}/preview", get(guest::preview))
 }

@@ -19,17 +19,17 @@ use crate::{AppState, SERVICE};
 /// Items on one page of the timeline.
 const TIMELINE_PAGE: i64 = 120;
 
-fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
+pub(super) fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
     PageContext::new(title, Some(user), &csrf.0, SERVICE.prefix)
 }
 
 /// One square of the grid.
-struct Tile {
-    id: i64,
-    file_name: String,
-    kind: String,
+pub(super) struct Tile {
+    pub id: i64,
+    pub file_name: String,
+    pub kind: String,
     /// pending, ready or none.
-    preview: String,
+    pub preview: String,
 }
 
 impl From<ItemRow> for Tile {
@@ -125,6 +125,8 @@ struct ItemPage {
     size: String,
     is_owner: bool,
     can_delete: bool,
+    /// The user's own albums, to add the item to.
+    albums: Vec<(i64, String)>,
 }
 
 pub async fn item(
@@ -139,12 +141,21 @@ pub async fn item(
     }
     let is_owner = item.owner_id == user.user_id;
     let can_delete = is_owner || user.is_admin();
+    let albums = state
+        .library
+        .albums(&user)
+        .await?
+        .into_iter()
+        .filter(|a| a.owner_id == user.user_id)
+        .map(|a| (a.id, a.name))
+        .collect();
     render(&ItemPage {
         taken: item.taken_at.map(format_time),
         uploaded: format_time(item.uploaded_at),
         size: human_size(u64::try_from(item.size).unwrap_or_default()),
         is_owner,
         can_delete,
+        albums,
         item,
         ctx: page("Photo", user, &csrf),
     })

@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::layout::{PageContext, format_time, render_with_status};
-use hearth_shared::{AppResult, CurrentUser, Identity, Role};
+use hearth_shared::{AppResult, CurrentUser, Identity, Role, http};
 use serde::Deserialize;
 
-use super::{page, public_origin};
+use super::page;
 use crate::AppState;
 
 struct UserView {
@@ -113,7 +113,10 @@ pub async fn create_invite(
     let role = Role::parse(&form.role)?;
     let (token, invite) = state.accounts.create_invite(&user, role).await?;
     let new_invite = NewInvite {
-        url: format!("{}/invite/{token}", public_origin(&state, &headers)),
+        url: format!(
+            "{}/invite/{token}",
+            http::public_origin(&state.config, &headers)
+        ),
         expires: format_time(invite.expires_at),
     };
     render_with_status(

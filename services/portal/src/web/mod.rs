@@ -119,23 +119,6 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-/// The origin for links the family will open elsewhere (invites).
-fn public_origin(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost:8080");
-    let scheme = if cookies::secure_for(headers, hearth_shared::config::SecureCookies::Auto) {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -1,12 +1,12 @@
-//! Passwords: the rule for a new one, and hashing with argon2id (slow on purpose, so it runs
-//! on the blocking pool).
+//! Passwords (accounts, protected share links): the rule for a new one, and hashing with
+//! argon2id (slow on purpose, so it runs on the blocking pool).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
 use std::sync::OnceLock;
 
+use crate::AppError;
 use argon2::Argon2;
-use hearth_shared::AppError;
 
 /// A new password that meets the rule: 8 to 256 characters.
 pub struct Password(String);
@@ -27,6 +27,21 @@ impl Password {
             ));
         }
         Ok(Self(raw.to_owned()))
+    }
+
+    /// A password for a share link, which guests type: 4 to 256 characters.
+    ///
+    /// # Errors
+    /// Too short or too long, with the rule in the message.
+    pub fn parse_share(raw: &str) -> Result<Self, AppError> {
+        let length = raw.chars().count();
+        if (4..=256).contains(&length) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(AppError::Invalid(
+                "A link password has 4 to 256 characters.".to_owned(),
+            ))
+        }
     }
 
     /// Hashes with argon2id and a random salt, off the async threads.
@@ -61,7 +76,7 @@ fn decoy_hash() -> String {
         .get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
             Argon2::default()
-                .hash_password(hearth_shared::tokens::random_token().as_bytes(), &salt)
+                .hash_password(crate::tokens::random_token().as_bytes(), &salt)
                 .map(|h| h.to_string())
                 .unwrap_or_default()
         })

@@ -1,0 +1,288 @@
+//! Items: upload (streamed), the timeline, one item, visibility, the trash.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use futures_util::TryStreamExt as _;
+use hearth_shared::error::Problem;
+use hearth_shared::{AppError, AppResult, CurrentUser};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::db::items::ItemRow;
+use crate::domain::Visibility;
+use crate::library::{Page, human_size};
+
+/// An item as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemInfo {
+    pub id: i64,
+    pub file_name: String,
+    /// photo, video, document or other.
+    pub kind: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub visibility: String,
+    pub owner_id: i64,
+    pub uploaded_at: i64,
+    pub taken_at: Option<i64>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    pub gps: Option<[f64; 2]>,
+    /// pending, ready or none.
+    pub preview: String,
+    /// Why there is no preview, when `preview` is none.
+    pub preview_error: Option<String>,
+    pub deleted_at: Option<i64>,
+    pub original_url: String,
+    pub thumbnail_url: String,
+    pub preview_url: String,
+}
+
+impl From<ItemRow> for ItemInfo {
+    fn from(row: ItemRow) -> Self {
+        let base = format!("/photos/items/{}", row.id);
+        Self {
+            id: row.id,
+            gps: row.gps_lat.zip(row.gps_lon).map(|(lat, lon)| [lat, lon]),
+            file_name: row.file_name,
+            kind: row.kind,
+            content_type: row.content_type,
+            size: row.size,
+            sha256: row.sha256,
+            visibility: row.visibility,
+            owner_id: row.owner_id,
+            uploaded_at: row.uploaded_at,
+            taken_at: row.taken_at,
+            width: row.width,
+            height: row.height,
+            camera: row.camera,
+            lens: row.lens,
+            preview: row.preview,
+            preview_error: row.preview_error,
+            deleted_at: row.deleted_at,
+            original_url: format!("{base}/original"),
+            thumbnail_url: format!("{base}/thumbnail"),
+            preview_url: format!("{base}/preview"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadParams {
+    /// The file's name as the user knows it (made safe before it is stored).
+    file_name: String,
+    /// private (default) or family.
+    visibility: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadAnswer {
+    item: ItemInfo,
+    /// True when you already had these bytes: `item` is the one you have.
+    duplicate: bool,
+}
+
+/// Upload one file as the request body, streamed to storage.
+#[utoipa::path(post, path = "/photos/api/items", tag = "items", params(UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = UploadAnswer, description = "Stored"), (status = 200, body = UploadAnswer, description = "Already there (duplicate)"),
+              (status = 413, body = Problem, description = "Larger than the upload limit")))]
+pub async fn upload(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(params): Query<UploadParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> AppResult<(StatusCode, Json<UploadAnswer>)> {
+    let visibility = Visibility::parse(params.visibility.as_deref().unwrap_or("private"))?;
+    refuse_oversize(&headers, state.library.max_upload_bytes())?;
+    let mut stream = body.into_data_stream().map_err(std::io::Error::other);
+    let uploaded = state
+        .library
+        .upload(&user, &params.file_name, visibility, &mut stream)
+        .await?;
+    let status = if uploaded.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(UploadAnswer {
+            item: uploaded.item.into(),
+            duplicate: uploaded.duplicate,
+        }),
+    ))
+}
+
+/// Answers 413 at once when the declared length is over the limit.
+pub fn refuse_oversize(headers: &HeaderMap, limit: u64) -> AppResult<()> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit => Err(AppError::PayloadTooLarge(format!(
+            "The file is larger than the limit of {}.",
+            human_size(limit)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// At most 200; 50 by default.
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemPage {
+    items: Vec<ItemInfo>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Parses a cursor made by [`cursor_of`].
+///
+/// # Errors
+/// A cursor we did not make.
+pub fn parse_cursor(raw: Option<&str>) -> AppResult<Option<(i64, i64)>> {
+    let Some(raw) = raw.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let parsed = raw
+        .split_once('_')
+        .and_then(|(sort_at, id)| Some((sort_at.parse().ok()?, id.parse().ok()?)));
+    parsed.map(Some).ok_or_else(|| {
+        AppError::BadRequest(
+            "That cursor is not one we gave out. Start from the first page.".to_owned(),
+        )
+    })
+}
+
+#[must_use]
+pub fn cursor_of(next: (i64, i64)) -> String {
+    format!("{}_{}", next.0, next.1)
+}
+
+impl From<Page> for ItemPage {
+    fn from(page: Page) -> Self {
+        Self {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(cursor_of),
+        }
+    }
+}
+
+/// The timeline: items you can see, newest (by date taken) first.
+#[utoipa::path(get, path = "/photos/api/items", tag = "items", params(ListParams),
+    responses((status = 200, body = ItemPage), (status = 400, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<ItemPage>> {
+    let cursor = parse_cursor(params.cursor.as_deref())?;
+    Ok(Json(
+        state
+            .library
+            .timeline(&user, cursor, params.limit.unwrap_or(50))
+            .await?
+            .into(),
+    ))
+}
+
+/// One item.
+#[utoipa::path(get, path = "/photos/api/items/{id}", tag = "items", params(("id" = i64, Path)),
+    responses((status = 200, body = ItemInfo), (status = 404, body = Problem)))]
+pub async fn get_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ItemInfo>> {
+    Ok(Json(state.library.item(&user, id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ItemUpdate {
+    visibility: Visibility,
+}
+
+/// Share an item with the family, or make it private (the uploader only).
+#[utoipa::path(patch, path = "/photos/api/items/{id}", tag = "items", params(("id" = i64, Path)), request_body = ItemUpdate,
+    responses((status = 200, body = ItemInfo), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn update_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Json(update): Json<ItemUpdate>,
+) -> AppResult<Json<ItemInfo>> {
+    Ok(Json(
+        state
+            .library
+            .set_visibility(&user, id, update.visibility)
+            .await?
+            .into(),
+    ))
+}
+
+/// Move an item to the trash (the uploader, or an admin). It can be restored for 30 days.
+#[utoipa::path(delete, path = "/photos/api/items/{id}", tag = "trash", params(("id" = i64, Path)),
+    responses((status = 204, description = "In the trash"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn trash_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    state.library.trash(&user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Bring one of your items back from the trash.
+#[utoipa::path(post, path = "/photos/api/items/{id}/restore", tag = "trash", params(("id" = i64, Path)),
+    responses((status = 200, body = ItemInfo), (status = 404, body = Problem)))]
+pub async fn restore_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<ItemInfo>> {
+    Ok(Json(state.library.restore(&user, id).await?.into()))
+}
+
+/// Your items in the trash.
+#[utoipa::path(get, path = "/photos/api/trash", tag = "trash", responses((status = 200, body = [ItemInfo])))]
+pub async fn list_trash(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Json<Vec<ItemInfo>>> {
+    Ok(Json(
+        state
+            .library
+            .trashed(&user)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Delete one of your trashed items for good.
+#[utoipa::path(delete, path = "/photos/api/trash/{id}", tag = "trash", params(("id" = i64, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = Problem)))]
+pub async fn purge_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    state.library.purge(&user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,183 @@
+//! The `albums` and `album_items` tables.
+
+use sqlx::{AnyPool, FromRow};
+
+use super::items::ItemRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AlbumRow {
+    pub id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub visibility: String,
+    pub cover_item_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Items in the album (all of them, whoever can see them).
+    pub item_count: i64,
+}
+
+const COLUMNS: &str = "a.id, a.owner_id, a.name, a.visibility, a.cover_item_id, a.created_at, a.updated_at, \
+    (SELECT COUNT(*) FROM album_items ai WHERE ai.album_id = a.id) AS item_count";
+
+pub async fn insert(
+    pool: &AnyPool,
+    owner_id: i64,
+    name: &str,
+    visibility: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO albums (owner_id, name, visibility, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(owner_id)
+    .bind(name)
+    .bind(visibility)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<AlbumRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM albums a WHERE a.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Albums the user sees (their own and the family's), most recently changed first.
+pub async fn visible_to(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<AlbumRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM albums a WHERE a.owner_id = $1 OR a.visibility = 'family' ORDER BY a.updated_at DESC, a.id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn update(
+    pool: &AnyPool,
+    id: i64,
+    name: &str,
+    visibility: &str,
+    cover_item_id: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE albums SET name = $2, visibility = $3, cover_item_id = $4, updated_at = $5 WHERE id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(visibility)
+        .bind(cover_item_id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM albums WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Appends items (those not already in the album) in the given order.
+pub async fn add_items(
+    pool: &AnyPool,
+    album_id: i64,
+    item_ids: &[i64],
+    now: i64,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(position) FROM album_items WHERE album_id = $1")
+            .bind(album_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut position = last.unwrap_or(0);
+    for item_id in item_ids {
+        let present =
+            sqlx::query("SELECT item_id FROM album_items WHERE album_id = $1 AND item_id = $2")
+                .bind(album_id)
+                .bind(item_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if present.is_none() {
+            position += 1;
+            sqlx::query("INSERT INTO album_items (album_id, item_id, position, added_at) VALUES ($1, $2, $3, $4)")
+                .bind(album_id)
+                .bind(item_id)
+                .bind(position)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    sqlx::query("UPDATE albums SET updated_at = $2 WHERE id = $1")
+        .bind(album_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+pub async fn remove_item(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query("DELETE FROM album_items WHERE album_id = $1 AND item_id = $2")
+        .bind(album_id)
+        .bind(item_id)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Sets the order: `item_ids` first, in that order, then any others as they were.
+pub async fn reorder(pool: &AnyPool, album_id: i64, item_ids: &[i64]) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let current: Vec<i64> = sqlx::query_scalar(
+        "SELECT item_id FROM album_items WHERE album_id = $1 ORDER BY position, item_id",
+    )
+    .bind(album_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let ordered = item_ids
+        .iter()
+        .filter(|id| current.contains(id))
+        .chain(current.iter().filter(|id| !item_ids.contains(id)));
+    for (position, item_id) in (1_i64..).zip(ordered) {
+        sqlx::query("UPDATE album_items SET position = $3 WHERE album_id = $1 AND item_id = $2")
+            .bind(album_id)
+            .bind(item_id)
+            .bind(position)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+/// The album's items in order: those not in the trash that `viewer_id` may see (for a share
+/// link: what the album's owner sees).
+pub async fn items(pool: &AnyPool, album_id: i64, viewer_id: i64) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as(
+        "SELECT i.id, i.owner_id, i.sha256, i.size, i.file_name, i.content_type, i.kind, i.visibility, i.uploaded_at, \
+         i.taken_at, i.sort_at, i.width, i.height, i.camera, i.lens, i.gps_lat, i.gps_lon, i.preview, i.preview_error, \
+         i.deleted_at FROM album_items ai JOIN items i ON i.id = ai.item_id \
+         WHERE ai.album_id = $1 AND i.deleted_at IS NULL \
+         AND (i.owner_id = $2 OR i.visibility = 'family') ORDER BY ai.position, i.id",
+    )
+    .bind(album_id)
+    .bind(viewer_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn contains(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query("SELECT item_id FROM album_items WHERE album_id = $1 AND item_id = $2")
+            .bind(album_id)
+            .bind(item_id)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
+}

@@ -1,0 +1,190 @@
+//! Share links: a token of 256 random bits that lets a guest with no account see one album
+//! or one item — optionally until a date, optionally behind a password, revocable. Guests
+//! never see where photos were taken unless the sharer chose to show it.
+
+use hearth_shared::db::unix_now;
+use hearth_shared::passwords::{self, PasswordHash};
+use hearth_shared::tokens::{constant_time_eq, hash_token, random_token};
+use hearth_shared::{AppError, AppResult, Identity};
+
+use crate::db::albums;
+use crate::db::items::ItemRow;
+use crate::db::shares::{self, ShareRow};
+use crate::domain::ShareOptions;
+use crate::library::Library;
+
+/// What a share link points at.
+#[derive(Debug, Clone, Copy)]
+pub enum ShareTarget {
+    Album(i64),
+    Item(i64),
+}
+
+/// A share link as a guest opens it.
+#[derive(Debug)]
+pub struct OpenShare {
+    pub share: ShareRow,
+    /// The album's name, or the item's file name.
+    pub title: String,
+    /// What the guest may see, in order.
+    pub items: Vec<ItemRow>,
+}
+
+impl Library {
+    /// Makes a link to one of the user's albums or items; the token is returned this once.
+    ///
+    /// # Errors
+    /// Not the owner of what is shared, or invalid options.
+    pub async fn create_share(
+        &self,
+        user: &Identity,
+        target: ShareTarget,
+        options: ShareOptions,
+    ) -> AppResult<(String, ShareRow)> {
+        let (album_id, item_id) = match target {
+            ShareTarget::Album(id) => {
+                let (album, _) = self.album(user, id).await?;
+                if album.owner_id != user.user_id {
+                    return Err(AppError::Forbidden(
+                        "Only the person who made this album can share it.".to_owned(),
+                    ));
+                }
+                (Some(id), None)
+            }
+            ShareTarget::Item(id) => {
+                let item = self.item(user, id).await?;
+                if item.owner_id != user.user_id {
+                    return Err(AppError::Forbidden(
+                        "Only the person who uploaded it can share it.".to_owned(),
+                    ));
+                }
+                (None, Some(id))
+            }
+        };
+        let password_hash = match options.password {
+            Some(password) => Some(password.hash().await?.0),
+            None => None,
+        };
+        let now = unix_now();
+        let token = random_token();
+        let share = ShareRow {
+            id: random_token().chars().take(11).collect(),
+            owner_id: user.user_id,
+            album_id,
+            item_id,
+            password_hash,
+            show_location: i64::from(options.show_location),
+            created_at: now,
+            expires_at: options.expires_in_days.map(|days| now + days * 24 * 3600),
+            revoked_at: None,
+        };
+        shares::insert(self.db.pool(), &share, &hash_token(&token)).await?;
+        tracing::info!(share = share.id, owner = user.user_id, "share link created");
+        Ok((token, share))
+    }
+
+    /// The user's links that have not been revoked.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn shares(&self, user: &Identity) -> AppResult<Vec<ShareRow>> {
+        Ok(shares::by_owner(self.db.pool(), user.user_id).await?)
+    }
+
+    /// Stops a link from working, at once.
+    ///
+    /// # Errors
+    /// Not one of the user's links.
+    pub async fn revoke_share(&self, user: &Identity, id: &str) -> AppResult<()> {
+        if shares::revoke(self.db.pool(), user.user_id, id, unix_now()).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(
+                "You have no link with that id.".to_owned(),
+            ))
+        }
+    }
+
+    /// The share behind a token, if it still works (password not checked here).
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for an unknown or revoked link, [`AppError::Gone`] for an
+    /// expired one.
+    pub async fn share_by_token(&self, token: &str) -> AppResult<ShareRow> {
+        let share = shares::by_token(self.db.pool(), &hash_token(token))
+            .await?
+            .filter(|s| s.revoked_at.is_none())
+            .ok_or_else(|| {
+                AppError::NotFound(
+                    "This link does not work: it was never made, or it was withdrawn.".to_owned(),
+                )
+            })?;
+        if share.expires_at.is_some_and(|at| at <= unix_now()) {
+            return Err(AppError::Gone(
+                "This link has expired. Ask whoever sent it for a new one.".to_owned(),
+            ));
+        }
+        Ok(share)
+    }
+
+    /// Whether a guest's password opens a protected link.
+    ///
+    /// # Errors
+    /// The blocking task failed.
+    pub async fn share_password_matches(share: &ShareRow, candidate: &str) -> AppResult<bool> {
+        match &share.password_hash {
+            Some(hash) => passwords::verify(candidate, Some(&PasswordHash(hash.clone()))).await,
+            None => Ok(true),
+        }
+    }
+
+    /// What the guest sees: the shared item, or the album's items (those not in the trash).
+    ///
+    /// # Errors
+    /// What was shared no longer exists.
+    pub async fn open_share(&self, share: ShareRow) -> AppResult<OpenShare> {
+        let gone = || AppError::Gone("What this link pointed at has been deleted.".to_owned());
+        let (title, items) = match (share.album_id, share.item_id) {
+            (Some(album_id), _) => {
+                let album = albums::by_id(self.db.pool(), album_id)
+                    .await?
+                    .ok_or_else(gone)?;
+                let items = albums::items(self.db.pool(), album_id, album.owner_id).await?;
+                (album.name, items)
+            }
+            (None, Some(item_id)) => {
+                let item = self.load(item_id).await.map_err(|_| gone())?;
+                if item.deleted_at.is_some() {
+                    return Err(gone());
+                }
+                (item.file_name.clone(), vec![item])
+            }
+            (None, None) => return Err(gone()),
+        };
+        Ok(OpenShare {
+            share,
+            title,
+            items,
+        })
+    }
+}
+
+/// The cookie value that proves a guest typed a protected link's password: a hash of the
+/// link's token and its password hash, which only someone who knew both could make.
+#[must_use]
+pub fn unlock_proof(token: &str, share: &ShareRow) -> Option<String> {
+    share
+        .password_hash
+        .as_ref()
+        .map(|hash| hash_token(&format!("{token}:{hash}")))
+}
+
+/// Whether `cookie` proves the password was typed for this link.
+#[must_use]
+pub fn is_unlocked(token: &str, share: &ShareRow, cookie: Option<&str>) -> bool {
+    match (unlock_proof(token, share), cookie) {
+        (None, _) => true,
+        (Some(proof), Some(cookie)) => constant_time_eq(proof.as_bytes(), cookie.as_bytes()),
+        (Some(_), None) => false,
+    }
+}

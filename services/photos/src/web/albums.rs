@@ -1,0 +1,305 @@
+//! Album pages: the list, one album (with the owner's controls: rename, share with the
+//! family, add items, make a share link), and adding an item from its page.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use hearth_shared::csrf::CsrfToken;
+use hearth_shared::layout::{PageContext, format_time, render};
+use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
+use serde::Deserialize;
+
+use super::pages::{Tile, page};
+use super::share_url;
+use crate::AppState;
+use crate::albums::AlbumChanges;
+use crate::db::albums::AlbumRow;
+use crate::domain::{ShareOptions, Visibility};
+use crate::sharing::ShareTarget;
+
+/// Recent items offered for adding to an album.
+const ADDABLE: i64 = 60;
+
+#[derive(Template)]
+#[template(path = "albums.html")]
+struct AlbumsPage {
+    ctx: PageContext,
+    albums: Vec<AlbumRow>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Response> {
+    let albums = state.library.albums(&user).await?;
+    render(&AlbumsPage {
+        ctx: page("Albums", user, &csrf),
+        albums,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct NewAlbumForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    visibility: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<NewAlbumForm>,
+) -> AppResult<Response> {
+    let visibility = Visibility::parse(form.visibility.as_deref().unwrap_or("family"))?;
+    let album = state
+        .library
+        .create_album(&user, &form.name, visibility)
+        .await?;
+    Ok(Redirect::to(&format!("/photos/albums/{}", album.id)).into_response())
+}
+
+/// A link just made, shown once.
+struct NewLink {
+    url: String,
+    expires: Option<String>,
+}
+
+/// A live link of this album, for revoking.
+struct LinkRow {
+    id: String,
+    created: String,
+    expires: Option<String>,
+    has_password: bool,
+}
+
+#[derive(Template)]
+#[template(path = "album.html")]
+struct AlbumPage {
+    ctx: PageContext,
+    album: AlbumRow,
+    tiles: Vec<Tile>,
+    is_owner: bool,
+    addable: Vec<Tile>,
+    links: Vec<LinkRow>,
+    new_link: Option<NewLink>,
+}
+
+async fn album_page(
+    state: &AppState,
+    user: Identity,
+    csrf: &CsrfToken,
+    id: i64,
+    new_link: Option<NewLink>,
+) -> AppResult<AlbumPage> {
+    let (album, items) = state.library.album(&user, id).await?;
+    let is_owner = album.owner_id == user.user_id;
+    let (addable, links) = if is_owner {
+        let in_album: Vec<i64> = items.iter().map(|i| i.id).collect();
+        let recent = state.library.timeline(&user, None, ADDABLE).await?.items;
+        let addable = recent
+            .into_iter()
+            .filter(|i| !in_album.contains(&i.id))
+            .map(Tile::from)
+            .collect();
+        let links = state
+            .library
+            .shares(&user)
+            .await?
+            .into_iter()
+            .filter(|s| s.album_id == Some(id))
+            .map(|s| LinkRow {
+                id: s.id,
+                created: format_time(s.created_at),
+                expires: s.expires_at.map(format_time),
+                has_password: s.password_hash.is_some(),
+            })
+            .collect();
+        (addable, links)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(AlbumPage {
+        ctx: page(&album.name, user, csrf),
+        tiles: items.into_iter().map(Tile::from).collect(),
+        album,
+        is_owner,
+        addable,
+        links,
+        new_link,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    render(&album_page(&state, user, &csrf, id, None).await?)
+}
+
+/// The album's cover thumbnail (its cover, or its first item).
+pub async fn cover(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let item = state
+        .library
+        .album_cover(&user, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("This album is empty.".to_owned()))?;
+    Ok(Redirect::to(&format!("/photos/items/{}/thumbnail", item.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AlbumForm {
+    name: Option<String>,
+    visibility: Option<String>,
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<AlbumForm>,
+) -> AppResult<Response> {
+    let visibility = form
+        .visibility
+        .as_deref()
+        .map(Visibility::parse)
+        .transpose()?;
+    let changes = AlbumChanges {
+        name: form.name.as_deref(),
+        visibility,
+        cover_item_id: None,
+    };
+    state.library.change_album(&user, id, changes).await?;
+    Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    state.library.delete_album(&user, id).await?;
+    Ok(Redirect::to("/photos/albums").into_response())
+}
+
+/// The checked items of the "add" form (`item=1&item=2`).
+pub async fn add_items(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let item_ids: Vec<i64> = url::form_urlencoded::parse(body.as_bytes())
+        .filter(|(key, _)| key == "item")
+        .filter_map(|(_, value)| value.parse().ok())
+        .collect();
+    if item_ids.is_empty() {
+        return Err(AppError::Invalid(
+            "Tick at least one photo to add.".to_owned(),
+        ));
+    }
+    state.library.add_to_album(&user, id, &item_ids).await?;
+    Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    item_id: i64,
+}
+
+pub async fn remove_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<RemoveForm>,
+) -> AppResult<Response> {
+    state
+        .library
+        .remove_from_album(&user, id, form.item_id)
+        .await?;
+    Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ShareForm {
+    #[serde(default)]
+    expires_in_days: String,
+    #[serde(default)]
+    password: String,
+    show_location: Option<String>,
+}
+
+impl ShareForm {
+    fn options(&self) -> AppResult<ShareOptions> {
+        let days = match self.expires_in_days.trim() {
+            "" => None,
+            days => Some(
+                days.parse()
+                    .map_err(|_| AppError::Invalid("Days must be a whole number.".to_owned()))?,
+            ),
+        };
+        ShareOptions::parse(days, Some(&self.password), self.show_location.is_some())
+    }
+}
+
+pub async fn share(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ShareForm>,
+) -> AppResult<Response> {
+    let (token, share) = state
+        .library
+        .create_share(&user, ShareTarget::Album(id), form.options()?)
+        .await?;
+    let new_link = NewLink {
+        url: share_url(&state, &headers, &token),
+        expires: share.expires_at.map(format_time),
+    };
+    render(&album_page(&state, user, &csrf, id, Some(new_link)).await?)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    share_id: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<RevokeForm>,
+) -> AppResult<Response> {
+    state.library.revoke_share(&user, &form.share_id).await?;
+    Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AddToAlbumForm {
+    album_id: i64,
+}
+
+/// From an item's page: add it to one of the user's albums.
+pub async fn add_from_item(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(item_id): Path<i64>,
+    Form(form): Form<AddToAlbumForm>,
+) -> AppResult<Response> {
+    state
+        .library
+        .add_to_album(&user, form.album_id, &[item_id])
+        .await?;
+    Ok(Redirect::to(&format!("/photos/albums/{}", form.album_id)).into_response())
+}

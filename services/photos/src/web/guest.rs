@@ -1,0 +1,172 @@
+//! The guest side of share links, `/photos/s/{token}`: no account needed. A protected link
+//! asks for its password first and remembers it in a cookie scoped to the link. Guests see
+//! thumbnails and previews; nothing shows where a photo was taken unless the sharer chose so.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use hearth_shared::cookies::{self, SameSite};
+use hearth_shared::csrf::CsrfToken;
+use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
+use hearth_shared::{AppError, AppResult};
+use serde::Deserialize;
+
+use super::files;
+use super::pages::Tile;
+use crate::db::items::ItemRow;
+use crate::db::shares::ShareRow;
+use crate::library::Library;
+use crate::sharing::{OpenShare, is_unlocked, unlock_proof};
+use crate::storage::Derived;
+use crate::{AppState, SERVICE};
+
+fn cookie_name(share: &ShareRow) -> String {
+    format!("hearth_share_{}", share.id)
+}
+
+#[derive(Template)]
+#[template(path = "guest_password.html")]
+struct PasswordPage {
+    ctx: PageContext,
+    token: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "guest.html")]
+struct GuestPage {
+    ctx: PageContext,
+    token: String,
+    title: String,
+    tiles: Vec<Tile>,
+    expires: Option<String>,
+}
+
+/// The share behind the token, if the guest may open it now.
+async fn unlocked(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+) -> AppResult<Result<ShareRow, ShareRow>> {
+    let share = state.library.share_by_token(token).await?;
+    let jar = CookieJar::from_headers(headers);
+    let cookie = jar.get(&cookie_name(&share)).map(|c| c.value().to_owned());
+    Ok(if is_unlocked(token, &share, cookie.as_deref()) {
+        Ok(share)
+    } else {
+        Err(share)
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let share = match unlocked(&state, &token, &headers).await? {
+        Ok(share) => share,
+        Err(_) => {
+            let page = PasswordPage {
+                ctx: guest_context("Protected link", &csrf),
+                token,
+                error: None,
+            };
+            return render(&page);
+        }
+    };
+    let expires = share.expires_at.map(format_time);
+    let OpenShare { title, items, .. } = state.library.open_share(share).await?;
+    render(&GuestPage {
+        ctx: guest_context(&title, &csrf),
+        token,
+        title,
+        tiles: items.into_iter().map(Tile::from).collect(),
+        expires,
+    })
+}
+
+fn guest_context(title: &str, csrf: &CsrfToken) -> PageContext {
+    PageContext::new(title, None, &csrf.0, SERVICE.prefix)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let share = state.library.share_by_token(&token).await?;
+    if !Library::share_password_matches(&share, &form.password).await? {
+        let page = PasswordPage {
+            ctx: guest_context("Protected link", &csrf),
+            token,
+            error: Some("That password is not right."),
+        };
+        return render_with_status(StatusCode::UNAUTHORIZED, &page);
+    }
+    let mut response = Redirect::to(&format!("/photos/s/{token}")).into_response();
+    if let Some(proof) = unlock_proof(&token, &share) {
+        let secure = cookies::secure_for(&headers, state.service.config.secure_cookies);
+        let cookie = cookies::set_cookie(&cookie_name(&share), &proof, SameSite::Lax, secure, None);
+        cookies::append(response.headers_mut(), cookie);
+    }
+    Ok(response)
+}
+
+/// The shared item with this id, if the guest may see it.
+async fn shared_item(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+    id: i64,
+) -> AppResult<ItemRow> {
+    let share = unlocked(state, token, headers)
+        .await?
+        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;
+    let open = state.library.open_share(share).await?;
+    open.items
+        .into_iter()
+        .find(|item| item.id == id)
+        .ok_or_else(|| AppError::NotFound("That is not part of this link.".to_owned()))
+}
+
+pub async fn thumbnail(
+    state: State<AppState>,
+    headers: HeaderMap,
+    path: Path<(String, i64)>,
+    request: Request,
+) -> AppResult<Response> {
+    derived(state, headers, path, Derived::Thumbnail, request).await
+}
+
+pub async fn preview(
+    state: State<AppState>,
+    headers: HeaderMap,
+    path: Path<(String, i64)>,
+    request: Request,
+) -> AppResult<Response> {
+    derived(state, headers, path, Derived::Preview, request).await
+}
+
+async fn derived(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((token, id)): Path<(String, i64)>,
+    kind: Derived,
+    request: Request,
+) -> AppResult<Response> {
+    let item = shared_item(&state, &token, &headers, id).await?;
+    let path = state.library.derived_of(&item, kind).await?;
+    files::serve_derived(path, request).await
+}
