@@ -10,7 +10,7 @@ use hearth_shared::{AppError, AppResult, Database, Identity};
 
 use crate::config::PhotosConfig;
 use crate::db::items::{self, ItemRow, NewItem};
-use crate::domain::{FileName, Sha256, Visibility};
+use crate::domain::{FileName, SearchQuery, Sha256, Visibility, search};
 use crate::media::{self, MediaKind};
 use crate::storage::{BlobStore, ByteStream, Derived, PutError};
 use crate::worker::PreviewQueue;
@@ -129,6 +129,10 @@ impl Library {
             visibility: visibility.as_str(),
             now: unix_now(),
             text_content: text.as_deref(),
+            search_text: &search::key(&format!(
+                "{file_name} {}",
+                text.as_deref().unwrap_or_default()
+            )),
         };
         let Some(id) = items::insert(pool, &new).await? else {
             let existing = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str())
@@ -177,6 +181,25 @@ impl Library {
             None
         };
         Ok(Page { items: rows, next })
+    }
+
+    /// Items the user sees that match the query, newest first.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn search(
+        &self,
+        user: &Identity,
+        query: &SearchQuery,
+        limit: i64,
+    ) -> AppResult<Vec<ItemRow>> {
+        Ok(items::search(
+            self.db.pool(),
+            user.user_id,
+            query,
+            limit.clamp(1, MAX_PAGE),
+        )
+        .await?)
     }
 
     /// An item the user may see. Someone else's private item is "not found", as if it did

@@ -715,6 +715,106 @@ async fn protected_and_expired_links_say_what_to_do(backend: Backend) {
     assert!(expired.text().await.expect("html").contains("expired"));
 }
 
+async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else {
+        return;
+    };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    upload(mum, "Été à la PLAGE.jpg", "family", jpeg_bytes(1)).await;
+    upload(
+        mum,
+        "scan.txt",
+        "family",
+        b"Your INSURANCE policy renewal, 50% off".to_vec(),
+    )
+    .await;
+    upload(
+        mum,
+        "private note.txt",
+        "private",
+        b"insurance secrets".to_vec(),
+    )
+    .await;
+    let beach =
+        json(upload(mum, "dog.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
+    let album = json(
+        mum.request(Method::POST, "/photos/api/albums")
+            .json(&serde_json::json!({"name": "Summer Trip", "visibility": "family"}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    mum.request(
+        Method::POST,
+        &format!("/photos/api/albums/{}/items", album["id"]),
+    )
+    .json(&serde_json::json!({"item_ids": [beach]}))
+    .send()
+    .await
+    .expect("POST");
+    let names = |answer: Value| -> Vec<String> {
+        answer["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["file_name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let search =
+        |person: &Person, query: &str| person.get(&format!("/photos/api/search?{query}")).send();
+    assert_eq!(
+        names(json(search(kid, "q=%C3%A9t%C3%A9").await.expect("GET")).await),
+        ["Été à la PLAGE.jpg"],
+        "non-ASCII lowercase matches"
+    );
+    assert_eq!(
+        names(json(search(kid, "q=insurance").await.expect("GET")).await),
+        ["scan.txt"],
+        "document text, not others' private items"
+    );
+    assert_eq!(
+        names(json(search(mum, "q=insurance").await.expect("GET")).await).len(),
+        2
+    );
+    assert_eq!(
+        names(json(search(kid, "q=50%25").await.expect("GET")).await),
+        ["scan.txt"],
+        "% is a character, not a wildcard"
+    );
+    assert!(names(json(search(kid, "q=5_%25").await.expect("GET")).await).is_empty());
+    assert_eq!(
+        names(json(search(kid, "album=summer").await.expect("GET")).await),
+        ["dog.jpg"]
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let in_range = search(kid, &format!("q=dog&from={today}&to={today}"))
+        .await
+        .expect("GET");
+    assert_eq!(names(json(in_range).await), ["dog.jpg"]);
+    let tomorrow = today.next_day().expect("tomorrow");
+    assert!(
+        names(json(search(kid, &format!("from={tomorrow}")).await.expect("GET")).await).is_empty()
+    );
+    let bad = search(kid, "from=yesterday").await.expect("GET");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        json(bad).await["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("2026-07-31")
+    );
+    let page = kid.browser.get("/photos/search?from=31%2F12%2F2026").await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("must be a date like"),
+        "the form explains, no error page"
+    );
+}
+
 both_backends!(
     the_same_bytes_are_stored_once,
     uploads_over_the_limit_are_refused_and_leave_nothing,
@@ -726,4 +826,5 @@ both_backends!(
     albums_are_ordered_and_only_their_maker_changes_them,
     a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn,
     protected_and_expired_links_say_what_to_do,
+    search_finds_the_same_things_on_every_backend,
 );

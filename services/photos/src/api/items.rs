@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::db::items::ItemRow;
-use crate::domain::Visibility;
+use crate::domain::{SearchQuery, Visibility};
 use crate::library::{Page, human_size};
 
 /// An item as the API shows it.
@@ -285,4 +285,52 @@ pub async fn purge_item(
 ) -> AppResult<StatusCode> {
     state.library.purge(&user, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+pub struct SearchParams {
+    /// Words in the file name, camera, lens or document text (all must match).
+    pub q: String,
+    /// Part of the camera's name.
+    pub camera: String,
+    /// Part of the name of an album the item is in.
+    pub album: String,
+    /// First day, YYYY-MM-DD (date taken, else uploaded).
+    pub from: String,
+    /// Last day, YYYY-MM-DD.
+    pub to: String,
+    /// At most 200; 50 by default.
+    pub limit: Option<i64>,
+}
+
+impl SearchParams {
+    /// # Errors
+    /// A bad date or range.
+    pub fn query(&self) -> AppResult<SearchQuery> {
+        SearchQuery::parse(&self.q, &self.camera, &self.album, &self.from, &self.to)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    items: Vec<ItemInfo>,
+}
+
+/// Find items you can see by words, camera, album and dates; the same results on every
+/// database backend.
+#[utoipa::path(get, path = "/photos/api/search", tag = "items", params(SearchParams),
+    responses((status = 200, body = SearchResults), (status = 422, body = Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(params): Query<SearchParams>,
+) -> AppResult<Json<SearchResults>> {
+    let items = state
+        .library
+        .search(&user, &params.query()?, params.limit.unwrap_or(50))
+        .await?;
+    Ok(Json(SearchResults {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
 }

@@ -12,7 +12,7 @@ use hearth_shared::error::Problem;
 use hearth_shared::{CurrentUser, Identity};
 use utoipa::OpenApi;
 
-pub use items::{ItemInfo, cursor_of, parse_cursor};
+pub use items::{ItemInfo, SearchParams, cursor_of, parse_cursor};
 
 use crate::AppState;
 use crate::domain::Visibility;
@@ -22,7 +22,7 @@ use crate::domain::Visibility;
     info(title = "Hearth photos API", description = "The family's photos, videos and documents."),
     paths(
         items::upload, items::list, items::get_item, items::update_item, items::trash_item, items::restore_item,
-        items::list_trash, items::purge_item, albums::list_albums, albums::create_album, albums::get_album,
+        items::list_trash, items::purge_item, items::search, albums::list_albums, albums::create_album, albums::get_album,
         albums::change_album, albums::delete_album, albums::add_items, albums::remove_item, albums::reorder,
         shares::list_shares, shares::create_share, shares::revoke_share, me
     ),
@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/photos/api/items/{id}/restore", post(items::restore_item))
         .route("/photos/api/trash", get(items::list_trash))
+        .route("/photos/api/search", get(items::search))
         .route("/photos/api/trash/{id}", delete(items::purge_item))
         .route(
             "/photos/api/albums",

@@ -3,6 +3,7 @@
 use sqlx::{AnyPool, FromRow};
 
 use super::items::ItemRow;
+use crate::domain::search;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AlbumRow {
@@ -28,12 +29,14 @@ pub async fn insert(
     now: i64,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO albums (owner_id, name, visibility, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        "INSERT INTO albums (owner_id, name, visibility, created_at, updated_at, name_key) \
+         VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
     )
     .bind(owner_id)
     .bind(name)
     .bind(visibility)
     .bind(now)
+    .bind(search::key(name))
     .fetch_one(pool)
     .await
 }
@@ -63,14 +66,17 @@ pub async fn update(
     cover_item_id: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE albums SET name = $2, visibility = $3, cover_item_id = $4, updated_at = $5 WHERE id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(visibility)
-        .bind(cover_item_id)
-        .bind(now)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE albums SET name = $2, visibility = $3, cover_item_id = $4, updated_at = $5, name_key = $6 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(visibility)
+    .bind(cover_item_id)
+    .bind(now)
+    .bind(search::key(name))
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

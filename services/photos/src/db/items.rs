@@ -2,6 +2,8 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use crate::domain::search::{SearchQuery, contains_pattern};
+
 #[derive(Debug, Clone, FromRow)]
 pub struct ItemRow {
     pub id: i64,
@@ -43,13 +45,15 @@ pub struct NewItem<'a> {
     pub visibility: &'a str,
     pub now: i64,
     pub text_content: Option<&'a str>,
+    /// Lowercased file name and text, for search.
+    pub search_text: &'a str,
 }
 
 /// Inserts an item, or returns `None` when the owner already has these bytes.
 pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<i64>> {
     let result = sqlx::query_scalar(
         "INSERT INTO items (owner_id, sha256, size, file_name, content_type, kind, visibility, uploaded_at, sort_at, \
-         preview, text_content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 'pending', $9) RETURNING id",
+         preview, text_content, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 'pending', $9, $10) RETURNING id",
     )
     .bind(item.owner_id)
     .bind(item.sha256)
@@ -60,6 +64,7 @@ pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<i
     .bind(item.visibility)
     .bind(item.now)
     .bind(item.text_content)
+    .bind(item.search_text)
     .fetch_one(pool)
     .await;
     match result {
@@ -153,6 +158,9 @@ pub async fn pending_previews(pool: &AnyPool) -> sqlx::Result<Vec<i64>> {
 
 /// What the preview worker learned about a photo.
 pub struct PhotoFacts<'a> {
+    /// Lowercased file name, camera and lens, for search.
+    pub search_text: &'a str,
+    pub camera_key: &'a str,
     pub width: i64,
     pub height: i64,
     pub taken_at: Option<i64>,
@@ -164,7 +172,7 @@ pub struct PhotoFacts<'a> {
 pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE items SET width = $2, height = $3, taken_at = $4, sort_at = COALESCE($4, uploaded_at), camera = $5, \
-         lens = $6, gps_lat = $7, gps_lon = $8 WHERE id = $1",
+         lens = $6, gps_lat = $7, gps_lon = $8, search_text = $9, camera_key = $10 WHERE id = $1",
     )
     .bind(id)
     .bind(facts.width)
@@ -174,6 +182,8 @@ pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) ->
     .bind(facts.lens)
     .bind(facts.gps.map(|g| g.0))
     .bind(facts.gps.map(|g| g.1))
+    .bind(facts.search_text)
+    .bind(facts.camera_key)
     .execute(pool)
     .await?;
     Ok(())
@@ -222,4 +232,57 @@ pub async fn blob_in_use(pool: &AnyPool, sha256: &str) -> sqlx::Result<bool> {
             .await?
             .is_some(),
     )
+}
+
+/// Items the user sees that match every part of the query, newest first.
+pub async fn search(
+    pool: &AnyPool,
+    user_id: i64,
+    query: &SearchQuery,
+    limit: i64,
+) -> sqlx::Result<Vec<ItemRow>> {
+    enum Value {
+        Text(String),
+        Int(i64),
+    }
+    let mut values = vec![Value::Int(user_id)];
+    let mut sql = format!("SELECT {COLUMNS} FROM items WHERE {VISIBLE_TO} AND deleted_at IS NULL");
+    let mut push = |condition: &str, value: Value| {
+        values.push(value);
+        sql.push_str(&condition.replace('#', &format!("${}", values.len())));
+    };
+    for word in &query.words {
+        push(
+            " AND search_text LIKE # ESCAPE '\\'",
+            Value::Text(contains_pattern(word)),
+        );
+    }
+    if let Some(camera) = &query.camera {
+        push(
+            " AND camera_key LIKE # ESCAPE '\\'",
+            Value::Text(contains_pattern(camera)),
+        );
+    }
+    if let Some(album) = &query.album {
+        push(
+            " AND EXISTS (SELECT 1 FROM album_items ai JOIN albums a ON a.id = ai.album_id WHERE ai.item_id = items.id \
+             AND (a.owner_id = $1 OR a.visibility = 'family') AND a.name_key LIKE # ESCAPE '\\')",
+            Value::Text(contains_pattern(album)),
+        );
+    }
+    if let Some(from) = query.from {
+        push(" AND sort_at >= #", Value::Int(from));
+    }
+    if let Some(to) = query.to {
+        push(" AND sort_at <= #", Value::Int(to));
+    }
+    push(" ORDER BY sort_at DESC, id DESC LIMIT #", Value::Int(limit));
+    let mut statement = sqlx::query_as(&sql);
+    for value in values {
+        statement = match value {
+            Value::Text(text) => statement.bind(text),
+            Value::Int(number) => statement.bind(number),
+        };
+    }
+    statement.fetch_all(pool).await
 }

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/photos/", get(pages::timeline))
         .route("/photos/trash", get(pages::trash))
+        .route("/photos/search", get(pages::search))
         .route("/photos/items/{id}", get(pages::item))
         .route("/photos/items/{id}/trash", post(pages::trash_item))
         .route("/photos/items/{id}/restore", post(pages::restore_item))

@@ -3,14 +3,15 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt as _;
 use hearth_shared::csrf::CsrfToken;
-use hearth_shared::layout::{PageContext, format_time, render};
+use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use crate::api::{cursor_of, parse_cursor};
+use crate::api::{SearchParams, cursor_of, parse_cursor};
 use crate::db::items::ItemRow;
 use crate::domain::Visibility;
 use crate::library::human_size;
@@ -280,4 +281,43 @@ pub async fn upload_form(
         "/photos/?uploaded={uploaded}&duplicates={duplicates}"
     ))
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    ctx: PageContext,
+    params: SearchParams,
+    error: Option<String>,
+    tiles: Option<Vec<Tile>>,
+}
+
+/// The search form and its results; a malformed date is explained beside the form.
+pub async fn search(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    Query(params): Query<SearchParams>,
+) -> AppResult<Response> {
+    let (error, tiles, status) = match params.query() {
+        Ok(query) if query.is_empty() => (None, None, StatusCode::OK),
+        Ok(query) => {
+            let items = state.library.search(&user, &query, TIMELINE_PAGE).await?;
+            (
+                None,
+                Some(items.into_iter().map(Tile::from).collect()),
+                StatusCode::OK,
+            )
+        }
+        Err(e) => (Some(e.to_string()), None, e.status()),
+    };
+    render_with_status(
+        status,
+        &SearchPage {
+            ctx: page("Search", user, &csrf),
+            params,
+            error,
+            tiles,
+        },
+    )
 }

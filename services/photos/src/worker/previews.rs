@@ -10,7 +10,7 @@ use hearth_shared::Database;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::db::items::{self, ItemRow, PhotoFacts};
-use crate::domain::Sha256;
+use crate::domain::{Sha256, search};
 use crate::media::{self, Fit, MediaError, MediaKind, PhotoInfo, Rendition};
 use crate::storage::{BlobStore, Derived};
 
@@ -125,7 +125,15 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
 }
 
 async fn record_facts(db: &Database, item: &ItemRow, info: &PhotoInfo) -> anyhow::Result<()> {
+    let described = format!(
+        "{} {} {}",
+        item.file_name,
+        info.camera.as_deref().unwrap_or_default(),
+        info.lens.as_deref().unwrap_or_default()
+    );
     let facts = PhotoFacts {
+        search_text: &search::key(&described),
+        camera_key: &search::key(info.camera.as_deref().unwrap_or_default()),
         width: i64::from(info.width),
         height: i64::from(info.height),
         taken_at: info.taken_at,
