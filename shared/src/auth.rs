@@ -48,9 +48,7 @@ impl Role {
         match value {
             "admin" => Ok(Self::Admin),
             "member" => Ok(Self::Member),
-            other => Err(AppError::Invalid(format!(
-                "Role must be admin or member, not {other:?}."
-            ))),
+            other => Err(AppError::Invalid(format!("Role must be admin or member, not {other:?}."))),
         }
     }
 }
@@ -73,13 +71,7 @@ impl Identity {
     /// # Errors
     /// [`AppError::Forbidden`] for a member.
     pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "Only a family admin can do this.".to_owned(),
-            ))
-        }
+        if self.is_admin() { Ok(()) } else { Err(AppError::Forbidden("Only a family admin can do this.".to_owned())) }
     }
 }
 
@@ -121,9 +113,7 @@ impl PortalClient {
     /// # Errors
     /// The HTTP client cannot be built.
     pub fn new(portal_url: &str, ttl: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()?;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
         Ok(Self {
             http,
             introspect_url: format!("{}/api/auth/introspect", portal_url.trim_end_matches('/')),
@@ -133,21 +123,12 @@ impl PortalClient {
     }
 
     fn cached(&self, key: &str) -> Option<Option<Identity>> {
-        let cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .get(key)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(identity, _)| identity.clone())
+        let cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.get(key).filter(|(_, at)| at.elapsed() < self.ttl).map(|(identity, _)| identity.clone())
     }
 
     fn remember(&self, key: String, identity: Option<Identity>) {
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if cache.len() >= CACHE_SWEEP_AT {
             let ttl = self.ttl;
             cache.retain(|_, (_, at)| at.elapsed() < ttl);
@@ -169,9 +150,7 @@ impl IdentityResolver for PortalClient {
         let answer: IntrospectionResponse = self
             .http
             .post(&self.introspect_url)
-            .json(&IntrospectionRequest {
-                token: token.to_owned(),
-            })
+            .json(&IntrospectionRequest { token: token.to_owned() })
             .send()
             .await?
             .error_for_status()?
@@ -206,10 +185,7 @@ impl AuthClient {
                  e.g. HEARTH_PORTAL_URL=http://portal:8080"
             );
         };
-        Ok(Self::new(Arc::new(PortalClient::new(
-            portal_url,
-            config.auth_cache_ttl,
-        )?)))
+        Ok(Self::new(Arc::new(PortalClient::new(portal_url, config.auth_cache_ttl)?)))
     }
 
     /// The identity behind a request's token, if any.
@@ -222,9 +198,7 @@ impl AuthClient {
         };
         self.resolver.resolve(&token).await.map_err(|e| {
             tracing::warn!(error = %e, "cannot resolve identity");
-            AppError::Unavailable(
-                "The sign-in service is not answering. Try again in a minute.".to_owned(),
-            )
+            AppError::Unavailable("The sign-in service is not answering. Try again in a minute.".to_owned())
         })
     }
 }
@@ -241,10 +215,7 @@ pub fn request_token(headers: &HeaderMap) -> Option<String> {
     if let Some(token) = bearer {
         return Some(token.to_owned());
     }
-    CookieJar::from_headers(headers)
-        .get(SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|t| !t.is_empty())
+    CookieJar::from_headers(headers).get(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// Extractor: the signed-in user, or 401 (a redirect to the login page for browsers).
@@ -260,10 +231,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let auth = AuthClient::from_ref(state);
-        auth.identify(&parts.headers)
-            .await?
-            .map(Self)
-            .ok_or(AppError::Unauthenticated)
+        auth.identify(&parts.headers).await?.map(Self).ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -279,8 +247,6 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            AuthClient::from_ref(state).identify(&parts.headers).await?,
-        ))
+        Ok(Self(AuthClient::from_ref(state).identify(&parts.headers).await?))
     }
 }

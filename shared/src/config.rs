@@ -92,11 +92,7 @@ impl Config {
             Some("always") => SecureCookies::Always,
             Some("never") => SecureCookies::Never,
             Some(other) => {
-                return Err(invalid(
-                    "HEARTH_SECURE_COOKIES",
-                    other,
-                    "use auto, always or never",
-                ));
+                return Err(invalid("HEARTH_SECURE_COOKIES", other, "use auto, always or never"));
             }
         };
         let auth_cache_secs: u64 = get_parsed(&get, "HEARTH_AUTH_CACHE_SECS", 30)?;
@@ -109,9 +105,8 @@ impl Config {
             ));
         }
         let database_url = get("DATABASE_URL");
-        if let Some(url) = database_url
-            .as_ref()
-            .filter(|u| !u.starts_with("postgres://") && !u.starts_with("postgresql://"))
+        if let Some(url) =
+            database_url.as_ref().filter(|u| !u.starts_with("postgres://") && !u.starts_with("postgresql://"))
         {
             return Err(invalid(
                 "DATABASE_URL",
@@ -126,11 +121,7 @@ impl Config {
             log_format,
             portal_url: get("HEARTH_PORTAL_URL").map(|u| u.trim_end_matches('/').to_owned()),
             auth_cache_ttl,
-            request_timeout: Duration::from_secs(get_parsed(
-                &get,
-                "HEARTH_REQUEST_TIMEOUT_SECS",
-                30,
-            )?),
+            request_timeout: Duration::from_secs(get_parsed(&get, "HEARTH_REQUEST_TIMEOUT_SECS", 30)?),
             body_limit: get_parsed(&get, "HEARTH_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
             secure_cookies,
             trust_forwarded_for: get_parsed(&get, "HEARTH_TRUST_FORWARDED_FOR", false)?,
@@ -141,12 +132,9 @@ impl Config {
     /// The database a service named `service` uses: `DATABASE_URL`, or its own SQLite file.
     #[must_use]
     pub fn database_url_for(&self, service: &str) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join(format!("{service}.db")).display()
-            )
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{service}.db")).display()))
     }
 }
 
@@ -155,25 +143,15 @@ fn get_parsed<T: std::str::FromStr>(
     name: &'static str,
     default: T,
 ) -> Result<T, ConfigError> {
-    get(name).map_or(Ok(default), |v| {
-        parse(&v, name, "expected a number or true/false")
-    })
+    get(name).map_or(Ok(default), |v| parse(&v, name, "expected a number or true/false"))
 }
 
-fn parse<T: std::str::FromStr>(
-    value: &str,
-    name: &'static str,
-    hint: &str,
-) -> Result<T, ConfigError> {
+fn parse<T: std::str::FromStr>(value: &str, name: &'static str, hint: &str) -> Result<T, ConfigError> {
     value.trim().parse().map_err(|_| invalid(name, value, hint))
 }
 
 fn invalid(name: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError {
-        name,
-        value: value.to_owned(),
-        reason: reason.to_owned(),
-    }
+    ConfigError { name, value: value.to_owned(), reason: reason.to_owned() }
 }
 
 #[cfg(test)]
@@ -181,10 +159,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
 
@@ -192,10 +167,7 @@ mod tests {
     fn defaults_run_on_localhost_with_sqlite_under_data() {
         let c = config(&[]).expect("defaults parse");
         assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
-        assert_eq!(
-            c.database_url_for("portal"),
-            "sqlite://data/portal.db?mode=rwc"
-        );
+        assert_eq!(c.database_url_for("portal"), "sqlite://data/portal.db?mode=rwc");
         assert_eq!(c.log_format, LogFormat::Pretty);
     }
 

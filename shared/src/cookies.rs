@@ -22,13 +22,7 @@ pub fn secure_for(headers: &HeaderMap, mode: SecureCookies) -> bool {
 
 /// A `Set-Cookie` value. `max_age` of `None` makes a browser-session cookie; `Some(0)` deletes.
 #[must_use]
-pub fn set_cookie(
-    name: &str,
-    value: &str,
-    same_site: SameSite,
-    secure: bool,
-    max_age: Option<i64>,
-) -> HeaderValue {
+pub fn set_cookie(name: &str, value: &str, same_site: SameSite, secure: bool, max_age: Option<i64>) -> HeaderValue {
     let mut cookie = Cookie::build((name.to_owned(), value.to_owned()))
         .path("/")
         .http_only(true)
@@ -37,8 +31,7 @@ pub fn set_cookie(
     if let Some(secs) = max_age {
         cookie = cookie.max_age(time::Duration::seconds(secs));
     }
-    HeaderValue::from_str(&cookie.build().to_string())
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&cookie.build().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Appends a `Set-Cookie` header.

@@ -68,11 +68,7 @@ pub async fn guard(State(settings): State<CsrfSettings>, request: Request, next:
     response
 }
 
-async fn check(
-    request: Request,
-    expected: Option<&str>,
-    body_limit: usize,
-) -> Result<Request, Response> {
+async fn check(request: Request, expected: Option<&str>, body_limit: usize) -> Result<Request, Response> {
     if request.method().is_safe() || !forgeable(request.headers()) {
         return Ok(request);
     }
@@ -97,28 +93,17 @@ fn forgeable(headers: &HeaderMap) -> bool {
         return false;
     }
     let content_type = content_type(headers);
-    let form_like = [
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-        "text/plain",
-    ]
-    .iter()
-    .any(|simple| content_type.starts_with(simple));
+    let form_like = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]
+        .iter()
+        .any(|simple| content_type.starts_with(simple));
     form_like || headers.contains_key(header::COOKIE)
 }
 
 fn content_type(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-async fn submitted_token(
-    parts: &Parts,
-    body: Body,
-    body_limit: usize,
-) -> Result<(Option<String>, Body), Response> {
+async fn submitted_token(parts: &Parts, body: Body, body_limit: usize) -> Result<(Option<String>, Body), Response> {
     if let Some(token) = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return Ok((Some(token.to_owned()), body));
     }
@@ -127,11 +112,7 @@ async fn submitted_token(
     }
     if content_type(&parts.headers).starts_with("application/x-www-form-urlencoded") {
         let bytes = axum::body::to_bytes(body, body_limit).await.map_err(|_| {
-            (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "The form is larger than the server accepts.",
-            )
-                .into_response()
+            (StatusCode::PAYLOAD_TOO_LARGE, "The form is larger than the server accepts.").into_response()
         })?;
         return Ok((field(&bytes), Body::from(bytes)));
     }
@@ -139,7 +120,5 @@ async fn submitted_token(
 }
 
 fn field(form: &[u8]) -> Option<String> {
-    url::form_urlencoded::parse(form)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(form).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned())
 }

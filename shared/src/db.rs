@@ -45,10 +45,7 @@ macro_rules! migrations {
     () => {{
         static SQLITE: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations/sqlite");
         static POSTGRES: ::sqlx::migrate::Migrator = ::sqlx::migrate!("./migrations/postgres");
-        $crate::db::Migrations {
-            sqlite: &SQLITE,
-            postgres: &POSTGRES,
-        }
+        $crate::db::Migrations { sqlite: &SQLITE, postgres: &POSTGRES }
     }};
 }
 
@@ -67,11 +64,7 @@ impl Database {
     ///
     /// # Errors
     /// Unreachable database, bad URL, or a migration that fails.
-    pub async fn connect(
-        url: &str,
-        schema: &'static str,
-        migrations: &Migrations,
-    ) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, schema: &'static str, migrations: &Migrations) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let options: AnyConnectOptions = url.parse()?;
@@ -79,8 +72,7 @@ impl Database {
             Backend::Sqlite => create_sqlite_folder(url)?,
             Backend::Postgres => {
                 let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
-                conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
-                    .await?;
+                conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
                 conn.close().await?;
             }
         }
@@ -98,8 +90,7 @@ impl Database {
                             .await?;
                         }
                         Backend::Postgres => {
-                            conn.execute(format!("SET search_path TO {schema}").as_str())
-                                .await?;
+                            conn.execute(format!("SET search_path TO {schema}").as_str()).await?;
                         }
                     }
                     Ok(())
@@ -132,21 +123,12 @@ impl Database {
 }
 
 fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
     }
     Ok(())
 }

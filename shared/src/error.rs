@@ -46,10 +46,7 @@ pub enum AppError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{message}")]
-    TooManyRequests {
-        message: String,
-        retry_after_secs: u64,
-    },
+    TooManyRequests { message: String, retry_after_secs: u64 },
     /// Something we depend on is down; worth retrying.
     #[error("{0}")]
     Unavailable(String),
@@ -70,9 +67,8 @@ impl AppError {
     #[must_use]
     pub fn form_message(&self) -> Option<String> {
         let status = self.status();
-        (status.is_client_error() && status != StatusCode::UNAUTHORIZED
-            || matches!(self, Self::Unauthorized(_)))
-        .then(|| self.to_string())
+        (status.is_client_error() && status != StatusCode::UNAUTHORIZED || matches!(self, Self::Unauthorized(_)))
+            .then(|| self.to_string())
     }
 
     #[must_use]
@@ -117,20 +113,11 @@ impl IntoResponse for AppError {
             other => (other.to_string(), None),
         };
         let mut response = (status, detail.clone()).into_response();
-        if let Self::TooManyRequests {
-            retry_after_secs, ..
-        } = &self
-        {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        if let Self::TooManyRequests { retry_after_secs, .. } = &self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
         let sign_in = matches!(self, Self::Unauthenticated);
-        response.extensions_mut().insert(ErrorReport {
-            detail,
-            cause,
-            sign_in,
-        });
+        response.extensions_mut().insert(ErrorReport { detail, cause, sign_in });
         response
     }
 }
@@ -155,17 +142,10 @@ pub struct ErrorRendering {
 
 /// Middleware: turns every 4xx/5xx response without a rendered body into a page or a
 /// problem document, and logs it once.
-pub async fn render_errors(
-    State(settings): State<ErrorRendering>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn render_errors(State(settings): State<ErrorRendering>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let path_and_query = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| path.clone(), ToString::to_string);
+    let path_and_query = request.uri().path_and_query().map_or_else(|| path.clone(), ToString::to_string);
     let wants_json = wants_json(&path, request.headers());
     let request_id = request_id(request.headers());
     let response = next.run(request).await;
@@ -177,21 +157,9 @@ pub async fn render_errors(
     let report = match parts.extensions.get::<ErrorReport>() {
         Some(report) => report.clone(),
         None => {
-            let text = axum::body::to_bytes(body, 16 * 1024)
-                .await
-                .unwrap_or_default();
-            let detail = explain(
-                status,
-                &method,
-                &path,
-                &String::from_utf8_lossy(&text),
-                settings,
-            );
-            ErrorReport {
-                detail,
-                cause: None,
-                sign_in: false,
-            }
+            let text = axum::body::to_bytes(body, 16 * 1024).await.unwrap_or_default();
+            let detail = explain(status, &method, &path, &String::from_utf8_lossy(&text), settings);
+            ErrorReport { detail, cause: None, sign_in: false }
         }
     };
     log(status, &report);
@@ -215,19 +183,12 @@ fn wants_json(path: &str, headers: &HeaderMap) -> bool {
     if path.contains("/api/") || path.ends_with("/api") {
         return true;
     }
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     accept.contains("json") && !accept.contains("text/html")
 }
 
 fn request_id(headers: &HeaderMap) -> String {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned()
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned()
 }
 
 fn is_rendered(headers: &HeaderMap) -> bool {
@@ -237,31 +198,19 @@ fn is_rendered(headers: &HeaderMap) -> bool {
         .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/problem+json"))
 }
 
-fn explain(
-    status: StatusCode,
-    method: &Method,
-    path: &str,
-    text: &str,
-    settings: ErrorRendering,
-) -> String {
+fn explain(status: StatusCode, method: &Method, path: &str, text: &str, settings: ErrorRendering) -> String {
     match status {
         StatusCode::NOT_FOUND => {
             format!("There is nothing at {path}. Check the address or start from the home page.")
         }
         StatusCode::METHOD_NOT_ALLOWED => format!("{method} is not allowed on {path}."),
-        StatusCode::REQUEST_TIMEOUT => {
-            "The request took too long and was stopped. Try again.".to_owned()
+        StatusCode::REQUEST_TIMEOUT => "The request took too long and was stopped. Try again.".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("The request body is larger than the limit of {} bytes. Send a smaller one.", settings.body_limit)
         }
-        StatusCode::PAYLOAD_TOO_LARGE => format!(
-            "The request body is larger than the limit of {} bytes. Send a smaller one.",
-            settings.body_limit
-        ),
         _ if !text.trim().is_empty() => text.trim().to_owned(),
         _ if status.is_server_error() => "Something went wrong on our side. Try again.".to_owned(),
-        _ => status
-            .canonical_reason()
-            .unwrap_or("The request was refused.")
-            .to_owned(),
+        _ => status.canonical_reason().unwrap_or("The request was refused.").to_owned(),
     }
 }
 
@@ -269,11 +218,7 @@ fn explain(
 fn log(status: StatusCode, report: &ErrorReport) {
     let code = status.as_u16();
     if status.is_server_error() {
-        tracing::error!(
-            status = code,
-            cause = report.cause.as_deref().unwrap_or(&report.detail),
-            "request failed"
-        );
+        tracing::error!(status = code, cause = report.cause.as_deref().unwrap_or(&report.detail), "request failed");
     } else {
         tracing::info!(status = code, detail = %report.detail, "request refused");
     }
@@ -297,21 +242,13 @@ fn problem_response(status: StatusCode, detail: &str, path: &str, request_id: &s
     };
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     response
 }
 
 fn html_response(status: StatusCode, detail: &str, request_id: &str) -> Response {
     let title = status.canonical_reason().unwrap_or("Error");
-    let page = ErrorPage {
-        ctx: PageContext::bare(title),
-        status: status.as_u16(),
-        detail,
-        request_id,
-    };
+    let page = ErrorPage { ctx: PageContext::bare(title), status: status.as_u16(), detail, request_id };
     match page.render() {
         Ok(html) => (status, axum::response::Html(html)).into_response(),
         Err(_) => (status, Body::from(detail.to_owned())).into_response(),

@@ -32,45 +32,27 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// catching, timeout, body limit and the CSRF guard, from outermost to innermost.
 pub fn app(router: Router, config: &Config) -> Router {
     metrics::handle();
-    let errors = ErrorRendering {
-        body_limit: config.body_limit,
-    };
-    let csrf = CsrfSettings {
-        secure_cookies: config.secure_cookies,
-        body_limit: config.body_limit,
-    };
+    let errors = ErrorRendering { body_limit: config.body_limit };
+    let csrf = CsrfSettings { secure_cookies: config.secure_cookies, body_limit: config.body_limit };
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(telemetry::request_span)
                 .on_request(())
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                ),
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(security_header(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
-        .layer(security_header(
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ))
+        .layer(security_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(from_fn(metrics::track))
         .layer(CompressionLayer::new())
         .layer(from_fn_with_state(errors, error::render_errors))
         .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(csrf, csrf::guard));
     router.layer(layers)
@@ -79,10 +61,7 @@ pub fn app(router: Router, config: &Config) -> Router {
 /// Answers 408 when a handler takes longer than `HEARTH_REQUEST_TIMEOUT_SECS`. Applies to the
 /// routes `router` has now: merge long-running routes (uploads, downloads) afterwards.
 pub fn timed<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &Config) -> Router<S> {
-    router.layer(TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        config.request_timeout,
-    ))
+    router.layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -117,10 +96,7 @@ pub fn public_origin(config: &Config, headers: &HeaderMap) -> String {
     if let Some(url) = &config.public_url {
         return url.clone();
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost:8080");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost:8080");
     let https = crate::cookies::secure_for(headers, crate::config::SecureCookies::Auto);
     format!("{}://{host}", if https { "https" } else { "http" })
 }

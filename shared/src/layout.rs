@@ -24,18 +24,8 @@ pub struct PageContext {
 
 impl PageContext {
     #[must_use]
-    pub fn new(
-        title: impl Into<String>,
-        user: Option<Identity>,
-        csrf_token: &str,
-        prefix: &'static str,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            user,
-            csrf_token: csrf_token.to_owned(),
-            prefix,
-        }
+    pub fn new(title: impl Into<String>, user: Option<Identity>, csrf_token: &str, prefix: &'static str) -> Self {
+        Self { title: title.into(), user, csrf_token: csrf_token.to_owned(), prefix }
     }
 
     /// A context with no user and no forms: for error pages.
@@ -93,23 +83,14 @@ const SCRIPT: &str = include_str!("../static/hearth.js");
 /// `{prefix}/static/hearth.css` and `{prefix}/static/hearth.js`.
 pub fn static_routes<S: Clone + Send + Sync + 'static>(prefix: &str) -> Router<S> {
     Router::new()
-        .route(
-            &format!("{prefix}/static/hearth.css"),
-            get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }),
-        )
-        .route(
-            &format!("{prefix}/static/hearth.js"),
-            get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
-        )
+        .route(&format!("{prefix}/static/hearth.css"), get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route(&format!("{prefix}/static/hearth.js"), get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }

@@ -19,15 +19,10 @@ use crate::layout::PageContext;
 #[must_use]
 pub fn with_security(mut doc: OpenApi) -> OpenApi {
     let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme(
-        "token",
-        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-    );
+    components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     components.add_security_scheme(
         "session",
-        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-            crate::auth::SESSION_COOKIE,
-        ))),
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
     );
     doc
 }
@@ -53,11 +48,7 @@ struct ApiDocsPage {
 }
 
 /// `{prefix}/api/openapi.json` and `{prefix}/api/docs` for `doc`.
-pub fn routes<S: Clone + Send + Sync + 'static>(
-    prefix: &'static str,
-    title: &str,
-    doc: &OpenApi,
-) -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(prefix: &'static str, title: &str, doc: &OpenApi) -> Router<S> {
     let json: Value = serde_json::to_value(doc).unwrap_or(Value::Null);
     let body = Arc::new(serde_json::to_string_pretty(&json).unwrap_or_default());
     let page = Arc::new(docs_page(prefix, title, &json));
@@ -68,10 +59,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
                 let body = Arc::clone(&body);
                 async move {
                     let mut response = body.as_str().to_owned().into_response();
-                    response.headers_mut().insert(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    );
+                    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
                     response
                 }
             }),
@@ -101,11 +89,7 @@ fn docs_page(prefix: &'static str, title: &str, json: &Value) -> RenderedPage {
     let page = ApiDocsPage {
         ctx: PageContext::new(format!("{title} API"), None, "", prefix),
         json_url: format!("{prefix}/api/openapi.json"),
-        version: json
-            .pointer("/info/version")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned(),
+        version: json.pointer("/info/version").and_then(Value::as_str).unwrap_or("").to_owned(),
         operations: operations(json),
         schemas: json
             .pointer("/components/schemas")
@@ -137,13 +121,7 @@ fn operations(json: &Value) -> Vec<OperationDoc> {
                 .map(|r| {
                     r.iter()
                         .map(|(code, resp)| {
-                            (
-                                code.clone(),
-                                resp.get("description")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_owned(),
-                            )
+                            (code.clone(), resp.get("description").and_then(Value::as_str).unwrap_or("").to_owned())
                         })
                         .collect()
                 })
@@ -166,11 +144,5 @@ fn schema_name(schema: &Value) -> String {
         .get("$ref")
         .and_then(Value::as_str)
         .map(|r| r.rsplit('/').next().unwrap_or(r).to_owned())
-        .unwrap_or_else(|| {
-            schema
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("object")
-                .to_owned()
-        })
+        .unwrap_or_else(|| schema.get("type").and_then(Value::as_str).unwrap_or("object").to_owned())
 }

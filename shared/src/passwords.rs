@@ -17,14 +17,10 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let length = raw.chars().count();
         if length < 8 {
-            return Err(AppError::Invalid(
-                "Choose a password of at least 8 characters.".to_owned(),
-            ));
+            return Err(AppError::Invalid("Choose a password of at least 8 characters.".to_owned()));
         }
         if length > 256 {
-            return Err(AppError::Invalid(
-                "A password has at most 256 characters.".to_owned(),
-            ));
+            return Err(AppError::Invalid("A password has at most 256 characters.".to_owned()));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -38,9 +34,7 @@ impl Password {
         if (4..=256).contains(&length) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(AppError::Invalid(
-                "A link password has 4 to 256 characters.".to_owned(),
-            ))
+            Err(AppError::Invalid("A link password has 4 to 256 characters.".to_owned()))
         }
     }
 
@@ -93,11 +87,8 @@ pub async fn verify(candidate: &str, stored: Option<&PasswordHash>) -> Result<bo
     let stored = stored.map(|h| h.0.clone());
     let matches = tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(decoy_hash);
-        argon2::password_hash::PasswordHash::new(&stored).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(candidate.as_bytes(), &parsed)
-                .is_ok()
-        })
+        argon2::password_hash::PasswordHash::new(&stored)
+            .is_ok_and(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
     })
     .await
     .map_err(|e| anyhow::anyhow!(e))?;
@@ -112,11 +103,7 @@ mod tests {
     async fn hashes_verify_and_wrong_passwords_do_not() {
         assert!(Password::parse("short").is_err());
         assert!(Password::parse(&"x".repeat(257)).is_err());
-        let hash = Password::parse("correct horse")
-            .expect("valid")
-            .hash()
-            .await
-            .expect("hash");
+        let hash = Password::parse("correct horse").expect("valid").hash().await.expect("hash");
         assert!(hash.0.starts_with("$argon2id$"));
         assert!(verify("correct horse", Some(&hash)).await.expect("verify"));
         assert!(!verify("wrong horse", Some(&hash)).await.expect("verify"));

@@ -10,9 +10,9 @@ use tokio::net::TcpListener;
 /// # Errors
 /// The address cannot be bound, or the server fails.
 pub async fn serve(app: Router, addr: SocketAddr) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(addr).await.map_err(|e| {
-        anyhow::anyhow!("cannot listen on {addr}: {e} (set HEARTH_ADDR to another host:port)")
-    })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e} (set HEARTH_ADDR to another host:port)"))?;
     serve_on(app, listener).await
 }
 
@@ -22,12 +22,9 @@ pub async fn serve(app: Router, addr: SocketAddr) -> anyhow::Result<()> {
 /// The server fails.
 pub async fn serve_on(app: Router, listener: TcpListener) -> anyhow::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -23,11 +23,7 @@ pub struct ServiceInfo {
 }
 
 /// Health, readiness, metrics, API docs and static assets of one service.
-pub fn standard_routes<S: Clone + Send + Sync + 'static>(
-    info: ServiceInfo,
-    db: Database,
-    api: &OpenApi,
-) -> Router<S> {
+pub fn standard_routes<S: Clone + Send + Sync + 'static>(info: ServiceInfo, db: Database, api: &OpenApi) -> Router<S> {
     let prefix = info.prefix;
     Router::new()
         .route(&format!("{prefix}/healthz"), get(|| async { "ok" }))
@@ -39,20 +35,13 @@ pub fn standard_routes<S: Clone + Send + Sync + 'static>(
                     if db.is_ready().await {
                         (StatusCode::OK, "ready")
                     } else {
-                        (
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "the database is not answering",
-                        )
+                        (StatusCode::SERVICE_UNAVAILABLE, "the database is not answering")
                     }
                 }
             }),
         )
         .route(&format!("{prefix}/metrics"), get(metrics::render))
-        .merge(openapi::routes(
-            prefix,
-            info.title,
-            &openapi::with_security(api.clone()),
-        ))
+        .merge(openapi::routes(prefix, info.title, &openapi::with_security(api.clone())))
         .merge(layout::static_routes(prefix))
 }
 
@@ -78,14 +67,8 @@ impl ServiceContext {
         auth: AuthClient,
         migrations: &Migrations,
     ) -> anyhow::Result<Self> {
-        let db =
-            Database::connect(&config.database_url_for(info.name), info.name, migrations).await?;
-        Ok(Self {
-            info,
-            db,
-            auth,
-            config: Arc::new(config),
-        })
+        let db = Database::connect(&config.database_url_for(info.name), info.name, migrations).await?;
+        Ok(Self { info, db, auth, config: Arc::new(config) })
     }
 }
 

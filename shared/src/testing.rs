@@ -48,10 +48,7 @@ pub fn require_all() -> bool {
 /// # Panics
 /// When `HEARTH_REQUIRE_ALL=1`.
 pub fn skip(reason: &str) {
-    assert!(
-        !require_all(),
-        "HEARTH_REQUIRE_ALL=1 and this test cannot run: {reason}"
-    );
+    assert!(!require_all(), "HEARTH_REQUIRE_ALL=1 and this test cannot run: {reason}");
     eprintln!("\n!!! SKIPPED: {reason} (set HEARTH_REQUIRE_ALL=1 to make this a failure)\n");
 }
 
@@ -72,25 +69,16 @@ impl TestDatabase {
     pub async fn create(backend: Backend) -> Option<Self> {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let url = match backend {
-            Backend::Sqlite => format!(
-                "sqlite://{}?mode=rwc",
-                data_dir.path().join("portal.db").display()
-            ),
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", data_dir.path().join("portal.db").display()),
             Backend::Postgres => {
                 let Ok(admin_url) = std::env::var("HEARTH_TEST_POSTGRES_URL") else {
-                    skip(
-                        "PostgreSQL is not available (HEARTH_TEST_POSTGRES_URL is unset; `make test` sets it)",
-                    );
+                    skip("PostgreSQL is not available (HEARTH_TEST_POSTGRES_URL is unset; `make test` sets it)");
                     return None;
                 };
                 create_postgres_database(&admin_url).await
             }
         };
-        Some(Self {
-            backend,
-            url,
-            data_dir,
-        })
+        Some(Self { backend, url, data_dir })
     }
 
     /// Settings for services under test: this database, its folder, an ephemeral port.
@@ -113,13 +101,8 @@ impl TestDatabase {
 async fn create_postgres_database(admin_url: &str) -> String {
     sqlx::any::install_default_drivers();
     let name = format!("hearth_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::AnyConnection::connect(admin_url)
-        .await
-        .expect("connect to HEARTH_TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
+    let mut admin = sqlx::AnyConnection::connect(admin_url).await.expect("connect to HEARTH_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
     let mut url = url::Url::parse(admin_url).expect("HEARTH_TEST_POSTGRES_URL is a URL");
     url.set_path(&name);
     url.to_string()
@@ -135,9 +118,7 @@ impl TestServer {
     /// # Panics
     /// When no local port can be bound.
     pub async fn start(app: Router) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a local port");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
         let addr = listener.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<SocketAddr>();
@@ -183,11 +164,7 @@ impl TestClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        Self {
-            base: base.trim_end_matches('/').to_owned(),
-            http,
-            jar,
-        }
+        Self { base: base.trim_end_matches('/').to_owned(), http, jar }
     }
 
     #[must_use]
@@ -198,12 +175,7 @@ impl TestClient {
     /// # Panics
     /// When the server cannot be reached.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(path))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("GET")
+        self.http.get(self.url(path)).header("accept", "text/html").send().await.expect("GET")
     }
 
     /// Gives the client a session, as if it had logged in.
@@ -212,10 +184,7 @@ impl TestClient {
     /// When the base URL is not a URL.
     pub fn sign_in(&self, session_token: &str) {
         let url = reqwest::Url::parse(&self.base).expect("base URL");
-        self.jar.add_cookie_str(
-            &format!("{}={session_token}; Path=/", crate::auth::SESSION_COOKIE),
-            &url,
-        );
+        self.jar.add_cookie_str(&format!("{}={session_token}; Path=/", crate::auth::SESSION_COOKIE), &url);
     }
 
     /// The value of a cookie this client holds.
@@ -240,30 +209,14 @@ impl TestClient {
         let token = self.cookie(CSRF_COOKIE).unwrap_or_default();
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push((CSRF_FIELD, &token));
-        self.http
-            .post(self.url(path))
-            .header("accept", "text/html")
-            .form(&form)
-            .send()
-            .await
-            .expect("POST form")
+        self.http.post(self.url(path)).header("accept", "text/html").form(&form).send().await.expect("POST form")
     }
 
     /// Posts a form without any CSRF token, as a forged cross-site form would.
     ///
     /// # Panics
     /// When the server cannot be reached.
-    pub async fn post_form_without_csrf(
-        &self,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        self.http
-            .post(self.url(path))
-            .header("accept", "text/html")
-            .form(fields)
-            .send()
-            .await
-            .expect("POST")
+    pub async fn post_form_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(self.url(path)).header("accept", "text/html").form(fields).send().await.expect("POST")
     }
 }

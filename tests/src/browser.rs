@@ -61,12 +61,8 @@ impl Browser {
     /// When chromedriver cannot start or does not answer within 30 seconds, or when the browser
     /// is missing and `HEARTH_REQUIRE_ALL=1`.
     pub async fn start(base_url: &str) -> Option<Self> {
-        let (Some(chromedriver), Some(chromium)) =
-            (find_program("chromedriver"), find_program("chromium"))
-        else {
-            skip(
-                "browser journeys need chromium and chromedriver (Debian: apt install chromium chromium-driver)",
-            );
+        let (Some(chromedriver), Some(chromium)) = (find_program("chromedriver"), find_program("chromium")) else {
+            skip("browser journeys need chromium and chromedriver (Debian: apt install chromium chromium-driver)");
             return None;
         };
         let port = crate::free_port();
@@ -141,15 +137,8 @@ impl Browser {
             .connect(&self.driver_url)
             .await
             .with_context(|| format!("open a browser for {name}"))?;
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((name.to_owned(), client.clone()));
-        let session = Session {
-            name: name.to_owned(),
-            base_url: self.base_url.clone(),
-            client,
-        };
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).push((name.to_owned(), client.clone()));
+        let session = Session { name: name.to_owned(), base_url: self.base_url.clone(), client };
         let outer_width = session.execute("return window.outerWidth").await?;
         if outer_width != json!(width) {
             bail!("{name}: asked for a browser {width} px wide, got {outer_width}");
@@ -170,20 +159,14 @@ impl Browser {
         }
         self.close_sessions().await;
         match outcome {
-            Ok(Ok(())) => eprintln!(
-                "journey {name} passed in {:.1} s",
-                started.elapsed().as_secs_f64()
-            ),
+            Ok(Ok(())) => eprintln!("journey {name} passed in {:.1} s", started.elapsed().as_secs_f64()),
             Ok(Err(error)) => panic!("journey {name} failed: {error:?}"),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
 
     fn open_sessions(&self) -> Vec<(String, Client)> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     async fn save_screenshots(&self, journey: &str) {
@@ -204,8 +187,7 @@ impl Browser {
     }
 
     async fn close_sessions(&self) {
-        let sessions =
-            std::mem::take(&mut *self.sessions.lock().unwrap_or_else(PoisonError::into_inner));
+        let sessions = std::mem::take(&mut *self.sessions.lock().unwrap_or_else(PoisonError::into_inner));
         for (_, client) in sessions {
             let _ = tokio::time::timeout(WAIT, client.close()).await;
         }
@@ -237,10 +219,7 @@ fn group_running(group: u32) -> bool {
     processes.filter_map(Result::ok).any(|process| {
         let stat = std::fs::read_to_string(process.path().join("stat")).unwrap_or_default();
         // "pid (command) state parent group …", where the command may hold spaces and ")".
-        let mut fields = stat
-            .rsplit_once(')')
-            .map_or("", |(_, rest)| rest)
-            .split_whitespace();
+        let mut fields = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace();
         let (state, _parent, process_group) = (fields.next(), fields.next(), fields.next());
         state.is_some_and(|state| state != "Z") && process_group == Some(group.as_str())
     })
@@ -274,10 +253,7 @@ impl Session {
         } else {
             path_or_url.to_owned()
         };
-        self.client
-            .goto(&url)
-            .await
-            .with_context(|| format!("{}: open {url}", self.name))
+        self.client.goto(&url).await.with_context(|| format!("{}: open {url}", self.name))
     }
 
     /// The path of the current page.
@@ -285,11 +261,7 @@ impl Session {
     /// # Errors
     /// When the browser does not answer.
     pub async fn path(&self) -> anyhow::Result<String> {
-        let url = self
-            .client
-            .current_url()
-            .await
-            .with_context(|| format!("{}: current URL", self.name))?;
+        let url = self.client.current_url().await.with_context(|| format!("{}: current URL", self.name))?;
         Ok(url.path().to_owned())
     }
 
@@ -312,14 +284,8 @@ impl Session {
     /// When the field is missing or cannot be typed into.
     pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
         let field = self.wait_for(css).await?;
-        field
-            .clear()
-            .await
-            .with_context(|| format!("{}: clear {css}", self.name))?;
-        field
-            .send_keys(text)
-            .await
-            .with_context(|| format!("{}: type into {css}", self.name))
+        field.clear().await.with_context(|| format!("{}: clear {css}", self.name))?;
+        field.send_keys(text).await.with_context(|| format!("{}: type into {css}", self.name))
     }
 
     /// Clicks the element matching `css`.
@@ -328,10 +294,7 @@ impl Session {
     /// When it is missing or cannot be clicked.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
         let element = self.wait_for(css).await?;
-        element
-            .click()
-            .await
-            .with_context(|| format!("{}: click {css}", self.name))
+        element.click().await.with_context(|| format!("{}: click {css}", self.name))
     }
 
     /// Clicks the button or link whose visible text is `label`.
@@ -350,10 +313,7 @@ impl Session {
             .for_element(Locator::XPath(&xpath))
             .await
             .with_context(|| format!("{}: find a button or link \"{label}\"", self.name))?;
-        element
-            .click()
-            .await
-            .with_context(|| format!("{}: click \"{label}\"", self.name))
+        element.click().await.with_context(|| format!("{}: click \"{label}\"", self.name))
     }
 
     /// Clicks the button or link `label` and waits until the page it leads to has loaded (the
@@ -366,9 +326,7 @@ impl Session {
         self.click_text(label).await?;
         let deadline = Instant::now() + WAIT;
         loop {
-            let loaded = self
-                .execute("return !window.hearthPageBefore && document.readyState === 'complete'")
-                .await;
+            let loaded = self.execute("return !window.hearthPageBefore && document.readyState === 'complete'").await;
             if matches!(loaded, Ok(Value::Bool(true))) {
                 return Ok(());
             }
@@ -386,10 +344,7 @@ impl Session {
     /// When it is missing.
     pub async fn text_of(&self, css: &str) -> anyhow::Result<String> {
         let element = self.wait_for(css).await?;
-        element
-            .text()
-            .await
-            .with_context(|| format!("{}: text of {css}", self.name))
+        element.text().await.with_context(|| format!("{}: text of {css}", self.name))
     }
 
     /// The visible texts of every element matching `css`, in page order (at least one).
@@ -398,19 +353,11 @@ impl Session {
     /// When none matches.
     pub async fn texts_of(&self, css: &str) -> anyhow::Result<Vec<String>> {
         self.wait_for(css).await?;
-        let elements = self
-            .client
-            .find_all(Locator::Css(css))
-            .await
-            .with_context(|| format!("{}: find {css}", self.name))?;
+        let elements =
+            self.client.find_all(Locator::Css(css)).await.with_context(|| format!("{}: find {css}", self.name))?;
         let mut texts = Vec::with_capacity(elements.len());
         for element in elements {
-            texts.push(
-                element
-                    .text()
-                    .await
-                    .with_context(|| format!("{}: text of {css}", self.name))?,
-            );
+            texts.push(element.text().await.with_context(|| format!("{}: text of {css}", self.name))?);
         }
         Ok(texts)
     }
@@ -433,9 +380,6 @@ impl Session {
     /// # Errors
     /// When the script throws.
     pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
-        self.client
-            .execute(script, Vec::new())
-            .await
-            .with_context(|| format!("{}: run {script}", self.name))
+        self.client.execute(script, Vec::new()).await.with_context(|| format!("{}: run {script}", self.name))
     }
 }

@@ -19,15 +19,9 @@ pub use hearth_shared::testing::{TestClient, TestDatabase, skip};
 /// When it has not been built.
 #[must_use]
 pub fn hearth_binary() -> PathBuf {
-    let path = std::env::var_os("HEARTH_BIN").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/hearth"),
-        PathBuf::from,
-    );
-    assert!(
-        path.exists(),
-        "{} does not exist: run `cargo build -p hearth` (make test does)",
-        path.display()
-    );
+    let path = std::env::var_os("HEARTH_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/hearth"), PathBuf::from);
+    assert!(path.exists(), "{} does not exist: run `cargo build -p hearth` (make test does)", path.display());
     path
 }
 
@@ -37,10 +31,7 @@ pub fn hearth_binary() -> PathBuf {
 /// When no port can be bound.
 #[must_use]
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 
 /// Waits until `url` answers 2xx.
@@ -51,12 +42,7 @@ pub async fn wait_until_ok(url: &str) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
-        if client
-            .get(url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
+        if client.get(url).send().await.is_ok_and(|r| r.status().is_success()) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -104,11 +90,7 @@ impl HearthProcess {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         let child = command.spawn().expect("start hearth");
-        let process = Self {
-            base_url: format!("http://127.0.0.1:{port}"),
-            child,
-            _data_dir: None,
-        };
+        let process = Self { base_url: format!("http://127.0.0.1:{port}"), child, _data_dir: None };
         let prefix = match service {
             None | Some("portal") => String::new(),
             Some(name) => format!("/{name}"),
@@ -122,12 +104,7 @@ impl HearthProcess {
         let deadline = Instant::now() + Duration::from_secs(30);
         let url = format!("{}{path}", self.base_url);
         while Instant::now() < deadline {
-            if client
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
+            if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

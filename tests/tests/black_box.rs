@@ -12,13 +12,7 @@ const PREFIXES: [&str; 4] = ["", "/photos", "/bugs", "/games"];
 async fn check_endpoints(base_url: &str) {
     let http = reqwest::Client::new();
     for prefix in PREFIXES {
-        for path in [
-            "healthz",
-            "readyz",
-            "metrics",
-            "api/openapi.json",
-            "api/docs",
-        ] {
+        for path in ["healthz", "readyz", "metrics", "api/openapi.json", "api/docs"] {
             let url = format!("{base_url}{prefix}/{path}");
             let status = http.get(&url).send().await.expect("GET").status();
             assert_eq!(status, StatusCode::OK, "{url}");
@@ -29,43 +23,18 @@ async fn check_endpoints(base_url: &str) {
 async fn first_run_and_one_login(target: &Target) {
     let browser = target.client();
     let first = browser.get("/").await;
-    assert_eq!(
-        first.headers()["location"],
-        "/setup",
-        "a fresh Hearth starts with setup"
-    );
+    assert_eq!(first.headers()["location"], "/setup", "a fresh Hearth starts with setup");
     let created = browser
-        .post_form(
-            "/setup",
-            &[
-                ("display_name", "Mum"),
-                ("username", "mum"),
-                ("password", "admin password"),
-            ],
-        )
+        .post_form("/setup", &[("display_name", "Mum"), ("username", "mum"), ("password", "admin password")])
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
     for prefix in PREFIXES {
         let page = browser.get(&format!("{prefix}/")).await;
-        assert_eq!(
-            page.status(),
-            StatusCode::OK,
-            "{prefix}/ with the portal's session"
-        );
-        assert!(
-            page.text().await.expect("body").contains("Mum"),
-            "{prefix}/ greets the user"
-        );
+        assert_eq!(page.status(), StatusCode::OK, "{prefix}/ with the portal's session");
+        assert!(page.text().await.expect("body").contains("Mum"), "{prefix}/ greets the user");
     }
-    let api: Value = browser
-        .http
-        .get(browser.url("/games/api/me"))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let api: Value =
+        browser.http.get(browser.url("/games/api/me")).send().await.expect("GET").json().await.expect("json");
     assert_eq!(api["role"], "admin");
     let anonymous = target.client().get("/photos/").await;
     assert_eq!(anonymous.headers()["location"], "/login?next=%2Fphotos%2F");
@@ -94,12 +63,8 @@ both_backends!(the_whole_of_hearth_answers);
 
 #[tokio::test]
 async fn unknown_service_names_are_refused_with_the_list() {
-    let output = std::process::Command::new(hearth_e2e::hearth_binary())
-        .args(["serve", "chess"])
-        .output()
-        .expect("run");
+    let output =
+        std::process::Command::new(hearth_e2e::hearth_binary()).args(["serve", "chess"]).output().expect("run");
     assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("choose portal, photos, bugs or games")
-    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("choose portal, photos, bugs or games"));
 }

@@ -18,19 +18,11 @@ async fn login(portal: &HearthProcess, http: &reqwest::Client) -> String {
         .await
         .expect("setup");
     assert_eq!(setup.status(), StatusCode::CREATED);
-    setup.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned()
+    setup.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
 }
 
 async fn status_in_bugs(bugs: &HearthProcess, http: &reqwest::Client, token: &str) -> StatusCode {
-    http.get(format!("{}/bugs/api/me", bugs.base_url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("GET")
-        .status()
+    http.get(format!("{}/bugs/api/me", bugs.base_url)).bearer_auth(token).send().await.expect("GET").status()
 }
 
 #[tokio::test]
@@ -39,69 +31,37 @@ async fn logout_in_the_portal_locks_the_token_out_of_another_service() {
     let cache = CACHE_SECS.to_string();
     let bugs = HearthProcess::start(
         Some("bugs"),
-        &[
-            ("HEARTH_PORTAL_URL", &portal.base_url),
-            ("HEARTH_AUTH_CACHE_SECS", &cache),
-        ],
+        &[("HEARTH_PORTAL_URL", &portal.base_url), ("HEARTH_AUTH_CACHE_SECS", &cache)],
     )
     .await;
     let http = reqwest::Client::new();
     let token = login(&portal, &http).await;
 
-    let me = http
-        .get(format!("{}/bugs/api/me", bugs.base_url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("GET");
+    let me = http.get(format!("{}/bugs/api/me", bugs.base_url)).bearer_auth(&token).send().await.expect("GET");
     assert_eq!(me.status(), StatusCode::OK);
     assert_eq!(me.json::<Value>().await.expect("json")["username"], "mum");
 
-    let logout = http
-        .post(format!("{}/api/auth/logout", portal.base_url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("logout");
+    let logout =
+        http.post(format!("{}/api/auth/logout", portal.base_url)).bearer_auth(&token).send().await.expect("logout");
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     let logged_out_at = Instant::now();
     while status_in_bugs(&bugs, &http, &token).await == StatusCode::OK {
-        assert!(
-            logged_out_at.elapsed() < Duration::from_secs(60),
-            "still accepted a minute after logout"
-        );
+        assert!(logged_out_at.elapsed() < Duration::from_secs(60), "still accepted a minute after logout");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(
-        status_in_bugs(&bugs, &http, &token).await,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(status_in_bugs(&bugs, &http, &token).await, StatusCode::UNAUTHORIZED);
     assert!(logged_out_at.elapsed() <= Duration::from_secs(CACHE_SECS + 1));
 }
 
 #[tokio::test]
 async fn a_service_whose_portal_is_down_says_so() {
-    let bugs =
-        HearthProcess::start(Some("bugs"), &[("HEARTH_PORTAL_URL", "http://127.0.0.1:9")]).await;
+    let bugs = HearthProcess::start(Some("bugs"), &[("HEARTH_PORTAL_URL", "http://127.0.0.1:9")]).await;
     let http = reqwest::Client::new();
-    let answer = http
-        .get(format!("{}/bugs/api/me", bugs.base_url))
-        .bearer_auth("some-token")
-        .send()
-        .await
-        .expect("GET");
+    let answer =
+        http.get(format!("{}/bugs/api/me", bugs.base_url)).bearer_auth("some-token").send().await.expect("GET");
     assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
     let problem: Value = answer.json().await.expect("problem");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("not answering")
-    );
-    let anonymous = http
-        .get(format!("{}/bugs/api/me", bugs.base_url))
-        .send()
-        .await
-        .expect("GET");
+    assert!(problem["detail"].as_str().expect("detail").contains("not answering"));
+    let anonymous = http.get(format!("{}/bugs/api/me", bugs.base_url)).send().await.expect("GET");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }

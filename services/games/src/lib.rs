@@ -16,11 +16,7 @@ use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
 use utoipa::OpenApi;
 
-pub const SERVICE: ServiceInfo = ServiceInfo {
-    name: "games",
-    title: "Games",
-    prefix: "/games",
-};
+pub const SERVICE: ServiceInfo = ServiceInfo { name: "games", title: "Games", prefix: "/games" };
 
 pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
@@ -64,13 +60,8 @@ struct LandingPage {
     ctx: PageContext,
 }
 
-async fn landing(
-    csrf: CsrfToken,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<axum::response::Response> {
-    render(&LandingPage {
-        ctx: PageContext::new(SERVICE.title, Some(user), &csrf.0, SERVICE.prefix),
-    })
+async fn landing(csrf: CsrfToken, CurrentUser(user): CurrentUser) -> AppResult<axum::response::Response> {
+    render(&LandingPage { ctx: PageContext::new(SERVICE.title, Some(user), &csrf.0, SERVICE.prefix) })
 }
 
 /// Who am I, as this service sees me.

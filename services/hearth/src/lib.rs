@@ -24,9 +24,9 @@ impl Selection {
             "photos" => Ok(Self::Photos),
             "bugs" => Ok(Self::Bugs),
             "games" => Ok(Self::Games),
-            other => anyhow::bail!(
-                "unknown service {other:?}: choose portal, photos, bugs or games (or nothing for all)"
-            ),
+            other => {
+                anyhow::bail!("unknown service {other:?}: choose portal, photos, bugs or games (or nothing for all)")
+            }
         }
     }
 }
@@ -38,9 +38,7 @@ impl Selection {
 pub async fn app(config: &Config, selection: Selection) -> anyhow::Result<Router> {
     let router = match selection {
         Selection::All => all_services(config).await?,
-        Selection::Portal => {
-            hearth_portal::router(hearth_portal::AppState::new(config.clone()).await?)
-        }
+        Selection::Portal => hearth_portal::router(hearth_portal::AppState::new(config.clone()).await?),
         Selection::Photos => {
             let auth = AuthClient::from_config(config)?;
             hearth_photos::router(hearth_photos::connect(config.clone(), auth).await?)

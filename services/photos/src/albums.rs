@@ -20,28 +20,14 @@ pub struct AlbumChanges<'a> {
 impl Library {
     /// # Errors
     /// An invalid name, or database failure.
-    pub async fn create_album(
-        &self,
-        user: &Identity,
-        name: &str,
-        visibility: Visibility,
-    ) -> AppResult<AlbumRow> {
+    pub async fn create_album(&self, user: &Identity, name: &str, visibility: Visibility) -> AppResult<AlbumRow> {
         let name = AlbumName::parse(name)?;
-        let id = albums::insert(
-            self.db.pool(),
-            user.user_id,
-            name.as_str(),
-            visibility.as_str(),
-            unix_now(),
-        )
-        .await?;
+        let id = albums::insert(self.db.pool(), user.user_id, name.as_str(), visibility.as_str(), unix_now()).await?;
         self.album_row(id).await
     }
 
     async fn album_row(&self, id: i64) -> AppResult<AlbumRow> {
-        albums::by_id(self.db.pool(), id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such album.".to_owned()))
+        albums::by_id(self.db.pool(), id).await?.ok_or_else(|| AppError::NotFound("There is no such album.".to_owned()))
     }
 
     /// Albums the user sees.
@@ -59,9 +45,7 @@ impl Library {
     pub async fn album(&self, user: &Identity, id: i64) -> AppResult<(AlbumRow, Vec<ItemRow>)> {
         let album = self.album_row(id).await?;
         if album.owner_id != user.user_id && album.visibility != Visibility::Family.as_str() {
-            return Err(AppError::NotFound(
-                "There is no such album, or it is not shared with you.".to_owned(),
-            ));
+            return Err(AppError::NotFound("There is no such album, or it is not shared with you.".to_owned()));
         }
         let items = albums::items(self.db.pool(), id, user.user_id).await?;
         Ok((album, items))
@@ -73,9 +57,7 @@ impl Library {
         if album.owner_id == user.user_id {
             Ok(album)
         } else {
-            Err(AppError::Forbidden(
-                "Only the person who made this album can change it.".to_owned(),
-            ))
+            Err(AppError::Forbidden("Only the person who made this album can change it.".to_owned()))
         }
     }
 
@@ -83,34 +65,17 @@ impl Library {
     ///
     /// # Errors
     /// Not the owner, an invalid name, or a cover that is not in the album.
-    pub async fn change_album(
-        &self,
-        user: &Identity,
-        id: i64,
-        changes: AlbumChanges<'_>,
-    ) -> AppResult<AlbumRow> {
+    pub async fn change_album(&self, user: &Identity, id: i64, changes: AlbumChanges<'_>) -> AppResult<AlbumRow> {
         let album = self.own_album(user, id).await?;
         let name = AlbumName::parse(changes.name.unwrap_or(&album.name))?;
-        let visibility = changes
-            .visibility
-            .map_or(album.visibility.clone(), |v| v.as_str().to_owned());
+        let visibility = changes.visibility.map_or(album.visibility.clone(), |v| v.as_str().to_owned());
         if let Some(cover) = changes.cover_item_id
             && !albums::contains(self.db.pool(), id, cover).await?
         {
-            return Err(AppError::Invalid(
-                "The cover must be one of the album's items.".to_owned(),
-            ));
+            return Err(AppError::Invalid("The cover must be one of the album's items.".to_owned()));
         }
         let cover = changes.cover_item_id.or(album.cover_item_id);
-        albums::update(
-            self.db.pool(),
-            id,
-            name.as_str(),
-            &visibility,
-            cover,
-            unix_now(),
-        )
-        .await?;
+        albums::update(self.db.pool(), id, name.as_str(), &visibility, cover, unix_now()).await?;
         self.album_row(id).await
     }
 
@@ -128,20 +93,12 @@ impl Library {
     ///
     /// # Errors
     /// Not the owner, or an item they may not see.
-    pub async fn add_to_album(
-        &self,
-        user: &Identity,
-        id: i64,
-        item_ids: &[i64],
-    ) -> AppResult<AlbumRow> {
+    pub async fn add_to_album(&self, user: &Identity, id: i64, item_ids: &[i64]) -> AppResult<AlbumRow> {
         self.own_album(user, id).await?;
         for item_id in item_ids {
             let item = self.item(user, *item_id).await?;
             if item.deleted_at.is_some() {
-                return Err(AppError::Invalid(format!(
-                    "{} is in the trash.",
-                    item.file_name
-                )));
+                return Err(AppError::Invalid(format!("{} is in the trash.", item.file_name)));
             }
         }
         albums::add_items(self.db.pool(), id, item_ids, unix_now()).await?;
@@ -155,10 +112,7 @@ impl Library {
     /// The album is not visible to the user.
     pub async fn album_cover(&self, user: &Identity, id: i64) -> AppResult<Option<ItemRow>> {
         let (album, mut items) = self.album(user, id).await?;
-        let cover = album
-            .cover_item_id
-            .and_then(|cover| items.iter().position(|i| i.id == cover))
-            .unwrap_or(0);
+        let cover = album.cover_item_id.and_then(|cover| items.iter().position(|i| i.id == cover)).unwrap_or(0);
         Ok((cover < items.len()).then(|| items.swap_remove(cover)))
     }
 
@@ -171,9 +125,7 @@ impl Library {
         if albums::remove_item(self.db.pool(), id, item_id).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound(
-                "That item is not in this album.".to_owned(),
-            ))
+            Err(AppError::NotFound("That item is not in this album.".to_owned()))
         }
     }
 

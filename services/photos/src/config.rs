@@ -26,10 +26,7 @@ impl PhotosConfig {
 
     /// # Errors
     /// A variable that is set but not a number.
-    pub fn from_lookup(
-        config: &Config,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
+    pub fn from_lookup(config: &Config, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
             match lookup(name).filter(|v| !v.trim().is_empty()) {
                 None => Ok(default),
@@ -44,10 +41,7 @@ impl PhotosConfig {
         Ok(Self {
             storage_dir: config.data_dir.join("photos"),
             max_upload_bytes: number("HEARTH_PHOTOS_MAX_UPLOAD_BYTES", 4 * 1024 * 1024 * 1024)?,
-            preview_workers: usize::try_from(
-                number("HEARTH_PHOTOS_PREVIEW_WORKERS", cores)?.max(1),
-            )
-            .unwrap_or(1),
+            preview_workers: usize::try_from(number("HEARTH_PHOTOS_PREVIEW_WORKERS", cores)?.max(1)).unwrap_or(1),
             trash_days: i64::try_from(number("HEARTH_PHOTOS_TRASH_DAYS", 30)?).unwrap_or(30),
         })
     }

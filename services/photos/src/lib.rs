@@ -32,11 +32,7 @@ use crate::library::Library;
 use crate::storage::{BlobStore, FsBlobStore};
 use crate::worker::PreviewQueue;
 
-pub const SERVICE: ServiceInfo = ServiceInfo {
-    name: "photos",
-    title: "Photos",
-    prefix: "/photos",
-};
+pub const SERVICE: ServiceInfo = ServiceInfo { name: "photos", title: "Photos", prefix: "/photos" };
 
 pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
@@ -71,19 +67,10 @@ impl AppState {
     ///
     /// # Errors
     /// A database or storage folder that cannot be opened.
-    pub async fn new(
-        config: Config,
-        photos: PhotosConfig,
-        auth: AuthClient,
-    ) -> anyhow::Result<Self> {
+    pub async fn new(config: Config, photos: PhotosConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&photos.storage_dir)?);
-        let previews = PreviewQueue::start(
-            service.db.clone(),
-            Arc::clone(&blobs),
-            photos.preview_workers,
-        )
-        .await?;
+        let previews = PreviewQueue::start(service.db.clone(), Arc::clone(&blobs), photos.preview_workers).await?;
         let library = Library::new(service.db.clone(), blobs, previews, Arc::new(photos));
         tokio::spawn(sweep_trash(library.clone()));
         Ok(Self { service, library })
@@ -107,13 +94,10 @@ async fn sweep_trash(library: Library) {
 pub fn router(state: AppState) -> Router {
     let db = state.service.db.clone();
     let config = Arc::clone(&state.service.config);
-    let routes = web::routes()
-        .merge(api::routes())
-        .with_state(state.clone())
-        .merge(standard_routes(SERVICE, db, &api::openapi()));
-    timed(routes, &config).merge(
-        web::long_routes()
-            .merge(api::long_routes())
-            .with_state(state),
-    )
+    let routes = web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(
+        SERVICE,
+        db,
+        &api::openapi(),
+    ));
+    timed(routes, &config).merge(web::long_routes().merge(api::long_routes()).with_state(state))
 }

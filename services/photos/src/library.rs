@@ -46,18 +46,8 @@ pub struct Library {
 
 impl Library {
     #[must_use]
-    pub fn new(
-        db: Database,
-        blobs: Arc<dyn BlobStore>,
-        previews: PreviewQueue,
-        config: Arc<PhotosConfig>,
-    ) -> Self {
-        Self {
-            db,
-            blobs,
-            previews,
-            config,
-        }
+    pub fn new(db: Database, blobs: Arc<dyn BlobStore>, previews: PreviewQueue, config: Arc<PhotosConfig>) -> Self {
+        Self { db, blobs, previews, config }
     }
 
     #[must_use]
@@ -98,27 +88,18 @@ impl Library {
             PutError::Storage(e) => AppError::Internal(anyhow::anyhow!("storing {file_name}: {e}")),
         })?;
         let pool = self.db.pool();
-        if let Some(existing) =
-            items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str()).await?
-        {
+        if let Some(existing) = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str()).await? {
             if existing.deleted_at.is_some() {
                 items::set_deleted(pool, existing.id, None).await?;
             }
             let item = self.load(existing.id).await?;
-            return Ok(Uploaded {
-                item,
-                duplicate: true,
-            });
+            return Ok(Uploaded { item, duplicate: true });
         }
-        let path = self
-            .blobs
-            .local_path(&blob.sha256)
-            .await
-            .ok_or_else(|| anyhow::anyhow!("blob vanished after upload"))?;
+        let path =
+            self.blobs.local_path(&blob.sha256).await.ok_or_else(|| anyhow::anyhow!("blob vanished after upload"))?;
         let name = file_name.as_str().to_owned();
-        let (sniffed, text) = tokio::task::spawn_blocking(move || inspect(&path, &name))
-            .await
-            .map_err(|e| anyhow::anyhow!(e))??;
+        let (sniffed, text) =
+            tokio::task::spawn_blocking(move || inspect(&path, &name)).await.map_err(|e| anyhow::anyhow!(e))??;
         let new = NewItem {
             owner_id: user.user_id,
             sha256: blob.sha256.as_str(),
@@ -129,49 +110,28 @@ impl Library {
             visibility: visibility.as_str(),
             now: unix_now(),
             text_content: text.as_deref(),
-            search_text: &search::key(&format!(
-                "{file_name} {}",
-                text.as_deref().unwrap_or_default()
-            )),
+            search_text: &search::key(&format!("{file_name} {}", text.as_deref().unwrap_or_default())),
         };
         let Some(id) = items::insert(pool, &new).await? else {
             let existing = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str())
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("duplicate item vanished"))?;
-            return Ok(Uploaded {
-                item: existing,
-                duplicate: true,
-            });
+            return Ok(Uploaded { item: existing, duplicate: true });
         };
         self.previews.enqueue(id);
-        tracing::info!(
-            item = id,
-            size = blob.size,
-            kind = sniffed.kind.as_str(),
-            "uploaded"
-        );
-        Ok(Uploaded {
-            item: self.load(id).await?,
-            duplicate: false,
-        })
+        tracing::info!(item = id, size = blob.size, kind = sniffed.kind.as_str(), "uploaded");
+        Ok(Uploaded { item: self.load(id).await?, duplicate: false })
     }
 
     pub(crate) async fn load(&self, id: i64) -> AppResult<ItemRow> {
-        items::by_id(self.db.pool(), id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("There is no such item.".to_owned()))
+        items::by_id(self.db.pool(), id).await?.ok_or_else(|| AppError::NotFound("There is no such item.".to_owned()))
     }
 
     /// The timeline the user sees, newest first, `limit` items after `cursor`.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn timeline(
-        &self,
-        user: &Identity,
-        cursor: Option<(i64, i64)>,
-        limit: i64,
-    ) -> AppResult<Page> {
+    pub async fn timeline(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut rows = items::timeline(self.db.pool(), user.user_id, cursor, limit + 1).await?;
         let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
@@ -187,19 +147,8 @@ impl Library {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn search(
-        &self,
-        user: &Identity,
-        query: &SearchQuery,
-        limit: i64,
-    ) -> AppResult<Vec<ItemRow>> {
-        Ok(items::search(
-            self.db.pool(),
-            user.user_id,
-            query,
-            limit.clamp(1, MAX_PAGE),
-        )
-        .await?)
+    pub async fn search(&self, user: &Identity, query: &SearchQuery, limit: i64) -> AppResult<Vec<ItemRow>> {
+        Ok(items::search(self.db.pool(), user.user_id, query, limit.clamp(1, MAX_PAGE)).await?)
     }
 
     /// An item the user may see. Someone else's private item is "not found", as if it did
@@ -209,9 +158,8 @@ impl Library {
     /// [`AppError::NotFound`] when the user may not see it.
     pub async fn item(&self, user: &Identity, id: i64) -> AppResult<ItemRow> {
         let item = items::by_id(self.db.pool(), id).await?;
-        item.filter(|item| visible_to(item, user)).ok_or_else(|| {
-            AppError::NotFound("There is no such item, or it is not shared with you.".to_owned())
-        })
+        item.filter(|item| visible_to(item, user))
+            .ok_or_else(|| AppError::NotFound("There is no such item, or it is not shared with you.".to_owned()))
     }
 
     /// The original file of an item, for download or viewing.
@@ -221,11 +169,8 @@ impl Library {
     pub async fn original(&self, user: &Identity, id: i64) -> AppResult<(ItemRow, PathBuf)> {
         let item = self.item(user, id).await?;
         let sha256 = Sha256::parse(&item.sha256)?;
-        let path = self
-            .blobs
-            .local_path(&sha256)
-            .await
-            .ok_or_else(|| anyhow::anyhow!("the blob of item {id} is missing"))?;
+        let path =
+            self.blobs.local_path(&sha256).await.ok_or_else(|| anyhow::anyhow!("the blob of item {id} is missing"))?;
         Ok((item, path))
     }
 
@@ -243,26 +188,17 @@ impl Library {
             items::set_preview(self.db.pool(), item.id, "pending", None).await?;
             self.previews.enqueue(item.id);
         }
-        Err(AppError::NotFound(
-            "This item has no preview yet.".to_owned(),
-        ))
+        Err(AppError::NotFound("This item has no preview yet.".to_owned()))
     }
 
     /// Shares an item with the family or makes it private again (owner only).
     ///
     /// # Errors
     /// Not the owner, or not visible.
-    pub async fn set_visibility(
-        &self,
-        user: &Identity,
-        id: i64,
-        visibility: Visibility,
-    ) -> AppResult<ItemRow> {
+    pub async fn set_visibility(&self, user: &Identity, id: i64, visibility: Visibility) -> AppResult<ItemRow> {
         let item = self.item(user, id).await?;
         if item.owner_id != user.user_id {
-            return Err(AppError::Forbidden(
-                "Only the person who uploaded it can change who sees it.".to_owned(),
-            ));
+            return Err(AppError::Forbidden("Only the person who uploaded it can change who sees it.".to_owned()));
         }
         items::set_visibility(self.db.pool(), id, visibility.as_str()).await?;
         self.load(id).await
@@ -339,10 +275,7 @@ impl Library {
     async fn delete_unused_blob(&self, sha256: &str) -> AppResult<()> {
         if !items::blob_in_use(self.db.pool(), sha256).await? {
             let sha256 = Sha256::parse(sha256)?;
-            self.blobs
-                .delete(&sha256)
-                .await
-                .map_err(|e| anyhow::anyhow!("deleting blob {sha256}: {e}"))?;
+            self.blobs.delete(&sha256).await.map_err(|e| anyhow::anyhow!("deleting blob {sha256}: {e}"))?;
         }
         Ok(())
     }
@@ -353,10 +286,7 @@ pub(crate) fn visible_to(item: &ItemRow, user: &Identity) -> bool {
 }
 
 /// Kind and content type from the first bytes, and the text of text documents.
-fn inspect(
-    path: &std::path::Path,
-    file_name: &str,
-) -> anyhow::Result<(media::Sniffed, Option<String>)> {
+fn inspect(path: &std::path::Path, file_name: &str) -> anyhow::Result<(media::Sniffed, Option<String>)> {
     let mut file = std::fs::File::open(path)?;
     let mut head = Vec::with_capacity(512);
     (&mut file).take(512).read_to_end(&mut head)?;
@@ -381,9 +311,5 @@ pub fn human_size(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit]).replace(".0 ", " ")
-    }
+    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS[unit]).replace(".0 ", " ") }
 }

@@ -45,18 +45,14 @@ impl Library {
             ShareTarget::Album(id) => {
                 let (album, _) = self.album(user, id).await?;
                 if album.owner_id != user.user_id {
-                    return Err(AppError::Forbidden(
-                        "Only the person who made this album can share it.".to_owned(),
-                    ));
+                    return Err(AppError::Forbidden("Only the person who made this album can share it.".to_owned()));
                 }
                 (Some(id), None)
             }
             ShareTarget::Item(id) => {
                 let item = self.item(user, id).await?;
                 if item.owner_id != user.user_id {
-                    return Err(AppError::Forbidden(
-                        "Only the person who uploaded it can share it.".to_owned(),
-                    ));
+                    return Err(AppError::Forbidden("Only the person who uploaded it can share it.".to_owned()));
                 }
                 (None, Some(id))
             }
@@ -99,9 +95,7 @@ impl Library {
         if shares::revoke(self.db.pool(), user.user_id, id, unix_now()).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound(
-                "You have no link with that id.".to_owned(),
-            ))
+            Err(AppError::NotFound("You have no link with that id.".to_owned()))
         }
     }
 
@@ -111,18 +105,12 @@ impl Library {
     /// [`AppError::NotFound`] for an unknown or revoked link, [`AppError::Gone`] for an
     /// expired one.
     pub async fn share_by_token(&self, token: &str) -> AppResult<ShareRow> {
-        let share = shares::by_token(self.db.pool(), &hash_token(token))
-            .await?
-            .filter(|s| s.revoked_at.is_none())
-            .ok_or_else(|| {
-                AppError::NotFound(
-                    "This link does not work: it was never made, or it was withdrawn.".to_owned(),
-                )
-            })?;
+        let share =
+            shares::by_token(self.db.pool(), &hash_token(token)).await?.filter(|s| s.revoked_at.is_none()).ok_or_else(
+                || AppError::NotFound("This link does not work: it was never made, or it was withdrawn.".to_owned()),
+            )?;
         if share.expires_at.is_some_and(|at| at <= unix_now()) {
-            return Err(AppError::Gone(
-                "This link has expired. Ask whoever sent it for a new one.".to_owned(),
-            ));
+            return Err(AppError::Gone("This link has expired. Ask whoever sent it for a new one.".to_owned()));
         }
         Ok(share)
     }
@@ -146,9 +134,7 @@ impl Library {
         let gone = || AppError::Gone("What this link pointed at has been deleted.".to_owned());
         let (title, items) = match (share.album_id, share.item_id) {
             (Some(album_id), _) => {
-                let album = albums::by_id(self.db.pool(), album_id)
-                    .await?
-                    .ok_or_else(gone)?;
+                let album = albums::by_id(self.db.pool(), album_id).await?.ok_or_else(gone)?;
                 let items = albums::items(self.db.pool(), album_id, album.owner_id).await?;
                 (album.name, items)
             }
@@ -161,11 +147,7 @@ impl Library {
             }
             (None, None) => return Err(gone()),
         };
-        Ok(OpenShare {
-            share,
-            title,
-            items,
-        })
+        Ok(OpenShare { share, title, items })
     }
 }
 
@@ -173,10 +155,7 @@ impl Library {
 /// link's token and its password hash, which only someone who knew both could make.
 #[must_use]
 pub fn unlock_proof(token: &str, share: &ShareRow) -> Option<String> {
-    share
-        .password_hash
-        .as_ref()
-        .map(|hash| hash_token(&format!("{token}:{hash}")))
+    share.password_hash.as_ref().map(|hash| hash_token(&format!("{token}:{hash}")))
 }
 
 /// Whether `cookie` proves the password was typed for this link.

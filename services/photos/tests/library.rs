@@ -26,9 +26,7 @@ impl Photos {
         let family = Family::start(db, move |config, auth| async move {
             let mut photos = PhotosConfig::from_lookup(&config, |_| None).expect("photos config");
             photos.max_upload_bytes = max_upload;
-            let app = hearth_photos::AppState::new(config, photos, auth)
-                .await
-                .expect("photos state");
+            let app = hearth_photos::AppState::new(config, photos, auth).await.expect("photos state");
             let _ = keep.set(app.clone());
             hearth_photos::router(app)
         })
@@ -42,12 +40,7 @@ impl Photos {
 }
 
 /// Uploads `bytes` as `name` through the streaming API.
-async fn upload(
-    person: &Person,
-    name: &str,
-    visibility: &str,
-    bytes: Vec<u8>,
-) -> reqwest::Response {
+async fn upload(person: &Person, name: &str, visibility: &str, bytes: Vec<u8>) -> reqwest::Response {
     person
         .request(Method::POST, "/photos/api/items")
         .query(&[("file_name", name), ("visibility", visibility)])
@@ -70,18 +63,7 @@ fn jpeg_bytes(seed: u8) -> Vec<u8> {
 
 fn files_under(folder: &std::path::Path) -> usize {
     std::fs::read_dir(folder)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    if e.path().is_dir() {
-                        files_under(&e.path())
-                    } else {
-                        1
-                    }
-                })
-                .sum()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
 
@@ -102,15 +84,8 @@ async fn the_same_bytes_are_stored_once(backend: Backend) {
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["item"]["id"], first["item"]["id"]);
     let kids = json(upload(kid, "same.jpg", "private", jpeg_bytes(1)).await).await;
-    assert_ne!(
-        kids["item"]["id"], first["item"]["id"],
-        "each person has their own item"
-    );
-    assert_eq!(
-        files_under(&photos.storage().join("blobs")),
-        1,
-        "one blob for the same bytes"
-    );
+    assert_ne!(kids["item"]["id"], first["item"]["id"], "each person has their own item");
+    assert_eq!(files_under(&photos.storage().join("blobs")), 1, "one blob for the same bytes");
 }
 
 async fn uploads_over_the_limit_are_refused_and_leave_nothing(backend: Backend) {
@@ -120,27 +95,16 @@ async fn uploads_over_the_limit_are_refused_and_leave_nothing(backend: Backend) 
     let mum = &photos.family.admin;
     let declared = upload(mum, "big.jpg", "family", vec![7; 5000]).await;
     assert_eq!(declared.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(
-        json(declared).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("limit")
-    );
+    assert!(json(declared).await["detail"].as_str().expect("detail").contains("limit"));
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..10).map(|_| Ok(vec![9; 500])).collect();
     let streamed = mum
         .request(Method::POST, "/photos/api/items")
         .query(&[("file_name", "big.jpg")])
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
         .send()
         .await
         .expect("upload");
-    assert_eq!(
-        streamed.status(),
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "a body without a length is cut off at the limit"
-    );
+    assert_eq!(streamed.status(), StatusCode::PAYLOAD_TOO_LARGE, "a body without a length is cut off at the limit");
     assert_eq!(files_under(&photos.storage().join("blobs")), 0);
     assert_eq!(files_under(&photos.storage().join("tmp")), 0);
     let list = json(mum.get("/photos/api/items").send().await.expect("list")).await;
@@ -153,52 +117,22 @@ async fn the_timeline_shows_family_items_and_your_own(backend: Backend) {
     };
     let (mum, kid) = (&photos.family.admin, &photos.family.member);
     for seed in 1..=3 {
-        upload(
-            mum,
-            &format!("family-{seed}.jpg"),
-            "family",
-            jpeg_bytes(seed),
-        )
-        .await;
+        upload(mum, &format!("family-{seed}.jpg"), "family", jpeg_bytes(seed)).await;
     }
     upload(mum, "secret.jpg", "private", jpeg_bytes(9)).await;
     let mine = json(mum.get("/photos/api/items").send().await.expect("list")).await;
     assert_eq!(mine["items"].as_array().expect("items").len(), 4);
     let theirs = json(kid.get("/photos/api/items").send().await.expect("list")).await;
-    let names: Vec<&str> = theirs["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["file_name"].as_str())
-        .collect();
-    assert_eq!(
-        names,
-        ["family-3.jpg", "family-2.jpg", "family-1.jpg"],
-        "newest first, no private item"
-    );
+    let names: Vec<&str> =
+        theirs["items"].as_array().expect("items").iter().filter_map(|i| i["file_name"].as_str()).collect();
+    assert_eq!(names, ["family-3.jpg", "family-2.jpg", "family-1.jpg"], "newest first, no private item");
 
-    let first = json(
-        mum.get("/photos/api/items?limit=3")
-            .send()
-            .await
-            .expect("page"),
-    )
-    .await;
+    let first = json(mum.get("/photos/api/items?limit=3").send().await.expect("page")).await;
     let cursor = first["next_cursor"].as_str().expect("a next page");
-    let second = json(
-        mum.get(&format!("/photos/api/items?limit=3&cursor={cursor}"))
-            .send()
-            .await
-            .expect("page"),
-    )
-    .await;
+    let second = json(mum.get(&format!("/photos/api/items?limit=3&cursor={cursor}")).send().await.expect("page")).await;
     assert_eq!(second["items"].as_array().expect("items").len(), 1);
     assert!(second["next_cursor"].is_null());
-    let bad = mum
-        .get("/photos/api/items?cursor=not-ours")
-        .send()
-        .await
-        .expect("page");
+    let bad = mum.get("/photos/api/items?cursor=not-ours").send().await.expect("page");
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 
     let page = kid.browser.get("/photos/").await;
@@ -212,26 +146,16 @@ async fn someone_elses_private_item_is_not_found(backend: Backend) {
         return;
     };
     let (mum, kid) = (&photos.family.admin, &photos.family.member);
-    let secret =
-        json(upload(mum, "secret.jpg", "private", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    let secret = json(upload(mum, "secret.jpg", "private", jpeg_bytes(1)).await).await["item"]["id"].clone();
     for path in [
         format!("/photos/api/items/{secret}"),
         format!("/photos/items/{secret}/original"),
         format!("/photos/items/{secret}"),
     ] {
-        assert_eq!(
-            kid.get(&path).send().await.expect("GET").status(),
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
+        assert_eq!(kid.get(&path).send().await.expect("GET").status(), StatusCode::NOT_FOUND, "{path}");
     }
-    let shared =
-        json(upload(mum, "shared.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
-    let delete = kid
-        .request(Method::DELETE, &format!("/photos/api/items/{shared}"))
-        .send()
-        .await
-        .expect("DELETE");
+    let shared = json(upload(mum, "shared.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
+    let delete = kid.request(Method::DELETE, &format!("/photos/api/items/{shared}")).send().await.expect("DELETE");
     assert_eq!(delete.status(), StatusCode::FORBIDDEN);
     let private = kid
         .request(Method::PATCH, &format!("/photos/api/items/{shared}"))
@@ -240,18 +164,9 @@ async fn someone_elses_private_item_is_not_found(backend: Backend) {
         .await
         .expect("PATCH");
     assert_eq!(private.status(), StatusCode::FORBIDDEN);
-    let kids =
-        json(upload(kid, "kid.jpg", "family", jpeg_bytes(3)).await).await["item"]["id"].clone();
-    let by_admin = mum
-        .request(Method::DELETE, &format!("/photos/api/items/{kids}"))
-        .send()
-        .await
-        .expect("DELETE");
-    assert_eq!(
-        by_admin.status(),
-        StatusCode::NO_CONTENT,
-        "an admin may delete a family item"
-    );
+    let kids = json(upload(kid, "kid.jpg", "family", jpeg_bytes(3)).await).await["item"]["id"].clone();
+    let by_admin = mum.request(Method::DELETE, &format!("/photos/api/items/{kids}")).send().await.expect("DELETE");
+    assert_eq!(by_admin.status(), StatusCode::NO_CONTENT, "an admin may delete a family item");
 }
 
 async fn the_trash_keeps_items_until_restored_or_purged(backend: Backend) {
@@ -259,53 +174,25 @@ async fn the_trash_keeps_items_until_restored_or_purged(backend: Backend) {
         return;
     };
     let mum = &photos.family.admin;
-    let id =
-        json(upload(mum, "oops.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
-    let trashed = mum
-        .request(Method::DELETE, &format!("/photos/api/items/{id}"))
-        .send()
-        .await
-        .expect("DELETE");
+    let id = json(upload(mum, "oops.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    let trashed = mum.request(Method::DELETE, &format!("/photos/api/items/{id}")).send().await.expect("DELETE");
     assert_eq!(trashed.status(), StatusCode::NO_CONTENT);
     let list = json(mum.get("/photos/api/items").send().await.expect("list")).await;
     assert!(list["items"].as_array().expect("items").is_empty());
     let trash = json(mum.get("/photos/api/trash").send().await.expect("trash")).await;
     assert_eq!(trash[0]["file_name"], "oops.jpg");
-    let restored = mum
-        .request(Method::POST, &format!("/photos/api/items/{id}/restore"))
-        .send()
-        .await
-        .expect("restore");
+    let restored = mum.request(Method::POST, &format!("/photos/api/items/{id}/restore")).send().await.expect("restore");
     assert_eq!(json(restored).await["deleted_at"], Value::Null);
 
-    mum.request(Method::DELETE, &format!("/photos/api/items/{id}"))
-        .send()
-        .await
-        .expect("DELETE");
-    let purged = mum
-        .request(Method::DELETE, &format!("/photos/api/trash/{id}"))
-        .send()
-        .await
-        .expect("purge");
+    mum.request(Method::DELETE, &format!("/photos/api/items/{id}")).send().await.expect("DELETE");
+    let purged = mum.request(Method::DELETE, &format!("/photos/api/trash/{id}")).send().await.expect("purge");
     assert_eq!(purged.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        files_under(&photos.storage().join("blobs")),
-        0,
-        "no item uses the blob any more"
-    );
+    assert_eq!(files_under(&photos.storage().join("blobs")), 0, "no item uses the blob any more");
 
-    let old =
-        json(upload(mum, "old.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
-    mum.request(Method::DELETE, &format!("/photos/api/items/{old}"))
-        .send()
-        .await
-        .expect("DELETE");
+    let old = json(upload(mum, "old.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
+    mum.request(Method::DELETE, &format!("/photos/api/items/{old}")).send().await.expect("DELETE");
     let library = &photos.state.get().expect("state").library;
-    assert_eq!(
-        library.purge_expired().await.expect("sweep"),
-        0,
-        "30 days have not passed"
-    );
+    assert_eq!(library.purge_expired().await.expect("sweep"), 0, "30 days have not passed");
     let mut config = PhotosConfig::from_lookup(&photos.family.config, |_| None).expect("config");
     config.trash_days = -1;
     let state = photos.state.get().expect("state");
@@ -324,60 +211,24 @@ async fn stored_files_are_served_safely(backend: Backend) {
         return;
     };
     let mum = &photos.family.admin;
-    let page = json(
-        upload(
-            mum,
-            "../../evil\u{0}.html",
-            "family",
-            b"<script>alert(1)</script>".to_vec(),
-        )
-        .await,
-    )
-    .await;
+    let page = json(upload(mum, "../../evil\u{0}.html", "family", b"<script>alert(1)</script>".to_vec()).await).await;
     assert_eq!(page["item"]["file_name"], "evil.html");
     assert_eq!(page["item"]["kind"], "other");
-    let original = mum
-        .get(page["item"]["original_url"].as_str().expect("url"))
-        .send()
-        .await
-        .expect("GET");
+    let original = mum.get(page["item"]["original_url"].as_str().expect("url")).send().await.expect("GET");
     let headers = original.headers();
     assert_eq!(headers["content-type"], "application/octet-stream");
-    assert!(
-        headers["content-disposition"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("attachment")
-    );
+    assert!(headers["content-disposition"].to_str().expect("ascii").starts_with("attachment"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert!(
-        headers["content-security-policy"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("sandbox")
-    );
+    assert!(headers["content-security-policy"].to_str().expect("ascii").starts_with("sandbox"));
 
     let photo = json(upload(mum, "photo.jpg", "family", jpeg_bytes(5)).await).await;
     let url = photo["item"]["original_url"].as_str().expect("url");
     let whole = mum.get(url).send().await.expect("GET");
     assert_eq!(whole.headers()["content-type"], "image/jpeg");
-    assert!(
-        whole.headers()["content-disposition"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("inline")
-    );
-    let part = mum
-        .get(url)
-        .header("range", "bytes=0-3")
-        .send()
-        .await
-        .expect("GET");
+    assert!(whole.headers()["content-disposition"].to_str().expect("ascii").starts_with("inline"));
+    let part = mum.get(url).header("range", "bytes=0-3").send().await.expect("GET");
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(
-        part.bytes().await.expect("body").as_ref(),
-        &[0xFF, 0xD8, 0xFF, 0xE0]
-    );
+    assert_eq!(part.bytes().await.expect("body").as_ref(), &[0xFF, 0xD8, 0xFF, 0xE0]);
 }
 
 async fn the_plain_upload_form_works_without_script(backend: Backend) {
@@ -389,36 +240,19 @@ async fn the_plain_upload_form_works_without_script(backend: Backend) {
     let csrf = kid.browser.cookie("hearth_csrf").expect("csrf cookie");
     let form = reqwest::multipart::Form::new()
         .text("visibility", "private")
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(jpeg_bytes(1)).file_name("one.jpg"),
-        )
-        .part(
-            "files",
-            reqwest::multipart::Part::bytes(b"notes".to_vec()).file_name("notes.txt"),
-        );
+        .part("files", reqwest::multipart::Part::bytes(jpeg_bytes(1)).file_name("one.jpg"))
+        .part("files", reqwest::multipart::Part::bytes(b"notes".to_vec()).file_name("notes.txt"));
     let response = kid
         .browser
         .http
-        .post(
-            kid.browser
-                .url(&format!("/photos/upload?csrf_token={csrf}")),
-        )
+        .post(kid.browser.url(&format!("/photos/upload?csrf_token={csrf}")))
         .multipart(form)
         .send()
         .await
         .expect("POST");
-    assert_eq!(
-        response.headers()["location"],
-        "/photos/?uploaded=2&duplicates=0"
-    );
+    assert_eq!(response.headers()["location"], "/photos/?uploaded=2&duplicates=0");
     let list = json(kid.get("/photos/api/items").send().await.expect("list")).await;
-    let kinds: Vec<&str> = list["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["kind"].as_str())
-        .collect();
+    let kinds: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|i| i["kind"].as_str()).collect();
     assert_eq!(kinds, ["document", "photo"]);
     let forged = kid
         .browser
@@ -428,11 +262,7 @@ async fn the_plain_upload_form_works_without_script(backend: Backend) {
         .send()
         .await
         .expect("POST");
-    assert_eq!(
-        forged.status(),
-        StatusCode::FORBIDDEN,
-        "no CSRF token, no upload"
-    );
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "no CSRF token, no upload");
 }
 
 async fn albums_are_ordered_and_only_their_maker_changes_them(backend: Backend) {
@@ -443,21 +273,11 @@ async fn albums_are_ordered_and_only_their_maker_changes_them(backend: Backend) 
     let mut ids = Vec::new();
     for seed in 1..=3 {
         ids.push(
-            json(
-                upload(
-                    mum,
-                    &format!("beach-{seed}.jpg"),
-                    "family",
-                    jpeg_bytes(seed),
-                )
-                .await,
-            )
-            .await["item"]["id"]
+            json(upload(mum, &format!("beach-{seed}.jpg"), "family", jpeg_bytes(seed)).await).await["item"]["id"]
                 .clone(),
         );
     }
-    let secret =
-        json(upload(mum, "secret.jpg", "private", jpeg_bytes(9)).await).await["item"]["id"].clone();
+    let secret = json(upload(mum, "secret.jpg", "private", jpeg_bytes(9)).await).await["item"]["id"].clone();
     let created = mum
         .request(Method::POST, "/photos/api/albums")
         .json(&serde_json::json!({"name": "  Summer  ", "visibility": "family"}))
@@ -483,30 +303,14 @@ async fn albums_are_ordered_and_only_their_maker_changes_them(backend: Backend) 
         .expect("PUT");
     assert_eq!(reorder.status(), StatusCode::NO_CONTENT);
     let seen_by_kid = json(kid.get(&path).send().await.expect("GET")).await;
-    let names: Vec<&str> = seen_by_kid["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["file_name"].as_str())
-        .collect();
-    assert_eq!(
-        names,
-        ["beach-3.jpg", "beach-1.jpg", "beach-2.jpg"],
-        "in order, without mum's private photo"
-    );
-    let rename = kid
-        .request(Method::PATCH, &path)
-        .json(&serde_json::json!({"name": "Mine"}))
-        .send()
-        .await
-        .expect("PATCH");
+    let names: Vec<&str> =
+        seen_by_kid["items"].as_array().expect("items").iter().filter_map(|i| i["file_name"].as_str()).collect();
+    assert_eq!(names, ["beach-3.jpg", "beach-1.jpg", "beach-2.jpg"], "in order, without mum's private photo");
+    let rename =
+        kid.request(Method::PATCH, &path).json(&serde_json::json!({"name": "Mine"})).send().await.expect("PATCH");
     assert_eq!(rename.status(), StatusCode::FORBIDDEN);
-    let empty_name = mum
-        .request(Method::PATCH, &path)
-        .json(&serde_json::json!({"name": " "}))
-        .send()
-        .await
-        .expect("PATCH");
+    let empty_name =
+        mum.request(Method::PATCH, &path).json(&serde_json::json!({"name": " "})).send().await.expect("PATCH");
     assert_eq!(empty_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let private = mum
         .request(Method::PATCH, &path)
@@ -515,30 +319,16 @@ async fn albums_are_ordered_and_only_their_maker_changes_them(backend: Backend) 
         .await
         .expect("PATCH");
     assert_eq!(json(private).await["visibility"], "private");
-    assert_eq!(
-        kid.get(&path).send().await.expect("GET").status(),
-        StatusCode::NOT_FOUND
-    );
-    let kids_item =
-        json(upload(kid, "kid.jpg", "private", jpeg_bytes(7)).await).await["item"]["id"].clone();
+    assert_eq!(kid.get(&path).send().await.expect("GET").status(), StatusCode::NOT_FOUND);
+    let kids_item = json(upload(kid, "kid.jpg", "private", jpeg_bytes(7)).await).await["item"]["id"].clone();
     let not_visible = mum
         .request(Method::POST, &format!("{path}/items"))
         .json(&serde_json::json!({"item_ids": [kids_item]}))
         .send()
         .await
         .expect("POST");
-    assert_eq!(
-        not_visible.status(),
-        StatusCode::NOT_FOUND,
-        "an item you cannot see cannot go in your album"
-    );
-    assert_eq!(
-        mum.browser
-            .get(&format!("/photos/albums/{}", album["id"]))
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(not_visible.status(), StatusCode::NOT_FOUND, "an item you cannot see cannot go in your album");
+    assert_eq!(mum.browser.get(&format!("/photos/albums/{}", album["id"])).await.status(), StatusCode::OK);
 }
 
 async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: Backend) {
@@ -546,8 +336,7 @@ async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: 
         return;
     };
     let (mum, kid) = (&photos.family.admin, &photos.family.member);
-    let item =
-        json(upload(mum, "beach.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    let item = json(upload(mum, "beach.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
     let album = json(
         mum.request(Method::POST, "/photos/api/albums")
             .json(&serde_json::json!({"name": "Beach"}))
@@ -556,25 +345,18 @@ async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: 
             .expect("POST"),
     )
     .await;
-    mum.request(
-        Method::POST,
-        &format!("/photos/api/albums/{}/items", album["id"]),
-    )
-    .json(&serde_json::json!({"item_ids": [item]}))
-    .send()
-    .await
-    .expect("POST");
+    mum.request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
+        .json(&serde_json::json!({"item_ids": [item]}))
+        .send()
+        .await
+        .expect("POST");
     let not_owner = kid
         .request(Method::POST, "/photos/api/shares")
         .json(&serde_json::json!({"album_id": album["id"]}))
         .send()
         .await
         .expect("POST");
-    assert_eq!(
-        not_owner.status(),
-        StatusCode::NOT_FOUND,
-        "a private album is not even visible to others"
-    );
+    assert_eq!(not_owner.status(), StatusCode::NOT_FOUND, "a private album is not even visible to others");
     let bad_days = mum
         .request(Method::POST, "/photos/api/shares")
         .json(&serde_json::json!({"album_id": album["id"], "expires_in_days": 9999}))
@@ -592,35 +374,19 @@ async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: 
     .await;
     let guest = photos.family.server.client();
     let link = share["path"].as_str().expect("path");
-    assert!(
-        share["token"].as_str().expect("token").len() >= 43,
-        "at least 256 bits"
-    );
+    assert!(share["token"].as_str().expect("token").len() >= 43, "at least 256 bits");
     let page = guest.get(link).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");
     assert!(html.contains("Beach") && html.contains("beach.jpg"));
     assert!(!html.contains("Log out"), "a guest is not logged in");
     let other = guest.get(&format!("{link}/items/999999/thumbnail")).await;
-    assert_eq!(
-        other.status(),
-        StatusCode::NOT_FOUND,
-        "only the shared items"
-    );
+    assert_eq!(other.status(), StatusCode::NOT_FOUND, "only the shared items");
     let own_items = guest.get(&format!("/photos/items/{item}/original")).await;
-    assert_eq!(
-        own_items.headers()["location"],
-        format!("/login?next=%2Fphotos%2Fitems%2F{item}%2Foriginal")
-    );
+    assert_eq!(own_items.headers()["location"], format!("/login?next=%2Fphotos%2Fitems%2F{item}%2Foriginal"));
 
     let revoke = mum
-        .request(
-            Method::DELETE,
-            &format!(
-                "/photos/api/shares/{}",
-                share["info"]["id"].as_str().expect("id")
-            ),
-        )
+        .request(Method::DELETE, &format!("/photos/api/shares/{}", share["info"]["id"].as_str().expect("id")))
         .send()
         .await
         .expect("DELETE");
@@ -628,10 +394,7 @@ async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: 
     let withdrawn = guest.get(link).await;
     assert_eq!(withdrawn.status(), StatusCode::NOT_FOUND);
     assert!(withdrawn.text().await.expect("html").contains("withdrawn"));
-    assert_eq!(
-        guest.get("/photos/s/made-up-token").await.status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(guest.get("/photos/s/made-up-token").await.status(), StatusCode::NOT_FOUND);
 }
 
 async fn protected_and_expired_links_say_what_to_do(backend: Backend) {
@@ -639,17 +402,8 @@ async fn protected_and_expired_links_say_what_to_do(backend: Backend) {
         return;
     };
     let mum = &photos.family.admin;
-    let item = json(
-        upload(
-            mum,
-            "letter.txt",
-            "private",
-            b"the insurance letter".to_vec(),
-        )
-        .await,
-    )
-    .await["item"]["id"]
-        .clone();
+    let item =
+        json(upload(mum, "letter.txt", "private", b"the insurance letter".to_vec()).await).await["item"]["id"].clone();
     let share = json(
         mum.request(Method::POST, "/photos/api/shares")
             .json(&serde_json::json!({"item_id": item, "password": "open sesame"}))
@@ -661,38 +415,15 @@ async fn protected_and_expired_links_say_what_to_do(backend: Backend) {
     let link = share["path"].as_str().expect("path");
     let guest = photos.family.server.client();
     let locked = guest.get(link).await;
-    assert!(
-        locked
-            .text()
-            .await
-            .expect("html")
-            .contains("This link has a password")
-    );
+    assert!(locked.text().await.expect("html").contains("This link has a password"));
     let wrong = guest.post_form(link, &[("password", "guess")]).await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong.text().await.expect("html").contains("not right"));
     let right = guest.post_form(link, &[("password", "open sesame")]).await;
     assert_eq!(right.headers()["location"], link);
+    assert!(guest.get(link).await.text().await.expect("html").contains("letter.txt"));
     assert!(
-        guest
-            .get(link)
-            .await
-            .text()
-            .await
-            .expect("html")
-            .contains("letter.txt")
-    );
-    assert!(
-        !photos
-            .family
-            .server
-            .client()
-            .get(link)
-            .await
-            .text()
-            .await
-            .expect("html")
-            .contains("letter.txt"),
+        !photos.family.server.client().get(link).await.text().await.expect("html").contains("letter.txt"),
         "another guest still needs the password"
     );
 
@@ -721,22 +452,9 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
     };
     let (mum, kid) = (&photos.family.admin, &photos.family.member);
     upload(mum, "Été à la PLAGE.jpg", "family", jpeg_bytes(1)).await;
-    upload(
-        mum,
-        "scan.txt",
-        "family",
-        b"Your INSURANCE policy renewal, 50% off".to_vec(),
-    )
-    .await;
-    upload(
-        mum,
-        "private note.txt",
-        "private",
-        b"insurance secrets".to_vec(),
-    )
-    .await;
-    let beach =
-        json(upload(mum, "dog.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
+    upload(mum, "scan.txt", "family", b"Your INSURANCE policy renewal, 50% off".to_vec()).await;
+    upload(mum, "private note.txt", "private", b"insurance secrets".to_vec()).await;
+    let beach = json(upload(mum, "dog.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
     let album = json(
         mum.request(Method::POST, "/photos/api/albums")
             .json(&serde_json::json!({"name": "Summer Trip", "visibility": "family"}))
@@ -745,14 +463,11 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
             .expect("POST"),
     )
     .await;
-    mum.request(
-        Method::POST,
-        &format!("/photos/api/albums/{}/items", album["id"]),
-    )
-    .json(&serde_json::json!({"item_ids": [beach]}))
-    .send()
-    .await
-    .expect("POST");
+    mum.request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
+        .json(&serde_json::json!({"item_ids": [beach]}))
+        .send()
+        .await
+        .expect("POST");
     let names = |answer: Value| -> Vec<String> {
         answer["items"]
             .as_array()
@@ -761,8 +476,7 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
             .filter_map(|i| i["file_name"].as_str().map(str::to_owned))
             .collect()
     };
-    let search =
-        |person: &Person, query: &str| person.get(&format!("/photos/api/search?{query}")).send();
+    let search = |person: &Person, query: &str| person.get(&format!("/photos/api/search?{query}")).send();
     assert_eq!(
         names(json(search(kid, "q=%C3%A9t%C3%A9").await.expect("GET")).await),
         ["Été à la PLAGE.jpg"],
@@ -773,46 +487,25 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
         ["scan.txt"],
         "document text, not others' private items"
     );
-    assert_eq!(
-        names(json(search(mum, "q=insurance").await.expect("GET")).await).len(),
-        2
-    );
+    assert_eq!(names(json(search(mum, "q=insurance").await.expect("GET")).await).len(), 2);
     assert_eq!(
         names(json(search(kid, "q=50%25").await.expect("GET")).await),
         ["scan.txt"],
         "% is a character, not a wildcard"
     );
     assert!(names(json(search(kid, "q=5_%25").await.expect("GET")).await).is_empty());
-    assert_eq!(
-        names(json(search(kid, "album=summer").await.expect("GET")).await),
-        ["dog.jpg"]
-    );
+    assert_eq!(names(json(search(kid, "album=summer").await.expect("GET")).await), ["dog.jpg"]);
     let today = time::OffsetDateTime::now_utc().date();
-    let in_range = search(kid, &format!("q=dog&from={today}&to={today}"))
-        .await
-        .expect("GET");
+    let in_range = search(kid, &format!("q=dog&from={today}&to={today}")).await.expect("GET");
     assert_eq!(names(json(in_range).await), ["dog.jpg"]);
     let tomorrow = today.next_day().expect("tomorrow");
-    assert!(
-        names(json(search(kid, &format!("from={tomorrow}")).await.expect("GET")).await).is_empty()
-    );
+    assert!(names(json(search(kid, &format!("from={tomorrow}")).await.expect("GET")).await).is_empty());
     let bad = search(kid, "from=yesterday").await.expect("GET");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        json(bad).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("2026-07-31")
-    );
+    assert!(json(bad).await["detail"].as_str().expect("detail").contains("2026-07-31"));
     let page = kid.browser.get("/photos/search?from=31%2F12%2F2026").await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.text()
-            .await
-            .expect("html")
-            .contains("must be a date like"),
-        "the form explains, no error page"
-    );
+    assert!(page.text().await.expect("html").contains("must be a date like"), "the form explains, no error page");
 }
 
 both_backends!(

@@ -64,10 +64,7 @@ impl Accounts {
 
     #[must_use]
     pub fn with_throttle(db: Database, policy: ThrottlePolicy) -> Self {
-        Self {
-            db,
-            throttle: Arc::new(LoginThrottle::new(policy)),
-        }
+        Self { db, throttle: Arc::new(LoginThrottle::new(policy)) }
     }
 
     #[must_use]
@@ -98,9 +95,7 @@ impl Accounts {
             now: unix_now(),
         };
         let Some(user_id) = users::insert_first(self.db.pool(), &user).await? else {
-            return Err(AppError::Conflict(
-                "Hearth is already set up. Log in instead.".to_owned(),
-            ));
+            return Err(AppError::Conflict("Hearth is already set up. Log in instead.".to_owned()));
         };
         tracing::info!(user_id, username = username.as_str(), "first admin created");
         self.open_session(user_id, client).await
@@ -111,19 +106,11 @@ impl Accounts {
     /// # Errors
     /// [`AppError::TooManyRequests`] after repeated failures, [`AppError::Unauthorized`] for
     /// a wrong username or password or a disabled account.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        client: &ClientInfo,
-    ) -> AppResult<NewSession> {
+    pub async fn login(&self, username: &str, password: &str, client: &ClientInfo) -> AppResult<NewSession> {
         let username = username.trim().to_lowercase();
         if let Some(wait) = self.throttle.blocked_for(&username, client.ip) {
             return Err(AppError::TooManyRequests {
-                message: format!(
-                    "Too many failed logins. Wait {} minutes and try again.",
-                    wait.div_ceil(60)
-                ),
+                message: format!("Too many failed logins. Wait {} minutes and try again.", wait.div_ceil(60)),
                 retry_after_secs: wait,
             });
         }
@@ -137,15 +124,11 @@ impl Accounts {
             }
             Some(user) if matches => {
                 tracing::info!(user_id = user.id, "login refused: account disabled");
-                Err(AppError::Unauthorized(
-                    "This account is disabled. Ask a family admin to enable it.".to_owned(),
-                ))
+                Err(AppError::Unauthorized("This account is disabled. Ask a family admin to enable it.".to_owned()))
             }
             _ => {
                 self.throttle.record_failure(&username, client.ip);
-                Err(AppError::Unauthorized(
-                    "That username and password do not match. Try again.".to_owned(),
-                ))
+                Err(AppError::Unauthorized("That username and password do not match. Try again.".to_owned()))
             }
         }
     }
@@ -167,10 +150,7 @@ impl Accounts {
         let user = users::by_id(self.db.pool(), user_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("user {user_id} vanished while logging in"))?;
-        Ok(NewSession {
-            token,
-            identity: user.identity()?,
-        })
+        Ok(NewSession { token, identity: user.identity()? })
     }
 
     /// Ends the session the token belongs to (everywhere, within the auth cache time).
@@ -210,11 +190,7 @@ impl Accounts {
     ///
     /// # Errors
     /// Not an admin, or database failure.
-    pub async fn create_invite(
-        &self,
-        admin: &Identity,
-        role: Role,
-    ) -> AppResult<(String, InviteRow)> {
+    pub async fn create_invite(&self, admin: &Identity, role: Role) -> AppResult<(String, InviteRow)> {
         admin.require_admin()?;
         let token = random_token();
         let now = unix_now();
@@ -237,13 +213,9 @@ impl Accounts {
     /// # Errors
     /// [`AppError::NotFound`] for an unknown link, [`AppError::Gone`] for a used or expired one.
     pub async fn open_invite(&self, token: &str) -> AppResult<InviteRow> {
-        let invite = invites::by_token(self.db.pool(), &hash_token(token))
-            .await?
-            .ok_or_else(|| {
-                AppError::NotFound(
-                    "This invite link is not valid. Check that you copied all of it.".to_owned(),
-                )
-            })?;
+        let invite = invites::by_token(self.db.pool(), &hash_token(token)).await?.ok_or_else(|| {
+            AppError::NotFound("This invite link is not valid. Check that you copied all of it.".to_owned())
+        })?;
         if invite.used_at.is_some() {
             return Err(AppError::Gone(
                 "This invite link has already been used. If that was you, log in; otherwise ask for a new link."
@@ -251,9 +223,7 @@ impl Accounts {
             ));
         }
         if invite.expires_at <= unix_now() {
-            return Err(AppError::Gone(
-                "This invite link has expired. Ask for a new one.".to_owned(),
-            ));
+            return Err(AppError::Gone("This invite link has expired. Ask for a new one.".to_owned()));
         }
         Ok(invite)
     }
@@ -262,12 +232,7 @@ impl Accounts {
     ///
     /// # Errors
     /// Invalid, used or expired link; invalid fields; a username already taken.
-    pub async fn accept_invite(
-        &self,
-        token: &str,
-        signup: &Signup<'_>,
-        client: &ClientInfo,
-    ) -> AppResult<NewSession> {
+    pub async fn accept_invite(&self, token: &str, signup: &Signup<'_>, client: &ClientInfo) -> AppResult<NewSession> {
         let invite = self.open_invite(token).await?;
         let (username, display_name, password) = parse_signup(signup)?;
         let role = Role::parse(&invite.role)?;
@@ -291,9 +256,7 @@ impl Accounts {
             Err(e) => return Err(e.into()),
         };
         if !invites::mark_used(&mut *tx, &invite.id, user_id, unix_now()).await? {
-            return Err(AppError::Gone(
-                "This invite link has just been used. Ask for a new one.".to_owned(),
-            ));
+            return Err(AppError::Gone("This invite link has just been used. Ask for a new one.".to_owned()));
         }
         tx.commit().await?;
         tracing::info!(user_id, invite = invite.id, "invite accepted");
@@ -318,9 +281,7 @@ impl Accounts {
         if invites::delete_open(self.db.pool(), id).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound(
-                "There is no open invite with that id.".to_owned(),
-            ))
+            Err(AppError::NotFound("There is no open invite with that id.".to_owned()))
         }
     }
 
@@ -337,17 +298,10 @@ impl Accounts {
     ///
     /// # Errors
     /// Not an admin, the admin's own account, no such user, or database failure.
-    pub async fn set_disabled(
-        &self,
-        admin: &Identity,
-        user_id: i64,
-        disabled: bool,
-    ) -> AppResult<()> {
+    pub async fn set_disabled(&self, admin: &Identity, user_id: i64, disabled: bool) -> AppResult<()> {
         admin.require_admin()?;
         if user_id == admin.user_id {
-            return Err(AppError::Invalid(
-                "You cannot disable your own account.".to_owned(),
-            ));
+            return Err(AppError::Invalid("You cannot disable your own account.".to_owned()));
         }
         let pool = self.db.pool();
         if !users::set_disabled(pool, user_id, disabled.then(unix_now)).await? {
@@ -356,12 +310,7 @@ impl Accounts {
         if disabled {
             sessions::delete_all_for_user_except(pool, user_id, "").await?;
         }
-        tracing::info!(
-            user_id,
-            disabled,
-            by = admin.user_id,
-            "account status changed"
-        );
+        tracing::info!(user_id, disabled, by = admin.user_id, "account status changed");
         Ok(())
     }
 
@@ -381,9 +330,7 @@ impl Accounts {
         if sessions::delete_for_user(self.db.pool(), user.user_id, id).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound(
-                "You have no session with that id.".to_owned(),
-            ))
+            Err(AppError::NotFound("You have no session with that id.".to_owned()))
         }
     }
 
@@ -399,11 +346,7 @@ impl Accounts {
     ///
     /// # Errors
     /// Invalid name, or database failure.
-    pub async fn create_api_token(
-        &self,
-        user: &Identity,
-        name: &str,
-    ) -> AppResult<(String, ApiTokenRow)> {
+    pub async fn create_api_token(&self, user: &Identity, name: &str) -> AppResult<(String, ApiTokenRow)> {
         let name = TokenName::parse(name)?;
         let token = format!("{API_TOKEN_PREFIX}{}", random_token());
         let row = ApiTokenRow {
@@ -425,9 +368,7 @@ impl Accounts {
         if api_tokens::delete_for_user(self.db.pool(), user.user_id, id).await? {
             Ok(())
         } else {
-            Err(AppError::NotFound(
-                "You have no API token with that id.".to_owned(),
-            ))
+            Err(AppError::NotFound("You have no API token with that id.".to_owned()))
         }
     }
 
@@ -445,22 +386,14 @@ impl Accounts {
     ) -> AppResult<()> {
         let new = Password::parse(new)?;
         let pool = self.db.pool();
-        let row = users::by_id(pool, user.user_id)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
+        let row = users::by_id(pool, user.user_id).await?.ok_or(AppError::Unauthenticated)?;
         if !password::verify(current, Some(&PasswordHash(row.password_hash))).await? {
-            return Err(AppError::Invalid(
-                "Your current password is not right.".to_owned(),
-            ));
+            return Err(AppError::Invalid("Your current password is not right.".to_owned()));
         }
         let hash = new.hash().await?;
         users::set_password(pool, user.user_id, &hash.0).await?;
-        sessions::delete_all_for_user_except(pool, user.user_id, &hash_token(current_token))
-            .await?;
-        tracing::info!(
-            user_id = user.user_id,
-            "password changed; other sessions ended"
-        );
+        sessions::delete_all_for_user_except(pool, user.user_id, &hash_token(current_token)).await?;
+        tracing::info!(user_id = user.user_id, "password changed; other sessions ended");
         Ok(())
     }
 
@@ -476,18 +409,12 @@ impl Accounts {
 #[async_trait]
 impl IdentityResolver for Accounts {
     async fn resolve(&self, token: &str) -> anyhow::Result<Option<Identity>> {
-        self.identify(token)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        self.identify(token).await.map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
 fn parse_signup(signup: &Signup<'_>) -> AppResult<(Username, DisplayName, Password)> {
-    Ok((
-        Username::parse(signup.username)?,
-        DisplayName::parse(signup.display_name)?,
-        Password::parse(signup.password)?,
-    ))
+    Ok((Username::parse(signup.username)?, DisplayName::parse(signup.display_name)?, Password::parse(signup.password)?))
 }
 
 /// A public handle for rows listed to users (sessions, invites, tokens): 64 random bits.

@@ -24,11 +24,7 @@ use hearth_shared::{AuthClient, Config, Database};
 
 pub use accounts::Accounts;
 
-pub const SERVICE: ServiceInfo = ServiceInfo {
-    name: "portal",
-    title: "Hearth",
-    prefix: "",
-};
+pub const SERVICE: ServiceInfo = ServiceInfo { name: "portal", title: "Hearth", prefix: "" };
 
 pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
@@ -52,12 +48,7 @@ impl AppState {
     /// # Errors
     /// The database cannot be reached or migrated.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let db = Database::connect(
-            &config.database_url_for(SERVICE.name),
-            SERVICE.name,
-            &MIGRATIONS,
-        )
-        .await?;
+        let db = Database::connect(&config.database_url_for(SERVICE.name), SERVICE.name, &MIGRATIONS).await?;
         let accounts = Accounts::new(db);
         Ok(Self::with_accounts(accounts, config))
     }
@@ -65,11 +56,7 @@ impl AppState {
     #[must_use]
     pub fn with_accounts(accounts: Accounts, config: Config) -> Self {
         let auth = AuthClient::new(Arc::new(accounts.clone()));
-        Self {
-            accounts,
-            auth,
-            config: Arc::new(config),
-        }
+        Self { accounts, auth, config: Arc::new(config) }
     }
 }
 
@@ -77,9 +64,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let db = state.accounts.database().clone();
     let config = Arc::clone(&state.config);
-    let routes = web::routes()
-        .merge(api::routes())
-        .with_state(state)
-        .merge(standard_routes(SERVICE, db, &api::openapi()));
+    let routes =
+        web::routes().merge(api::routes()).with_state(state).merge(standard_routes(SERVICE, db, &api::openapi()));
     timed(routes, &config)
 }

@@ -23,11 +23,7 @@ pub struct Person {
 impl Person {
     /// An API client request builder with this person's token.
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.browser
-            .http
-            .get(self.browser.url(path))
-            .bearer_auth(&self.token)
-            .header("accept", "application/json")
+        self.browser.http.get(self.browser.url(path)).bearer_auth(&self.token).header("accept", "application/json")
     }
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -65,41 +61,17 @@ impl Family {
         let app = http::app(crate::router(portal).merge(service_router), &config);
         let server = TestServer::start(app).await;
         let client = ClientInfo::default();
-        let mum = Signup {
-            username: "mum",
-            display_name: "Mum",
-            password: "admin password",
-        };
+        let mum = Signup { username: "mum", display_name: "Mum", password: "admin password" };
         let admin = accounts.setup(&mum, &client).await.expect("admin");
-        let (invite, _) = accounts
-            .create_invite(&admin.identity, Role::Member)
-            .await
-            .expect("invite");
-        let kid = Signup {
-            username: "kid",
-            display_name: "Kid",
-            password: "kid password",
-        };
-        let member = accounts
-            .accept_invite(&invite, &kid, &client)
-            .await
-            .expect("member");
+        let (invite, _) = accounts.create_invite(&admin.identity, Role::Member).await.expect("invite");
+        let kid = Signup { username: "kid", display_name: "Kid", password: "kid password" };
+        let member = accounts.accept_invite(&invite, &kid, &client).await.expect("member");
         let person = |session: crate::accounts::NewSession| {
             let browser = server.client();
             browser.sign_in(&session.token);
-            Person {
-                identity: session.identity,
-                token: session.token,
-                browser,
-            }
+            Person { identity: session.identity, token: session.token, browser }
         };
         let (admin, member) = (person(admin), person(member));
-        Self {
-            server,
-            db,
-            config,
-            admin,
-            member,
-        }
+        Self { server, db, config, admin, member }
     }
 }

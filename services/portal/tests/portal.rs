@@ -21,49 +21,26 @@ impl Portal {
     async fn start(backend: Backend) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
         let config = db.config();
-        let state = hearth_portal::AppState::new(config.clone())
-            .await
-            .expect("portal state");
+        let state = hearth_portal::AppState::new(config.clone()).await.expect("portal state");
         let server = TestServer::start(http::app(hearth_portal::router(state), &config)).await;
         let admin = server.client();
         let response = admin
-            .post_form(
-                "/setup",
-                &[
-                    ("display_name", "Mum"),
-                    ("username", "mum"),
-                    ("password", ADMIN_PASSWORD),
-                ],
-            )
+            .post_form("/setup", &[("display_name", "Mum"), ("username", "mum"), ("password", ADMIN_PASSWORD)])
             .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "setup redirects home"
-        );
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "setup redirects home");
         Some(Self { server, db, admin })
     }
 
     /// A bearer token for `username` from the login API.
     async fn token(&self, username: &str, password: &str) -> String {
-        let response = self
-            .api_post(
-                "/api/auth/login",
-                None,
-                json!({"username": username, "password": password}),
-            )
-            .await;
+        let response =
+            self.api_post("/api/auth/login", None, json!({"username": username, "password": password})).await;
         assert_eq!(response.status(), StatusCode::OK);
-        response.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        response.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
     }
 
     async fn api_post(&self, path: &str, token: Option<&str>, body: Value) -> reqwest::Response {
-        let mut request = reqwest::Client::new()
-            .post(self.server.url(path))
-            .json(&body);
+        let mut request = reqwest::Client::new().post(self.server.url(path)).json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -71,23 +48,13 @@ impl Portal {
     }
 
     async fn api_get(&self, path: &str, token: &str) -> reqwest::Response {
-        reqwest::Client::new()
-            .get(self.server.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("GET")
+        reqwest::Client::new().get(self.server.url(path)).bearer_auth(token).send().await.expect("GET")
     }
 
     /// Invites and signs up a member through the API; returns the member's session token.
     async fn member(&self, username: &str) -> String {
         let admin = self.token("mum", ADMIN_PASSWORD).await;
-        let invite: Value = self
-            .api_post("/api/invites", Some(&admin), json!({}))
-            .await
-            .json()
-            .await
-            .expect("json");
+        let invite: Value = self.api_post("/api/invites", Some(&admin), json!({})).await.json().await.expect("json");
         let accepted = self
             .api_post(
                 "/api/invites/accept",
@@ -96,43 +63,26 @@ impl Portal {
             )
             .await;
         assert_eq!(accepted.status(), StatusCode::CREATED);
-        accepted.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        accepted.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
     }
 
     async fn sql(&self, statement: &str) {
-        let mut conn = sqlx::AnyConnection::connect(&self.db.url)
-            .await
-            .expect("connect");
+        let mut conn = sqlx::AnyConnection::connect(&self.db.url).await.expect("connect");
         let statement = if self.db.url.starts_with("postgres") {
             format!("SET search_path TO portal; {statement}")
         } else {
             statement.to_owned()
         };
-        sqlx::raw_sql(&statement)
-            .execute(&mut conn)
-            .await
-            .expect("sql");
+        sqlx::raw_sql(&statement).execute(&mut conn).await.expect("sql");
     }
 }
 
 fn location(response: &reqwest::Response) -> &str {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 async fn problem(response: reqwest::Response) -> Value {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     assert_eq!(content_type, "application/problem+json");
     response.json().await.expect("problem json")
 }
@@ -142,40 +92,17 @@ async fn first_visit_sets_up_the_admin_then_login_and_logout_work(backend: Backe
         return;
     };
     let config = db.config();
-    let state = hearth_portal::AppState::new(config.clone())
-        .await
-        .expect("state");
+    let state = hearth_portal::AppState::new(config.clone()).await.expect("state");
     let server = TestServer::start(http::app(hearth_portal::router(state), &config)).await;
     let browser = server.client();
     let home = browser.get("/").await;
     assert_eq!(location(&home), "/setup");
-    let short = browser
-        .post_form(
-            "/setup",
-            &[
-                ("display_name", "Mum"),
-                ("username", "mum"),
-                ("password", "short"),
-            ],
-        )
-        .await;
+    let short =
+        browser.post_form("/setup", &[("display_name", "Mum"), ("username", "mum"), ("password", "short")]).await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        short
-            .text()
-            .await
-            .expect("body")
-            .contains("at least 8 characters")
-    );
+    assert!(short.text().await.expect("body").contains("at least 8 characters"));
     let created = browser
-        .post_form(
-            "/setup",
-            &[
-                ("display_name", "Mum"),
-                ("username", "Mum"),
-                ("password", ADMIN_PASSWORD),
-            ],
-        )
+        .post_form("/setup", &[("display_name", "Mum"), ("username", "Mum"), ("password", ADMIN_PASSWORD)])
         .await;
     assert_eq!(location(&created), "/");
     let home = browser.get("/").await;
@@ -184,30 +111,15 @@ async fn first_visit_sets_up_the_admin_then_login_and_logout_work(backend: Backe
 
     let again = server
         .client()
-        .post_form(
-            "/setup",
-            &[
-                ("display_name", "X"),
-                ("username", "x1"),
-                ("password", "whatever1"),
-            ],
-        )
+        .post_form("/setup", &[("display_name", "X"), ("username", "x1"), ("password", "whatever1")])
         .await;
     assert_eq!(again.status(), StatusCode::CONFLICT, "setup runs once");
 
     let out = browser.post_form("/logout", &[]).await;
     assert_eq!(location(&out), "/login");
     assert_eq!(location(&browser.get("/").await), "/login?next=%2F");
-    let login = browser
-        .post_form(
-            "/login",
-            &[
-                ("username", "mum"),
-                ("password", ADMIN_PASSWORD),
-                ("next", "/account"),
-            ],
-        )
-        .await;
+    let login =
+        browser.post_form("/login", &[("username", "mum"), ("password", ADMIN_PASSWORD), ("next", "/account")]).await;
     assert_eq!(location(&login), "/account");
     assert_eq!(browser.get("/account").await.status(), StatusCode::OK);
 }
@@ -217,133 +129,53 @@ async fn wrong_passwords_are_refused_clearly_and_throttled(backend: Backend) {
         return;
     };
     let browser = portal.server.client();
-    let wrong = browser
-        .post_form(
-            "/login",
-            &[("username", "mum"), ("password", "not it at all")],
-        )
-        .await;
+    let wrong = browser.post_form("/login", &[("username", "mum"), ("password", "not it at all")]).await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong.text().await.expect("body").contains("do not match"));
-    let api = portal
-        .api_post(
-            "/api/auth/login",
-            None,
-            json!({"username": "mum", "password": "nope nope"}),
-        )
-        .await;
+    let api = portal.api_post("/api/auth/login", None, json!({"username": "mum", "password": "nope nope"})).await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        problem(api).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("do not match")
-    );
+    assert!(problem(api).await["detail"].as_str().expect("detail").contains("do not match"));
     for _ in 0..3 {
-        browser
-            .post_form(
-                "/login",
-                &[("username", "mum"), ("password", "still wrong")],
-            )
-            .await;
+        browser.post_form("/login", &[("username", "mum"), ("password", "still wrong")]).await;
     }
-    let blocked = browser
-        .post_form(
-            "/login",
-            &[("username", "mum"), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    assert_eq!(
-        blocked.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "five failures lock the account for a while"
-    );
+    let blocked = browser.post_form("/login", &[("username", "mum"), ("password", ADMIN_PASSWORD)]).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS, "five failures lock the account for a while");
     assert!(blocked.headers().contains_key("retry-after"));
-    assert!(
-        blocked
-            .text()
-            .await
-            .expect("body")
-            .contains("Too many failed logins")
-    );
+    assert!(blocked.text().await.expect("body").contains("Too many failed logins"));
 }
 
 async fn an_invite_link_makes_one_member_once(backend: Backend) {
     let Some(portal) = Portal::start(backend).await else {
         return;
     };
-    let admin_page = portal
-        .admin
-        .post_form("/admin/invites", &[("role", "member")])
-        .await;
+    let admin_page = portal.admin.post_form("/admin/invites", &[("role", "member")]).await;
     assert_eq!(admin_page.status(), StatusCode::OK);
     let html = admin_page.text().await.expect("body");
-    let url = html
-        .split("id=\"invite-url\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("invite url shown");
-    let path = url
-        .split_once("/invite/")
-        .map(|(_, token)| format!("/invite/{token}"))
-        .expect("invite path");
+    let url =
+        html.split("id=\"invite-url\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("invite url shown");
+    let path = url.split_once("/invite/").map(|(_, token)| format!("/invite/{token}")).expect("invite path");
 
     let phone = portal.server.client();
     assert_eq!(phone.get(&path).await.status(), StatusCode::OK);
-    let taken = phone
-        .post_form(
-            &path,
-            &[
-                ("display_name", "Kid"),
-                ("username", "mum"),
-                ("password", "kid password"),
-            ],
-        )
-        .await;
+    let taken =
+        phone.post_form(&path, &[("display_name", "Kid"), ("username", "mum"), ("password", "kid password")]).await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
     assert!(taken.text().await.expect("body").contains("is taken"));
-    let joined = phone
-        .post_form(
-            &path,
-            &[
-                ("display_name", "Kid"),
-                ("username", "kid"),
-                ("password", "kid password"),
-            ],
-        )
-        .await;
+    let joined =
+        phone.post_form(&path, &[("display_name", "Kid"), ("username", "kid"), ("password", "kid password")]).await;
     assert_eq!(location(&joined), "/");
-    assert!(
-        phone
-            .get("/")
-            .await
-            .text()
-            .await
-            .expect("body")
-            .contains("Hello, Kid")
-    );
+    assert!(phone.get("/").await.text().await.expect("body").contains("Hello, Kid"));
 
     let reused = portal.server.client().get(&path).await;
     assert_eq!(reused.status(), StatusCode::GONE);
-    assert!(
-        reused
-            .text()
-            .await
-            .expect("body")
-            .contains("already been used")
-    );
+    assert!(reused.text().await.expect("body").contains("already been used"));
     let unknown = portal.server.client().get("/invite/not-a-real-token").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 
     let kid = portal.token("kid", "kid password").await;
     let forbidden = portal.api_post("/api/invites", Some(&kid), json!({})).await;
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-    assert!(
-        problem(forbidden).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("admin")
-    );
+    assert!(problem(forbidden).await["detail"].as_str().expect("detail").contains("admin"));
 }
 
 async fn an_expired_invite_says_so(backend: Backend) {
@@ -351,18 +183,10 @@ async fn an_expired_invite_says_so(backend: Backend) {
         return;
     };
     let admin = portal.token("mum", ADMIN_PASSWORD).await;
-    let invite: Value = portal
-        .api_post("/api/invites", Some(&admin), json!({"role": "member"}))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let invite: Value =
+        portal.api_post("/api/invites", Some(&admin), json!({"role": "member"})).await.json().await.expect("json");
     portal.sql("UPDATE invites SET expires_at = 0").await;
-    let expired = portal
-        .server
-        .client()
-        .get(invite["path"].as_str().expect("path"))
-        .await;
+    let expired = portal.server.client().get(invite["path"].as_str().expect("path")).await;
     assert_eq!(expired.status(), StatusCode::GONE);
     assert!(expired.text().await.expect("body").contains("expired"));
 }
@@ -372,45 +196,16 @@ async fn disabling_a_member_locks_them_out(backend: Backend) {
         return;
     };
     let kid = portal.member("kid").await;
-    let me: Value = portal
-        .api_get("/api/me", &kid)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let me: Value = portal.api_get("/api/me", &kid).await.json().await.expect("json");
     assert_eq!(me["role"], "member");
     let admin = portal.token("mum", ADMIN_PASSWORD).await;
-    let disabled = portal
-        .api_post(
-            &format!("/api/users/{}/disable", me["user_id"]),
-            Some(&admin),
-            json!({}),
-        )
-        .await;
+    let disabled = portal.api_post(&format!("/api/users/{}/disable", me["user_id"]), Some(&admin), json!({})).await;
     assert_eq!(disabled.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        portal.api_get("/api/me", &kid).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    let login = portal
-        .api_post(
-            "/api/auth/login",
-            None,
-            json!({"username": "kid", "password": "kid password"}),
-        )
-        .await;
-    assert!(
-        problem(login).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("disabled")
-    );
-    let introspection: Value = portal
-        .api_post("/api/auth/introspect", None, json!({"token": kid}))
-        .await
-        .json()
-        .await
-        .expect("json");
+    assert_eq!(portal.api_get("/api/me", &kid).await.status(), StatusCode::UNAUTHORIZED);
+    let login = portal.api_post("/api/auth/login", None, json!({"username": "kid", "password": "kid password"})).await;
+    assert!(problem(login).await["detail"].as_str().expect("detail").contains("disabled"));
+    let introspection: Value =
+        portal.api_post("/api/auth/introspect", None, json!({"token": kid})).await.json().await.expect("json");
     assert_eq!(introspection["active"], false);
 }
 
@@ -420,67 +215,31 @@ async fn sessions_and_api_tokens_can_be_listed_and_revoked(backend: Backend) {
     };
     let laptop = portal.token("mum", ADMIN_PASSWORD).await;
     let phone = portal.token("mum", ADMIN_PASSWORD).await;
-    let sessions: Value = portal
-        .api_get("/api/me/sessions", &laptop)
-        .await
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(
-        sessions.as_array().expect("list").len(),
-        3,
-        "setup form, laptop and phone"
-    );
-    let introspection: Value = portal
-        .api_post("/api/auth/introspect", None, json!({"token": phone}))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let sessions: Value = portal.api_get("/api/me/sessions", &laptop).await.json().await.expect("json");
+    assert_eq!(sessions.as_array().expect("list").len(), 3, "setup form, laptop and phone");
+    let introspection: Value =
+        portal.api_post("/api/auth/introspect", None, json!({"token": phone})).await.json().await.expect("json");
     assert_eq!(introspection["identity"]["username"], "mum");
 
-    let created = portal
-        .api_post(
-            "/api/me/tokens",
-            Some(&laptop),
-            json!({"name": "backup script"}),
-        )
-        .await;
+    let created = portal.api_post("/api/me/tokens", Some(&laptop), json!({"name": "backup script"})).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let created: Value = created.json().await.expect("json");
     let script = created["token"].as_str().expect("token").to_owned();
     assert!(script.starts_with("hth_"));
-    assert_eq!(
-        portal.api_get("/api/me", &script).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(portal.api_get("/api/me", &script).await.status(), StatusCode::OK);
     let revoke = reqwest::Client::new()
-        .delete(portal.server.url(&format!(
-            "/api/me/tokens/{}",
-            created["info"]["id"].as_str().expect("id")
-        )))
+        .delete(portal.server.url(&format!("/api/me/tokens/{}", created["info"]["id"].as_str().expect("id"))))
         .bearer_auth(&laptop)
         .send()
         .await
         .expect("DELETE");
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        portal.api_get("/api/me", &script).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(portal.api_get("/api/me", &script).await.status(), StatusCode::UNAUTHORIZED);
 
-    let logout = portal
-        .api_post("/api/auth/logout", Some(&phone), json!({}))
-        .await;
+    let logout = portal.api_post("/api/auth/logout", Some(&phone), json!({})).await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        portal.api_get("/api/me", &phone).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        portal.api_get("/api/me", &laptop).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(portal.api_get("/api/me", &phone).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(portal.api_get("/api/me", &laptop).await.status(), StatusCode::OK);
 }
 
 async fn changing_the_password_ends_other_sessions(backend: Backend) {
@@ -490,43 +249,17 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
     let other = portal.token("mum", ADMIN_PASSWORD).await;
     let wrong = portal
         .admin
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", "nope"),
-                ("new_password", "new password"),
-            ],
-        )
+        .post_form("/account/password", &[("current_password", "nope"), ("new_password", "new password")])
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        wrong
-            .text()
-            .await
-            .expect("body")
-            .contains("current password is not right")
-    );
+    assert!(wrong.text().await.expect("body").contains("current password is not right"));
     let changed = portal
         .admin
-        .post_form(
-            "/account/password",
-            &[
-                ("current_password", ADMIN_PASSWORD),
-                ("new_password", "new password"),
-            ],
-        )
+        .post_form("/account/password", &[("current_password", ADMIN_PASSWORD), ("new_password", "new password")])
         .await;
     assert_eq!(location(&changed), "/account?done=password");
-    assert_eq!(
-        portal.admin.get("/account").await.status(),
-        StatusCode::OK,
-        "this session stays"
-    );
-    assert_eq!(
-        portal.api_get("/api/me", &other).await.status(),
-        StatusCode::UNAUTHORIZED,
-        "others end"
-    );
+    assert_eq!(portal.admin.get("/account").await.status(), StatusCode::OK, "this session stays");
+    assert_eq!(portal.api_get("/api/me", &other).await.status(), StatusCode::UNAUTHORIZED, "others end");
     portal.token("mum", "new password").await;
 }
 
@@ -534,18 +267,9 @@ async fn bad_requests_get_clear_4xx_answers(backend: Backend) {
     let Some(portal) = Portal::start(backend).await else {
         return;
     };
-    let forged = portal
-        .admin
-        .post_form_without_csrf("/admin/invites", &[("role", "member")])
-        .await;
+    let forged = portal.admin.post_form_without_csrf("/admin/invites", &[("role", "member")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert!(
-        forged
-            .text()
-            .await
-            .expect("body")
-            .contains("Reload the page")
-    );
+    assert!(forged.text().await.expect("body").contains("Reload the page"));
 
     let http = reqwest::Client::new();
     let malformed = http
@@ -556,66 +280,28 @@ async fn bad_requests_get_clear_4xx_answers(backend: Backend) {
         .await
         .expect("POST");
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        !problem(malformed).await["detail"]
-            .as_str()
-            .expect("detail")
-            .is_empty()
-    );
+    assert!(!problem(malformed).await["detail"].as_str().expect("detail").is_empty());
 
-    let missing_field = portal
-        .api_post("/api/auth/login", None, json!({"username": "mum"}))
-        .await;
+    let missing_field = portal.api_post("/api/auth/login", None, json!({"username": "mum"})).await;
     assert_eq!(missing_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        problem(missing_field).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("password")
-    );
+    assert!(problem(missing_field).await["detail"].as_str().expect("detail").contains("password"));
 
     let oversize = portal
-        .api_post(
-            "/api/auth/login",
-            None,
-            json!({"username": "x".repeat(3 * 1024 * 1024), "password": "y"}),
-        )
+        .api_post("/api/auth/login", None, json!({"username": "x".repeat(3 * 1024 * 1024), "password": "y"}))
         .await;
     assert_eq!(oversize.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(
-        problem(oversize).await["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("smaller")
-    );
+    assert!(problem(oversize).await["detail"].as_str().expect("detail").contains("smaller"));
 
-    let unknown = http
-        .get(portal.server.url("/api/nothing-here"))
-        .send()
-        .await
-        .expect("GET");
+    let unknown = http.get(portal.server.url("/api/nothing-here")).send().await.expect("GET");
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert_eq!(problem(unknown).await["instance"], "/api/nothing-here");
     let page = portal.admin.get("/no/such/page").await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(
-        page.text()
-            .await
-            .expect("body")
-            .contains("There is nothing at /no/such/page")
-    );
+    assert!(page.text().await.expect("body").contains("There is nothing at /no/such/page"));
 
-    let not_json = http
-        .post(portal.server.url("/api/auth/login"))
-        .body("username=mum")
-        .send()
-        .await
-        .expect("POST");
+    let not_json = http.post(portal.server.url("/api/auth/login")).body("username=mum").send().await.expect("POST");
     assert_eq!(not_json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let bad_name = portal
-        .admin
-        .post_form("/account/tokens", &[("name", "")])
-        .await;
+    let bad_name = portal.admin.post_form("/account/tokens", &[("name", "")]).await;
     assert_eq!(bad_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let not_admin_page = portal.server.client().get("/admin").await;
     assert_eq!(location(&not_admin_page), "/login?next=%2Fadmin");
@@ -625,48 +311,16 @@ async fn health_metrics_and_api_docs_answer(backend: Backend) {
     let Some(portal) = Portal::start(backend).await else {
         return;
     };
-    for path in [
-        "/healthz",
-        "/readyz",
-        "/metrics",
-        "/api/openapi.json",
-        "/api/docs",
-        "/static/hearth.css",
-    ] {
-        assert_eq!(
-            portal.admin.get(path).await.status(),
-            StatusCode::OK,
-            "{path}"
-        );
+    for path in ["/healthz", "/readyz", "/metrics", "/api/openapi.json", "/api/docs", "/static/hearth.css"] {
+        assert_eq!(portal.admin.get(path).await.status(), StatusCode::OK, "{path}");
     }
-    let metrics = portal
-        .admin
-        .get("/metrics")
-        .await
-        .text()
-        .await
-        .expect("body");
+    let metrics = portal.admin.get("/metrics").await.text().await.expect("body");
     assert!(metrics.contains("http_requests_total"));
     assert!(metrics.contains("http_request_duration_seconds_bucket"));
-    let doc: Value = portal
-        .admin
-        .get("/api/openapi.json")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let doc: Value = portal.admin.get("/api/openapi.json").await.json().await.expect("json");
     assert!(doc["paths"]["/api/auth/introspect"]["post"].is_object());
-    let docs = portal
-        .admin
-        .get("/api/docs")
-        .await
-        .text()
-        .await
-        .expect("body");
-    assert!(
-        docs.contains("/api/auth/login") && !docs.contains("https://"),
-        "docs load nothing from the internet"
-    );
+    let docs = portal.admin.get("/api/docs").await.text().await.expect("body");
+    assert!(docs.contains("/api/auth/login") && !docs.contains("https://"), "docs load nothing from the internet");
 }
 
 both_backends!(

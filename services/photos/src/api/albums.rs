@@ -47,15 +47,7 @@ pub async fn list_albums(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<AlbumInfo>>> {
-    Ok(Json(
-        state
-            .library
-            .albums(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(state.library.albums(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -73,14 +65,7 @@ pub async fn create_album(
     CurrentUser(user): CurrentUser,
     Json(body): Json<NewAlbum>,
 ) -> AppResult<(StatusCode, Json<AlbumInfo>)> {
-    let album = state
-        .library
-        .create_album(
-            &user,
-            &body.name,
-            body.visibility.unwrap_or(Visibility::Private),
-        )
-        .await?;
+    let album = state.library.create_album(&user, &body.name, body.visibility.unwrap_or(Visibility::Private)).await?;
     Ok((StatusCode::CREATED, Json(album.into())))
 }
 
@@ -100,10 +85,7 @@ pub async fn get_album(
     Path(id): Path<i64>,
 ) -> AppResult<Json<AlbumWithItems>> {
     let (album, items) = state.library.album(&user, id).await?;
-    Ok(Json(AlbumWithItems {
-        album: album.into(),
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(AlbumWithItems { album: album.into(), items: items.into_iter().map(Into::into).collect() }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -123,14 +105,9 @@ pub async fn change_album(
     Path(id): Path<i64>,
     Json(body): Json<AlbumChange>,
 ) -> AppResult<Json<AlbumInfo>> {
-    let changes = AlbumChanges {
-        name: body.name.as_deref(),
-        visibility: body.visibility,
-        cover_item_id: body.cover_item_id,
-    };
-    Ok(Json(
-        state.library.change_album(&user, id, changes).await?.into(),
-    ))
+    let changes =
+        AlbumChanges { name: body.name.as_deref(), visibility: body.visibility, cover_item_id: body.cover_item_id };
+    Ok(Json(state.library.change_album(&user, id, changes).await?.into()))
 }
 
 /// Delete an album; its items stay in the library.
@@ -159,13 +136,7 @@ pub async fn add_items(
     Path(id): Path<i64>,
     Json(body): Json<ItemIds>,
 ) -> AppResult<Json<AlbumInfo>> {
-    Ok(Json(
-        state
-            .library
-            .add_to_album(&user, id, &body.item_ids)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.library.add_to_album(&user, id, &body.item_ids).await?.into()))
 }
 
 /// Take an item out of an album.
@@ -190,9 +161,6 @@ pub async fn reorder(
     Path(id): Path<i64>,
     Json(body): Json<ItemIds>,
 ) -> AppResult<StatusCode> {
-    state
-        .library
-        .reorder_album(&user, id, &body.item_ids)
-        .await?;
+    state.library.reorder_album(&user, id, &body.item_ids).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -103,35 +103,19 @@ pub async fn upload(
     let visibility = Visibility::parse(params.visibility.as_deref().unwrap_or("private"))?;
     refuse_oversize(&headers, state.library.max_upload_bytes())?;
     let mut stream = body.into_data_stream().map_err(std::io::Error::other);
-    let uploaded = state
-        .library
-        .upload(&user, &params.file_name, visibility, &mut stream)
-        .await?;
-    let status = if uploaded.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((
-        status,
-        Json(UploadAnswer {
-            item: uploaded.item.into(),
-            duplicate: uploaded.duplicate,
-        }),
-    ))
+    let uploaded = state.library.upload(&user, &params.file_name, visibility, &mut stream).await?;
+    let status = if uploaded.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(UploadAnswer { item: uploaded.item.into(), duplicate: uploaded.duplicate })))
 }
 
 /// Answers 413 at once when the declared length is over the limit.
 pub fn refuse_oversize(headers: &HeaderMap, limit: u64) -> AppResult<()> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(length) if length > limit => Err(AppError::PayloadTooLarge(format!(
-            "The file is larger than the limit of {}.",
-            human_size(limit)
-        ))),
+        Some(length) if length > limit => {
+            Err(AppError::PayloadTooLarge(format!("The file is larger than the limit of {}.", human_size(limit))))
+        }
         _ => Ok(()),
     }
 }
@@ -159,13 +143,9 @@ pub fn parse_cursor(raw: Option<&str>) -> AppResult<Option<(i64, i64)>> {
     let Some(raw) = raw.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let parsed = raw
-        .split_once('_')
-        .and_then(|(sort_at, id)| Some((sort_at.parse().ok()?, id.parse().ok()?)));
+    let parsed = raw.split_once('_').and_then(|(sort_at, id)| Some((sort_at.parse().ok()?, id.parse().ok()?)));
     parsed.map(Some).ok_or_else(|| {
-        AppError::BadRequest(
-            "That cursor is not one we gave out. Start from the first page.".to_owned(),
-        )
+        AppError::BadRequest("That cursor is not one we gave out. Start from the first page.".to_owned())
     })
 }
 
@@ -176,10 +156,7 @@ pub fn cursor_of(next: (i64, i64)) -> String {
 
 impl From<Page> for ItemPage {
     fn from(page: Page) -> Self {
-        Self {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next.map(cursor_of),
-        }
+        Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next.map(cursor_of) }
     }
 }
 
@@ -192,13 +169,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> AppResult<Json<ItemPage>> {
     let cursor = parse_cursor(params.cursor.as_deref())?;
-    Ok(Json(
-        state
-            .library
-            .timeline(&user, cursor, params.limit.unwrap_or(50))
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.library.timeline(&user, cursor, params.limit.unwrap_or(50)).await?.into()))
 }
 
 /// One item.
@@ -226,13 +197,7 @@ pub async fn update_item(
     Path(id): Path<i64>,
     Json(update): Json<ItemUpdate>,
 ) -> AppResult<Json<ItemInfo>> {
-    Ok(Json(
-        state
-            .library
-            .set_visibility(&user, id, update.visibility)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.library.set_visibility(&user, id, update.visibility).await?.into()))
 }
 
 /// Move an item to the trash (the uploader, or an admin). It can be restored for 30 days.
@@ -264,15 +229,7 @@ pub async fn list_trash(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<ItemInfo>>> {
-    Ok(Json(
-        state
-            .library
-            .trashed(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(state.library.trashed(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Delete one of your trashed items for good.
@@ -326,11 +283,6 @@ pub async fn search(
     CurrentUser(user): CurrentUser,
     Query(params): Query<SearchParams>,
 ) -> AppResult<Json<SearchResults>> {
-    let items = state
-        .library
-        .search(&user, &params.query()?, params.limit.unwrap_or(50))
-        .await?;
-    Ok(Json(SearchResults {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    let items = state.library.search(&user, &params.query()?, params.limit.unwrap_or(50)).await?;
+    Ok(Json(SearchResults { items: items.into_iter().map(Into::into).collect() }))
 }

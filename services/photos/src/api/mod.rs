@@ -41,50 +41,26 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/photos/api/me", get(me))
         .route("/photos/api/items", get(items::list))
-        .route(
-            "/photos/api/items/{id}",
-            get(items::get_item)
-                .patch(items::update_item)
-                .delete(items::trash_item),
-        )
+        .route("/photos/api/items/{id}", get(items::get_item).patch(items::update_item).delete(items::trash_item))
         .route("/photos/api/items/{id}/restore", post(items::restore_item))
         .route("/photos/api/trash", get(items::list_trash))
         .route("/photos/api/search", get(items::search))
         .route("/photos/api/trash/{id}", delete(items::purge_item))
-        .route(
-            "/photos/api/albums",
-            get(albums::list_albums).post(albums::create_album),
-        )
+        .route("/photos/api/albums", get(albums::list_albums).post(albums::create_album))
         .route(
             "/photos/api/albums/{id}",
-            get(albums::get_album)
-                .patch(albums::change_album)
-                .delete(albums::delete_album),
+            get(albums::get_album).patch(albums::change_album).delete(albums::delete_album),
         )
         .route("/photos/api/albums/{id}/items", post(albums::add_items))
-        .route(
-            "/photos/api/albums/{id}/items/{item_id}",
-            delete(albums::remove_item),
-        )
-        .route(
-            "/photos/api/albums/{id}/order",
-            axum::routing::put(albums::reorder),
-        )
-        .route(
-            "/photos/api/shares",
-            get(shares::list_shares).post(shares::create_share),
-        )
+        .route("/photos/api/albums/{id}/items/{item_id}", delete(albums::remove_item))
+        .route("/photos/api/albums/{id}/order", axum::routing::put(albums::reorder))
+        .route("/photos/api/shares", get(shares::list_shares).post(shares::create_share))
         .route("/photos/api/shares/{id}", delete(shares::revoke_share))
 }
 
 /// Routes that may run longer than the request timeout.
 pub fn long_routes() -> Router<AppState> {
-    Router::new().route(
-        "/photos/api/items",
-        post(items::upload)
-            .put(items::upload)
-            .layer(DefaultBodyLimit::disable()),
-    )
+    Router::new().route("/photos/api/items", post(items::upload).put(items::upload).layer(DefaultBodyLimit::disable()))
 }
 
 /// Who am I, as this service sees me.

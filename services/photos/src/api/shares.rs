@@ -44,15 +44,7 @@ pub async fn list_shares(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<ShareInfo>>> {
-    Ok(Json(
-        state
-            .library
-            .shares(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(state.library.shares(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -91,26 +83,13 @@ pub async fn create_share(
         (Some(album), None) => ShareTarget::Album(album),
         (None, Some(item)) => ShareTarget::Item(item),
         _ => {
-            return Err(AppError::Invalid(
-                "Give either album_id or item_id.".to_owned(),
-            ));
+            return Err(AppError::Invalid("Give either album_id or item_id.".to_owned()));
         }
     };
-    let options = ShareOptions::parse(
-        body.expires_in_days,
-        body.password.as_deref(),
-        body.show_location,
-    )?;
+    let options = ShareOptions::parse(body.expires_in_days, body.password.as_deref(), body.show_location)?;
     let (token, share) = state.library.create_share(&user, target, options).await?;
     let path = format!("/photos/s/{token}");
-    Ok((
-        StatusCode::CREATED,
-        Json(NewShareAnswer {
-            token,
-            path,
-            info: share.into(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(NewShareAnswer { token, path, info: share.into() })))
 }
 
 /// Stop a link from working, at once.

@@ -21,13 +21,7 @@ pub struct AlbumRow {
 const COLUMNS: &str = "a.id, a.owner_id, a.name, a.visibility, a.cover_item_id, a.created_at, a.updated_at, \
     (SELECT COUNT(*) FROM album_items ai WHERE ai.album_id = a.id) AS item_count";
 
-pub async fn insert(
-    pool: &AnyPool,
-    owner_id: i64,
-    name: &str,
-    visibility: &str,
-    now: i64,
-) -> sqlx::Result<i64> {
+pub async fn insert(pool: &AnyPool, owner_id: i64, name: &str, visibility: &str, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO albums (owner_id, name, visibility, created_at, updated_at, name_key) \
          VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
@@ -42,10 +36,7 @@ pub async fn insert(
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<AlbumRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM albums a WHERE a.id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM albums a WHERE a.id = $1")).bind(id).fetch_optional(pool).await
 }
 
 /// Albums the user sees (their own and the family's), most recently changed first.
@@ -81,34 +72,24 @@ pub async fn update(
 }
 
 pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM albums WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await?;
+    sqlx::query("DELETE FROM albums WHERE id = $1").bind(id).execute(pool).await?;
     Ok(())
 }
 
 /// Appends items (those not already in the album) in the given order.
-pub async fn add_items(
-    pool: &AnyPool,
-    album_id: i64,
-    item_ids: &[i64],
-    now: i64,
-) -> sqlx::Result<()> {
+pub async fn add_items(pool: &AnyPool, album_id: i64, item_ids: &[i64], now: i64) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(position) FROM album_items WHERE album_id = $1")
-            .bind(album_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM album_items WHERE album_id = $1")
+        .bind(album_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let mut position = last.unwrap_or(0);
     for item_id in item_ids {
-        let present =
-            sqlx::query("SELECT item_id FROM album_items WHERE album_id = $1 AND item_id = $2")
-                .bind(album_id)
-                .bind(item_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let present = sqlx::query("SELECT item_id FROM album_items WHERE album_id = $1 AND item_id = $2")
+            .bind(album_id)
+            .bind(item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         if present.is_none() {
             position += 1;
             sqlx::query("INSERT INTO album_items (album_id, item_id, position, added_at) VALUES ($1, $2, $3, $4)")
@@ -120,11 +101,7 @@ pub async fn add_items(
                 .await?;
         }
     }
-    sqlx::query("UPDATE albums SET updated_at = $2 WHERE id = $1")
-        .bind(album_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE albums SET updated_at = $2 WHERE id = $1").bind(album_id).bind(now).execute(&mut *tx).await?;
     tx.commit().await
 }
 
@@ -140,16 +117,13 @@ pub async fn remove_item(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::R
 /// Sets the order: `item_ids` first, in that order, then any others as they were.
 pub async fn reorder(pool: &AnyPool, album_id: i64, item_ids: &[i64]) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    let current: Vec<i64> = sqlx::query_scalar(
-        "SELECT item_id FROM album_items WHERE album_id = $1 ORDER BY position, item_id",
-    )
-    .bind(album_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let ordered = item_ids
-        .iter()
-        .filter(|id| current.contains(id))
-        .chain(current.iter().filter(|id| !item_ids.contains(id)));
+    let current: Vec<i64> =
+        sqlx::query_scalar("SELECT item_id FROM album_items WHERE album_id = $1 ORDER BY position, item_id")
+            .bind(album_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let ordered =
+        item_ids.iter().filter(|id| current.contains(id)).chain(current.iter().filter(|id| !item_ids.contains(id)));
     for (position, item_id) in (1_i64..).zip(ordered) {
         sqlx::query("UPDATE album_items SET position = $3 WHERE album_id = $1 AND item_id = $2")
             .bind(album_id)
@@ -178,12 +152,10 @@ pub async fn items(pool: &AnyPool, album_id: i64, viewer_id: i64) -> sqlx::Resul
 }
 
 pub async fn contains(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::Result<bool> {
-    Ok(
-        sqlx::query("SELECT item_id FROM album_items WHERE album_id = $1 AND item_id = $2")
-            .bind(album_id)
-            .bind(item_id)
-            .fetch_optional(pool)
-            .await?
-            .is_some(),
-    )
+    Ok(sqlx::query("SELECT item_id FROM album_items WHERE album_id = $1 AND item_id = $2")
+        .bind(album_id)
+        .bind(item_id)
+        .fetch_optional(pool)
+        .await?
+        .is_some())
 }

@@ -69,35 +69,21 @@ pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<i
     .await;
     match result {
         Ok(id) => Ok(Some(id)),
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_unique_violation()) =>
-        {
-            Ok(None)
-        }
+        Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-pub async fn by_owner_and_hash(
-    pool: &AnyPool,
-    owner_id: i64,
-    sha256: &str,
-) -> sqlx::Result<Option<ItemRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM items WHERE owner_id = $1 AND sha256 = $2"
-    ))
-    .bind(owner_id)
-    .bind(sha256)
-    .fetch_optional(pool)
-    .await
+pub async fn by_owner_and_hash(pool: &AnyPool, owner_id: i64, sha256: &str) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE owner_id = $1 AND sha256 = $2"))
+        .bind(owner_id)
+        .bind(sha256)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<ItemRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE id = $1")).bind(id).fetch_optional(pool).await
 }
 
 /// A page of the timeline a user sees, newest first, after the cursor `(sort_at, id)`.
@@ -132,28 +118,18 @@ pub async fn trash(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<ItemRow>> {
 
 /// Moves an item to the trash (`Some(now)`) or back out of it (`None`).
 pub async fn set_deleted(pool: &AnyPool, id: i64, deleted_at: Option<i64>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE items SET deleted_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(deleted_at)
-        .execute(pool)
-        .await?;
+    sqlx::query("UPDATE items SET deleted_at = $2 WHERE id = $1").bind(id).bind(deleted_at).execute(pool).await?;
     Ok(())
 }
 
 pub async fn set_visibility(pool: &AnyPool, id: i64, visibility: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE items SET visibility = $2 WHERE id = $1")
-        .bind(id)
-        .bind(visibility)
-        .execute(pool)
-        .await?;
+    sqlx::query("UPDATE items SET visibility = $2 WHERE id = $1").bind(id).bind(visibility).execute(pool).await?;
     Ok(())
 }
 
 /// Ids of items waiting for the preview worker (at start-up: work left from before).
 pub async fn pending_previews(pool: &AnyPool) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT id FROM items WHERE preview = 'pending' ORDER BY id")
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar("SELECT id FROM items WHERE preview = 'pending' ORDER BY id").fetch_all(pool).await
 }
 
 /// What the preview worker learned about a photo.
@@ -190,12 +166,7 @@ pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) ->
 }
 
 /// Records the preview outcome: `ready`, `pending` (to be made again) or `none` with a reason.
-pub async fn set_preview(
-    pool: &AnyPool,
-    id: i64,
-    preview: &str,
-    error: Option<&str>,
-) -> sqlx::Result<()> {
+pub async fn set_preview(pool: &AnyPool, id: i64, preview: &str, error: Option<&str>) -> sqlx::Result<()> {
     sqlx::query("UPDATE items SET preview = $2, preview_error = $3 WHERE id = $1")
         .bind(id)
         .bind(preview)
@@ -207,40 +178,24 @@ pub async fn set_preview(
 
 /// Deletes items that have been in the trash since before `cutoff`; returns their hashes.
 pub async fn purge_trashed_before(pool: &AnyPool, cutoff: i64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "DELETE FROM items WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING sha256",
-    )
-    .bind(cutoff)
-    .fetch_all(pool)
-    .await
+    sqlx::query_scalar("DELETE FROM items WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING sha256")
+        .bind(cutoff)
+        .fetch_all(pool)
+        .await
 }
 
 /// Deletes one item; returns its hash.
 pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("DELETE FROM items WHERE id = $1 RETURNING sha256")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_scalar("DELETE FROM items WHERE id = $1 RETURNING sha256").bind(id).fetch_optional(pool).await
 }
 
 /// Whether any item still uses the blob.
 pub async fn blob_in_use(pool: &AnyPool, sha256: &str) -> sqlx::Result<bool> {
-    Ok(
-        sqlx::query("SELECT id FROM items WHERE sha256 = $1 LIMIT 1")
-            .bind(sha256)
-            .fetch_optional(pool)
-            .await?
-            .is_some(),
-    )
+    Ok(sqlx::query("SELECT id FROM items WHERE sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(pool).await?.is_some())
 }
 
 /// Items the user sees that match every part of the query, newest first.
-pub async fn search(
-    pool: &AnyPool,
-    user_id: i64,
-    query: &SearchQuery,
-    limit: i64,
-) -> sqlx::Result<Vec<ItemRow>> {
+pub async fn search(pool: &AnyPool, user_id: i64, query: &SearchQuery, limit: i64) -> sqlx::Result<Vec<ItemRow>> {
     enum Value {
         Text(String),
         Int(i64),
@@ -252,16 +207,10 @@ pub async fn search(
         sql.push_str(&condition.replace('#', &format!("${}", values.len())));
     };
     for word in &query.words {
-        push(
-            " AND search_text LIKE # ESCAPE '\\'",
-            Value::Text(contains_pattern(word)),
-        );
+        push(" AND search_text LIKE # ESCAPE '\\'", Value::Text(contains_pattern(word)));
     }
     if let Some(camera) = &query.camera {
-        push(
-            " AND camera_key LIKE # ESCAPE '\\'",
-            Value::Text(contains_pattern(camera)),
-        );
+        push(" AND camera_key LIKE # ESCAPE '\\'", Value::Text(contains_pattern(camera)));
     }
     if let Some(album) = &query.album {
         push(

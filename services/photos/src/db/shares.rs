@@ -15,7 +15,8 @@ pub struct ShareRow {
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, owner_id, album_id, item_id, password_hash, show_location, created_at, expires_at, revoked_at";
+const COLUMNS: &str =
+    "id, owner_id, album_id, item_id, password_hash, show_location, created_at, expires_at, revoked_at";
 
 pub async fn insert(pool: &AnyPool, share: &ShareRow, token_hash: &str) -> sqlx::Result<()> {
     sqlx::query(
@@ -37,12 +38,10 @@ pub async fn insert(pool: &AnyPool, share: &ShareRow, token_hash: &str) -> sqlx:
 }
 
 pub async fn by_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<ShareRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM shares WHERE token_hash = $1"
-    ))
-    .bind(token_hash)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM shares WHERE token_hash = $1"))
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
 }
 
 /// The owner's links that still work or have not been revoked, newest first.
@@ -57,13 +56,12 @@ pub async fn by_owner(pool: &AnyPool, owner_id: i64) -> sqlx::Result<Vec<ShareRo
 
 /// Revokes one of the owner's links; false when there is none.
 pub async fn revoke(pool: &AnyPool, owner_id: i64, id: &str, now: i64) -> sqlx::Result<bool> {
-    let result = sqlx::query(
-        "UPDATE shares SET revoked_at = $3 WHERE owner_id = $1 AND id = $2 AND revoked_at IS NULL",
-    )
-    .bind(owner_id)
-    .bind(id)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let result =
+        sqlx::query("UPDATE shares SET revoked_at = $3 WHERE owner_id = $1 AND id = $2 AND revoked_at IS NULL")
+            .bind(owner_id)
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await?;
     Ok(result.rows_affected() == 1)
 }

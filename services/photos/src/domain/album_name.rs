@@ -15,14 +15,10 @@ impl AlbumName {
             return Err(AppError::Invalid("Give the album a name.".to_owned()));
         }
         if name.chars().count() > 100 {
-            return Err(AppError::Invalid(
-                "An album name has at most 100 characters.".to_owned(),
-            ));
+            return Err(AppError::Invalid("An album name has at most 100 characters.".to_owned()));
         }
         if name.chars().any(char::is_control) {
-            return Err(AppError::Invalid(
-                "An album name cannot contain control characters.".to_owned(),
-            ));
+            return Err(AppError::Invalid("An album name cannot contain control characters.".to_owned()));
         }
         Ok(Self(name.to_owned()))
     }
@@ -39,10 +35,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_checked() {
-        assert_eq!(
-            AlbumName::parse("  Summer 2026 ").expect("valid").as_str(),
-            "Summer 2026"
-        );
+        assert_eq!(AlbumName::parse("  Summer 2026 ").expect("valid").as_str(), "Summer 2026");
         assert!(AlbumName::parse(" ").is_err());
         assert!(AlbumName::parse(&"a".repeat(101)).is_err());
         assert!(AlbumName::parse("a\u{7}b").is_err());

@@ -17,16 +17,10 @@ impl FileName {
     #[must_use]
     pub fn sanitize(raw: &str) -> Self {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-        let cleaned: String = last
-            .chars()
-            .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
-            .collect();
+        let cleaned: String =
+            last.chars().filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')).collect();
         let trimmed = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace());
-        let name = if trimmed.is_empty() {
-            "upload".to_owned()
-        } else {
-            shorten(trimmed)
-        };
+        let name = if trimmed.is_empty() { "upload".to_owned() } else { shorten(trimmed) };
         Self(name)
     }
 
@@ -38,10 +32,7 @@ impl FileName {
     /// The extension, lowercased, without the dot.
     #[must_use]
     pub fn extension(&self) -> Option<String> {
-        self.0
-            .rsplit_once('.')
-            .map(|(_, ext)| ext.to_ascii_lowercase())
-            .filter(|e| !e.is_empty() && e.len() <= 10)
+        self.0.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).filter(|e| !e.is_empty() && e.len() <= 10)
     }
 }
 
@@ -71,16 +62,10 @@ mod tests {
     fn hostile_names_become_safe() {
         assert_eq!(FileName::sanitize("IMG_0001.JPG").as_str(), "IMG_0001.JPG");
         assert_eq!(FileName::sanitize("../../etc/passwd").as_str(), "passwd");
-        assert_eq!(
-            FileName::sanitize("C:\\Users\\me\\photo.jpg").as_str(),
-            "photo.jpg"
-        );
+        assert_eq!(FileName::sanitize("C:\\Users\\me\\photo.jpg").as_str(), "photo.jpg");
         assert_eq!(FileName::sanitize("..").as_str(), "upload");
         assert_eq!(FileName::sanitize("").as_str(), "upload");
-        assert_eq!(
-            FileName::sanitize("a\u{0}b\nc\u{1b}[31m.png").as_str(),
-            "abc[31m.png"
-        );
+        assert_eq!(FileName::sanitize("a\u{0}b\nc\u{1b}[31m.png").as_str(), "abc[31m.png");
         assert_eq!(FileName::sanitize(".hidden").as_str(), "hidden");
         assert_eq!(FileName::sanitize("what?<x>.txt").as_str(), "whatx.txt");
     }

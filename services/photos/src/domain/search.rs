@@ -24,35 +24,17 @@ impl SearchQuery {
     ///
     /// # Errors
     /// A date that is not a date, or a range that ends before it starts.
-    pub fn parse(
-        text: &str,
-        camera: &str,
-        album: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Self, AppError> {
-        let words = key(text)
-            .split_whitespace()
-            .take(10)
-            .map(str::to_owned)
-            .collect();
+    pub fn parse(text: &str, camera: &str, album: &str, from: &str, to: &str) -> Result<Self, AppError> {
+        let words = key(text).split_whitespace().take(10).map(str::to_owned).collect();
         let optional = |raw: &str| Some(key(raw)).filter(|k| !k.is_empty());
         let from = parse_day(from, "From")?;
         let to = parse_day(to, "To")?.map(|day| day + 24 * 3600 - 1);
         if let (Some(from), Some(to)) = (from, to)
             && to < from
         {
-            return Err(AppError::Invalid(
-                "The end date is before the start date.".to_owned(),
-            ));
+            return Err(AppError::Invalid("The end date is before the start date.".to_owned()));
         }
-        Ok(Self {
-            words,
-            camera: optional(camera),
-            album: optional(album),
-            from,
-            to,
-        })
+        Ok(Self { words, camera: optional(camera), album: optional(album), from, to })
     }
 
     #[must_use]
@@ -68,35 +50,20 @@ fn parse_day(raw: &str, which: &str) -> Result<Option<i64>, AppError> {
     }
     time::Date::parse(raw, format_description!("[year]-[month]-[day]"))
         .map(|date| Some(date.midnight().assume_utc().unix_timestamp()))
-        .map_err(|_| {
-            AppError::Invalid(format!(
-                "{which} must be a date like 2026-07-31, not {raw:?}."
-            ))
-        })
+        .map_err(|_| AppError::Invalid(format!("{which} must be a date like 2026-07-31, not {raw:?}.")))
 }
 
 /// Text as it is stored and searched: lowercase, whitespace folded.
 #[must_use]
 pub fn key(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// A LIKE pattern matching `needle` anywhere, with LIKE's own characters escaped (`\`).
 #[must_use]
 pub fn contains_pattern(needle: &str) -> String {
-    let escaped: String = needle
-        .chars()
-        .flat_map(|c| {
-            if matches!(c, '%' | '_' | '\\') {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
+    let escaped: String =
+        needle.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
     format!("%{escaped}%")
 }
 
@@ -106,21 +73,13 @@ mod tests {
 
     #[test]
     fn queries_are_lowercased_and_dates_checked() {
-        let query = SearchQuery::parse("  Été  PLAGE ", "Pixel", "", "2026-07-01", "2026-07-31")
-            .expect("valid");
+        let query = SearchQuery::parse("  Été  PLAGE ", "Pixel", "", "2026-07-01", "2026-07-31").expect("valid");
         assert_eq!(query.words, ["été", "plage"]);
         assert_eq!(query.camera.as_deref(), Some("pixel"));
-        assert_eq!(
-            query.to.expect("to") - query.from.expect("from"),
-            31 * 24 * 3600 - 1
-        );
+        assert_eq!(query.to.expect("to") - query.from.expect("from"), 31 * 24 * 3600 - 1);
         assert!(SearchQuery::parse("", "", "", "31/07/2026", "").is_err());
         assert!(SearchQuery::parse("", "", "", "2026-08-01", "2026-07-01").is_err());
-        assert!(
-            SearchQuery::parse(" ", "", "", "", "")
-                .expect("empty")
-                .is_empty()
-        );
+        assert!(SearchQuery::parse(" ", "", "", "", "").expect("empty").is_empty());
     }
 
     #[test]

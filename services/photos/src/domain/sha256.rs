@@ -16,9 +16,7 @@ impl Sha256 {
         if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             Ok(Self(hex))
         } else {
-            Err(AppError::BadRequest(
-                "A SHA-256 is 64 hexadecimal digits.".to_owned(),
-            ))
+            Err(AppError::BadRequest("A SHA-256 is 64 hexadecimal digits.".to_owned()))
         }
     }
 
@@ -47,10 +45,7 @@ mod tests {
     #[test]
     fn only_64_hex_digits_parse() {
         let hex = "ab".repeat(32);
-        assert_eq!(
-            Sha256::parse(&hex.to_uppercase()).expect("valid").as_str(),
-            hex
-        );
+        assert_eq!(Sha256::parse(&hex.to_uppercase()).expect("valid").as_str(), hex);
         assert!(Sha256::parse("../../etc/passwd").is_err());
         assert!(Sha256::parse(&"g".repeat(64)).is_err());
         assert_eq!(Sha256::from_digest(&[0xab; 32]).as_str(), hex);

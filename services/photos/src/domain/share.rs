@@ -23,25 +23,14 @@ impl ShareOptions {
     /// # Errors
     /// An expiry outside 1–365 days, or a password shorter than 4 or longer than 256
     /// characters.
-    pub fn parse(
-        expires_in_days: Option<i64>,
-        password: Option<&str>,
-        show_location: bool,
-    ) -> Result<Self, AppError> {
+    pub fn parse(expires_in_days: Option<i64>, password: Option<&str>, show_location: bool) -> Result<Self, AppError> {
         if let Some(days) = expires_in_days.filter(|d| !(1..=MAX_SHARE_DAYS).contains(d)) {
             return Err(AppError::Invalid(format!(
                 "A link can last from 1 to {MAX_SHARE_DAYS} days, not {days}. Leave it empty for no end date."
             )));
         }
-        let password = password
-            .filter(|p| !p.is_empty())
-            .map(Password::parse_share)
-            .transpose()?;
-        Ok(Self {
-            expires_in_days,
-            password,
-            show_location,
-        })
+        let password = password.filter(|p| !p.is_empty()).map(Password::parse_share).transpose()?;
+        Ok(Self { expires_in_days, password, show_location })
     }
 }
 
@@ -52,12 +41,7 @@ mod tests {
     #[test]
     fn expiry_and_password_are_checked() {
         assert!(ShareOptions::parse(Some(7), Some("secret"), false).is_ok());
-        assert!(
-            ShareOptions::parse(None, Some(""), false)
-                .expect("empty means none")
-                .password
-                .is_none()
-        );
+        assert!(ShareOptions::parse(None, Some(""), false).expect("empty means none").password.is_none());
         assert!(ShareOptions::parse(Some(0), None, false).is_err());
         assert!(ShareOptions::parse(Some(366), None, false).is_err());
         assert!(ShareOptions::parse(None, Some("abc"), false).is_err());

@@ -28,9 +28,7 @@ impl Visibility {
         match raw {
             "private" => Ok(Self::Private),
             "family" => Ok(Self::Family),
-            other => Err(AppError::Invalid(format!(
-                "Visibility is private or family, not {other:?}."
-            ))),
+            other => Err(AppError::Invalid(format!("Visibility is private or family, not {other:?}."))),
         }
     }
 }

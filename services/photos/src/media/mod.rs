@@ -49,10 +49,7 @@ pub struct Sniffed {
 /// HTML or SVG, which must not be served inline from our origin.
 #[must_use]
 pub fn sniff(head: &[u8], file_name: &str) -> Sniffed {
-    let extension = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let extension = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let (kind, content_type) = if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         (MediaKind::Photo, "image/jpeg")
     } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -71,14 +68,8 @@ pub fn sniff(head: &[u8], file_name: &str) -> Sniffed {
         }
     } else if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
         (MediaKind::Video, "video/webm")
-    } else if std::str::from_utf8(head).is_ok()
-        && matches!(extension.as_str(), "txt" | "md" | "markdown")
-    {
-        let content_type = if extension == "txt" {
-            "text/plain"
-        } else {
-            "text/markdown"
-        };
+    } else if std::str::from_utf8(head).is_ok() && matches!(extension.as_str(), "txt" | "md" | "markdown") {
+        let content_type = if extension == "txt" { "text/plain" } else { "text/markdown" };
         (MediaKind::Document, content_type)
     } else {
         (MediaKind::Other, "application/octet-stream")
@@ -123,9 +114,7 @@ pub enum MediaError {
 impl fmt::Display for MediaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Unsupported(reason) | Self::Corrupt(reason) | Self::TooLarge(reason) => {
-                f.write_str(reason)
-            }
+            Self::Unsupported(reason) | Self::Corrupt(reason) | Self::TooLarge(reason) => f.write_str(reason),
         }
     }
 }
@@ -133,19 +122,11 @@ impl fmt::Display for MediaError {
 /// # Errors
 /// Always, in this interim version.
 pub fn read_photo_info(_path: &Path, _content_type: &str) -> Result<PhotoInfo, MediaError> {
-    Err(MediaError::Unsupported(
-        "photo details are not read yet".to_owned(),
-    ))
+    Err(MediaError::Unsupported("photo details are not read yet".to_owned()))
 }
 
 /// # Errors
 /// Always, in this interim version.
-pub fn render_previews(
-    _path: &Path,
-    _content_type: &str,
-    _fits: &[Fit],
-) -> Result<Vec<Rendition>, MediaError> {
-    Err(MediaError::Unsupported(
-        "previews are not made yet".to_owned(),
-    ))
+pub fn render_previews(_path: &Path, _content_type: &str, _fits: &[Fit]) -> Result<Vec<Rendition>, MediaError> {
+    Err(MediaError::Unsupported("previews are not made yet".to_owned()))
 }

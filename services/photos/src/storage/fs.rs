@@ -42,32 +42,21 @@ impl FsBlobStore {
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }
-        Ok(Self {
-            root: root.to_owned(),
-        })
+        Ok(Self { root: root.to_owned() })
     }
 
     fn blob_path(&self, sha256: &Sha256) -> PathBuf {
         let hex = sha256.as_str();
-        self.root
-            .join("blobs")
-            .join(&hex[..2])
-            .join(&hex[2..4])
-            .join(hex)
+        self.root.join("blobs").join(&hex[..2]).join(&hex[2..4]).join(hex)
     }
 
     fn derived_file(&self, sha256: &Sha256, kind: Derived) -> PathBuf {
         let hex = sha256.as_str();
-        self.root
-            .join("derived")
-            .join(&hex[..2])
-            .join(format!("{hex}.{}.jpg", kind.as_str()))
+        self.root.join("derived").join(&hex[..2]).join(format!("{hex}.{}.jpg", kind.as_str()))
     }
 
     fn temp_path(&self) -> PathBuf {
-        self.root
-            .join("tmp")
-            .join(format!("{}.part", uuid::Uuid::new_v4().simple()))
+        self.root.join("tmp").join(format!("{}.part", uuid::Uuid::new_v4().simple()))
     }
 }
 
@@ -93,11 +82,7 @@ struct Written {
 }
 
 /// Writes chunks to `path` while hashing; stops at `limit`. Runs on a blocking thread.
-fn write_chunks(
-    path: PathBuf,
-    mut chunks: mpsc::Receiver<Bytes>,
-    limit: u64,
-) -> Result<Written, PutError> {
+fn write_chunks(path: PathBuf, mut chunks: mpsc::Receiver<Bytes>, limit: u64) -> Result<Written, PutError> {
     let temp = TempFile { path, keep: false };
     let mut file = File::create(&temp.path).map_err(PutError::Storage)?;
     let mut hasher = Hasher::new();
@@ -111,11 +96,7 @@ fn write_chunks(
         file.write_all(&chunk).map_err(PutError::Storage)?;
     }
     file.sync_all().map_err(PutError::Storage)?;
-    Ok(Written {
-        temp,
-        sha256: Sha256::from_digest(&hasher.finalize()),
-        size,
-    })
+    Ok(Written { temp, sha256: Sha256::from_digest(&hasher.finalize()), size })
 }
 
 /// Moves a finished temp file to `target` (unless the same bytes are already there) and makes
@@ -124,9 +105,7 @@ fn commit(mut temp: TempFile, target: &Path) -> io::Result<bool> {
     if target.exists() {
         return Ok(false);
     }
-    let folder = target
-        .parent()
-        .ok_or_else(|| io::Error::other("blob path has no folder"))?;
+    let folder = target.parent().ok_or_else(|| io::Error::other("blob path has no folder"))?;
     fs::create_dir_all(folder)?;
     fs::rename(&temp.path, target)?;
     temp.keep = true;
@@ -134,12 +113,8 @@ fn commit(mut temp: TempFile, target: &Path) -> io::Result<bool> {
     Ok(true)
 }
 
-async fn blocking<T: Send + 'static>(
-    job: impl FnOnce() -> io::Result<T> + Send + 'static,
-) -> io::Result<T> {
-    tokio::task::spawn_blocking(job)
-        .await
-        .map_err(io::Error::other)?
+async fn blocking<T: Send + 'static>(job: impl FnOnce() -> io::Result<T> + Send + 'static) -> io::Result<T> {
+    tokio::task::spawn_blocking(job).await.map_err(io::Error::other)?
 }
 
 #[async_trait]
@@ -164,31 +139,19 @@ impl BlobStore for FsBlobStore {
             }
         }
         drop(sender);
-        let written = writer
-            .await
-            .map_err(|e| PutError::Storage(io::Error::other(e)))?;
+        let written = writer.await.map_err(|e| PutError::Storage(io::Error::other(e)))?;
         if let Some(error) = interrupted {
             return Err(PutError::Interrupted(error));
         }
         let Written { temp, sha256, size } = written?;
         let target = self.blob_path(&sha256);
-        let newly_stored = blocking(move || commit(temp, &target))
-            .await
-            .map_err(PutError::Storage)?;
-        Ok(StoredBlob {
-            sha256,
-            size,
-            newly_stored,
-        })
+        let newly_stored = blocking(move || commit(temp, &target)).await.map_err(PutError::Storage)?;
+        Ok(StoredBlob { sha256, size, newly_stored })
     }
 
     async fn local_path(&self, sha256: &Sha256) -> Option<PathBuf> {
         let path = self.blob_path(sha256);
-        tokio::fs::try_exists(&path)
-            .await
-            .ok()
-            .filter(|exists| *exists)
-            .map(|_| path)
+        tokio::fs::try_exists(&path).await.ok().filter(|exists| *exists).map(|_| path)
     }
 
     async fn delete(&self, sha256: &Sha256) -> io::Result<()> {
@@ -213,10 +176,7 @@ impl BlobStore for FsBlobStore {
         let temp_path = self.temp_path();
         let target = self.derived_file(sha256, kind);
         blocking(move || {
-            let temp = TempFile {
-                path: temp_path,
-                keep: false,
-            };
+            let temp = TempFile { path: temp_path, keep: false };
             let mut file = File::create(&temp.path)?;
             file.write_all(&bytes)?;
             file.sync_all()?;
@@ -228,11 +188,7 @@ impl BlobStore for FsBlobStore {
 
     async fn derived_path(&self, sha256: &Sha256, kind: Derived) -> Option<PathBuf> {
         let path = self.derived_file(sha256, kind);
-        tokio::fs::try_exists(&path)
-            .await
-            .ok()
-            .filter(|exists| *exists)
-            .map(|_| path)
+        tokio::fs::try_exists(&path).await.ok().filter(|exists| *exists).map(|_| path)
     }
 }
 
@@ -243,10 +199,7 @@ mod tests {
     use super::*;
 
     fn chunks(parts: &[&[u8]]) -> Vec<io::Result<Bytes>> {
-        parts
-            .iter()
-            .map(|p| Ok(Bytes::copy_from_slice(p)))
-            .collect()
+        parts.iter().map(|p| Ok(Bytes::copy_from_slice(p))).collect()
     }
 
     fn count(folder: &Path) -> usize {
@@ -259,10 +212,7 @@ mod tests {
         let store = FsBlobStore::open(root.path()).expect("store");
         let mut body = stream::iter(chunks(&[b"hello ", b"world"]));
         let first = store.put(&mut body, 100).await.expect("put");
-        assert_eq!(
-            first.sha256.as_str(),
-            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
-        );
+        assert_eq!(first.sha256.as_str(), "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
         assert_eq!(first.size, 11);
         assert!(first.newly_stored);
         let mut again = stream::iter(chunks(&[b"hello world"]));
@@ -277,18 +227,9 @@ mod tests {
         let root = tempfile::tempdir().expect("temp dir");
         let store = FsBlobStore::open(root.path()).expect("store");
         let mut big = stream::iter(chunks(&[&[1; 60], &[2; 60]]));
-        assert!(matches!(
-            store.put(&mut big, 100).await,
-            Err(PutError::TooLarge { limit: 100 })
-        ));
-        let mut broken = stream::iter(vec![
-            Ok(Bytes::from_static(b"half a pho")),
-            Err(io::Error::other("reset")),
-        ]);
-        assert!(matches!(
-            store.put(&mut broken, 100).await,
-            Err(PutError::Interrupted(_))
-        ));
+        assert!(matches!(store.put(&mut big, 100).await, Err(PutError::TooLarge { limit: 100 })));
+        let mut broken = stream::iter(vec![Ok(Bytes::from_static(b"half a pho")), Err(io::Error::other("reset"))]);
+        assert!(matches!(store.put(&mut broken, 100).await, Err(PutError::Interrupted(_))));
         assert_eq!(count(&root.path().join("tmp")), 0);
         assert_eq!(count(&root.path().join("blobs")), 0);
     }
@@ -303,33 +244,11 @@ mod tests {
 
         let mut body = stream::iter(chunks(&[b"photo"]));
         let blob = store.put(&mut body, 100).await.expect("put");
-        assert!(
-            store
-                .derived_path(&blob.sha256, Derived::Thumbnail)
-                .await
-                .is_none()
-        );
-        store
-            .put_derived(
-                &blob.sha256,
-                Derived::Thumbnail,
-                Bytes::from_static(b"jpeg"),
-            )
-            .await
-            .expect("derived");
-        assert!(
-            store
-                .derived_path(&blob.sha256, Derived::Thumbnail)
-                .await
-                .is_some()
-        );
+        assert!(store.derived_path(&blob.sha256, Derived::Thumbnail).await.is_none());
+        store.put_derived(&blob.sha256, Derived::Thumbnail, Bytes::from_static(b"jpeg")).await.expect("derived");
+        assert!(store.derived_path(&blob.sha256, Derived::Thumbnail).await.is_some());
         store.delete(&blob.sha256).await.expect("delete");
         assert!(store.local_path(&blob.sha256).await.is_none());
-        assert!(
-            store
-                .derived_path(&blob.sha256, Derived::Thumbnail)
-                .await
-                .is_none()
-        );
+        assert!(store.derived_path(&blob.sha256, Derived::Thumbnail).await.is_none());
     }
 }

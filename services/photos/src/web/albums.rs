@@ -35,10 +35,7 @@ pub async fn list(
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Response> {
     let albums = state.library.albums(&user).await?;
-    render(&AlbumsPage {
-        ctx: page("Albums", user, &csrf),
-        albums,
-    })
+    render(&AlbumsPage { ctx: page("Albums", user, &csrf), albums })
 }
 
 #[derive(Deserialize)]
@@ -55,10 +52,7 @@ pub async fn create(
     Form(form): Form<NewAlbumForm>,
 ) -> AppResult<Response> {
     let visibility = Visibility::parse(form.visibility.as_deref().unwrap_or("family"))?;
-    let album = state
-        .library
-        .create_album(&user, &form.name, visibility)
-        .await?;
+    let album = state.library.create_album(&user, &form.name, visibility).await?;
     Ok(Redirect::to(&format!("/photos/albums/{}", album.id)).into_response())
 }
 
@@ -100,11 +94,7 @@ async fn album_page(
     let (addable, links) = if is_owner {
         let in_album: Vec<i64> = items.iter().map(|i| i.id).collect();
         let recent = state.library.timeline(&user, None, ADDABLE).await?.items;
-        let addable = recent
-            .into_iter()
-            .filter(|i| !in_album.contains(&i.id))
-            .map(Tile::from)
-            .collect();
+        let addable = recent.into_iter().filter(|i| !in_album.contains(&i.id)).map(Tile::from).collect();
         let links = state
             .library
             .shares(&user)
@@ -168,16 +158,8 @@ pub async fn change(
     Path(id): Path<i64>,
     Form(form): Form<AlbumForm>,
 ) -> AppResult<Response> {
-    let visibility = form
-        .visibility
-        .as_deref()
-        .map(Visibility::parse)
-        .transpose()?;
-    let changes = AlbumChanges {
-        name: form.name.as_deref(),
-        visibility,
-        cover_item_id: None,
-    };
+    let visibility = form.visibility.as_deref().map(Visibility::parse).transpose()?;
+    let changes = AlbumChanges { name: form.name.as_deref(), visibility, cover_item_id: None };
     state.library.change_album(&user, id, changes).await?;
     Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
 }
@@ -203,9 +185,7 @@ pub async fn add_items(
         .filter_map(|(_, value)| value.parse().ok())
         .collect();
     if item_ids.is_empty() {
-        return Err(AppError::Invalid(
-            "Tick at least one photo to add.".to_owned(),
-        ));
+        return Err(AppError::Invalid("Tick at least one photo to add.".to_owned()));
     }
     state.library.add_to_album(&user, id, &item_ids).await?;
     Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
@@ -222,10 +202,7 @@ pub async fn remove_item(
     Path(id): Path<i64>,
     Form(form): Form<RemoveForm>,
 ) -> AppResult<Response> {
-    state
-        .library
-        .remove_from_album(&user, id, form.item_id)
-        .await?;
+    state.library.remove_from_album(&user, id, form.item_id).await?;
     Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
 }
 
@@ -242,10 +219,7 @@ impl ShareForm {
     fn options(&self) -> AppResult<ShareOptions> {
         let days = match self.expires_in_days.trim() {
             "" => None,
-            days => Some(
-                days.parse()
-                    .map_err(|_| AppError::Invalid("Days must be a whole number.".to_owned()))?,
-            ),
+            days => Some(days.parse().map_err(|_| AppError::Invalid("Days must be a whole number.".to_owned()))?),
         };
         ShareOptions::parse(days, Some(&self.password), self.show_location.is_some())
     }
@@ -259,14 +233,8 @@ pub async fn share(
     Path(id): Path<i64>,
     Form(form): Form<ShareForm>,
 ) -> AppResult<Response> {
-    let (token, share) = state
-        .library
-        .create_share(&user, ShareTarget::Album(id), form.options()?)
-        .await?;
-    let new_link = NewLink {
-        url: share_url(&state, &headers, &token),
-        expires: share.expires_at.map(format_time),
-    };
+    let (token, share) = state.library.create_share(&user, ShareTarget::Album(id), form.options()?).await?;
+    let new_link = NewLink { url: share_url(&state, &headers, &token), expires: share.expires_at.map(format_time) };
     render(&album_page(&state, user, &csrf, id, Some(new_link)).await?)
 }
 
@@ -297,9 +265,6 @@ pub async fn add_from_item(
     Path(item_id): Path<i64>,
     Form(form): Form<AddToAlbumForm>,
 ) -> AppResult<Response> {
-    state
-        .library
-        .add_to_album(&user, form.album_id, &[item_id])
-        .await?;
+    state.library.add_to_album(&user, form.album_id, &[item_id]).await?;
     Ok(Redirect::to(&format!("/photos/albums/{}", form.album_id)).into_response())
 }

@@ -28,22 +28,15 @@ const INLINE_TYPES: &[&str] = &[
 ];
 
 /// Originals can do nothing even if a browser renders them: no script, no plugins, no forms.
-const ORIGINAL_CSP: &str =
-    "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
+const ORIGINAL_CSP: &str = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
 
 const SCRIPT: &str = include_str!("../../static/photos.js");
 
 pub async fn script() -> Response {
     let mut response = SCRIPT.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }
 
@@ -55,26 +48,13 @@ pub async fn original(
 ) -> AppResult<Response> {
     let (item, path) = state.library.original(&user, id).await?;
     let inline = INLINE_TYPES.contains(&item.content_type.as_str());
-    let content_type = if inline {
-        item.content_type.as_str()
-    } else {
-        "application/octet-stream"
-    };
-    let disposition = content_disposition(
-        if inline { "inline" } else { "attachment" },
-        &item.file_name,
-    );
+    let content_type = if inline { item.content_type.as_str() } else { "application/octet-stream" };
+    let disposition = content_disposition(if inline { "inline" } else { "attachment" }, &item.file_name);
     let mut response = serve(path, content_type, request).await?;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_DISPOSITION, disposition);
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(ORIGINAL_CSP),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ORIGINAL_CSP));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     Ok(response)
 }
 
@@ -110,22 +90,14 @@ async fn derived(
 /// A thumbnail or preview: a JPEG we made, cacheable by the browser.
 pub async fn serve_derived(path: PathBuf, request: Request) -> AppResult<Response> {
     let mut response = serve(path, "image/jpeg", request).await?;
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
     Ok(response)
 }
 
 /// Streams a file with Range and conditional-request support.
 async fn serve(path: PathBuf, content_type: &str, request: Request) -> AppResult<Response> {
-    let mime: mime::Mime = content_type
-        .parse()
-        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
-    let response = ServeFile::new_with_mime(path, &mime)
-        .oneshot(request)
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let mime: mime::Mime = content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let response = ServeFile::new_with_mime(path, &mime).oneshot(request).await.map_err(|e| anyhow::anyhow!(e))?;
     Ok(response.into_response())
 }
 
@@ -133,19 +105,11 @@ async fn serve(path: PathBuf, content_type: &str, request: Request) -> AppResult
 fn content_disposition(kind: &str, file_name: &str) -> HeaderValue {
     let ascii: String = file_name
         .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
         .collect();
     let encoded: String = url_encode(file_name);
-    HeaderValue::from_str(&format!(
-        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 fn url_encode(text: &str) -> String {
@@ -168,6 +132,10 @@ mod tests {
     fn download_names_cannot_break_the_header() {
         let value = content_disposition("attachment", "évil\"; x=\".html");
         let text = value.to_str().expect("ascii header");
-        assert!(text.starts_with("attachment; filename=\"_vil_; x=_.html\"; filename*=UTF-8''%C3%A9vil%22%3B%20x%3D%22.html"));
+        assert!(
+            text.starts_with(
+                "attachment; filename=\"_vil_; x=_.html\"; filename*=UTF-8''%C3%A9vil%22%3B%20x%3D%22.html"
+            )
+        );
     }
 }

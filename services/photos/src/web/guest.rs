@@ -46,19 +46,11 @@ struct GuestPage {
 }
 
 /// The share behind the token, if the guest may open it now.
-async fn unlocked(
-    state: &AppState,
-    token: &str,
-    headers: &HeaderMap,
-) -> AppResult<Result<ShareRow, ShareRow>> {
+async fn unlocked(state: &AppState, token: &str, headers: &HeaderMap) -> AppResult<Result<ShareRow, ShareRow>> {
     let share = state.library.share_by_token(token).await?;
     let jar = CookieJar::from_headers(headers);
     let cookie = jar.get(&cookie_name(&share)).map(|c| c.value().to_owned());
-    Ok(if is_unlocked(token, &share, cookie.as_deref()) {
-        Ok(share)
-    } else {
-        Err(share)
-    })
+    Ok(if is_unlocked(token, &share, cookie.as_deref()) { Ok(share) } else { Err(share) })
 }
 
 pub async fn show(
@@ -70,11 +62,7 @@ pub async fn show(
     let share = match unlocked(&state, &token, &headers).await? {
         Ok(share) => share,
         Err(_) => {
-            let page = PasswordPage {
-                ctx: guest_context("Protected link", &csrf),
-                token,
-                error: None,
-            };
+            let page = PasswordPage { ctx: guest_context("Protected link", &csrf), token, error: None };
             return render(&page);
         }
     };
@@ -125,12 +113,7 @@ pub async fn unlock(
 }
 
 /// The shared item with this id, if the guest may see it.
-async fn shared_item(
-    state: &AppState,
-    token: &str,
-    headers: &HeaderMap,
-    id: i64,
-) -> AppResult<ItemRow> {
+async fn shared_item(state: &AppState, token: &str, headers: &HeaderMap, id: i64) -> AppResult<ItemRow> {
     let share = unlocked(state, token, headers)
         .await?
         .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;

@@ -16,10 +16,7 @@ use crate::AppState;
 
 /// The full address of a share link, to send to a guest.
 fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
-    format!(
-        "{}/photos/s/{token}",
-        public_origin(&state.service.config, headers)
-    )
+    format!("{}/photos/s/{token}", public_origin(&state.service.config, headers))
 }
 
 pub fn routes() -> Router<AppState> {
@@ -34,10 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/items/{id}/visibility", post(pages::set_visibility))
         .route("/photos/items/{id}/albums", post(albums::add_from_item))
         .route("/photos/albums", get(albums::list).post(albums::create))
-        .route(
-            "/photos/albums/{id}",
-            get(albums::show).post(albums::change),
-        )
+        .route("/photos/albums/{id}", get(albums::show).post(albums::change))
         .route("/photos/albums/{id}/cover", get(albums::cover))
         .route("/photos/albums/{id}/delete", post(albums::delete))
         .route("/photos/albums/{id}/items", post(albums::add_items))
@@ -51,16 +45,10 @@ pub fn routes() -> Router<AppState> {
 /// Uploads and file downloads, which may take longer than the request timeout.
 pub fn long_routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/photos/upload",
-            post(pages::upload_form).layer(DefaultBodyLimit::disable()),
-        )
+        .route("/photos/upload", post(pages::upload_form).layer(DefaultBodyLimit::disable()))
         .route("/photos/items/{id}/original", get(files::original))
         .route("/photos/items/{id}/thumbnail", get(files::thumbnail))
         .route("/photos/items/{id}/preview", get(files::preview))
-        .route(
-            "/photos/s/{token}/items/{id}/thumbnail",
-            get(guest::thumbnail),
-        )
+        .route("/photos/s/{token}/items/{id}/thumbnail", get(guest::thumbnail))
         .route("/photos/s/{token}/items/{id}/preview", get(guest::preview))
 }

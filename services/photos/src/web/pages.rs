@@ -35,12 +35,7 @@ pub(super) struct Tile {
 
 impl From<ItemRow> for Tile {
     fn from(row: ItemRow) -> Self {
-        Self {
-            id: row.id,
-            file_name: row.file_name,
-            kind: row.kind,
-            preview: row.preview,
-        }
+        Self { id: row.id, file_name: row.file_name, kind: row.kind, preview: row.preview }
     }
 }
 
@@ -80,15 +75,10 @@ pub async fn timeline(
         let label = day_label(row.sort_at);
         match days.last_mut() {
             Some(day) if day.label == label => day.tiles.push(row.into()),
-            _ => days.push(Day {
-                label,
-                tiles: vec![row.into()],
-            }),
+            _ => days.push(Day { label, tiles: vec![row.into()] }),
         }
     }
-    let notice = query
-        .uploaded
-        .map(|n| upload_notice(n, query.duplicates.unwrap_or(0)));
+    let notice = query.uploaded.map(|n| upload_notice(n, query.duplicates.unwrap_or(0)));
     render(&TimelinePage {
         ctx: page("Photos", user, &csrf),
         days,
@@ -108,8 +98,7 @@ fn upload_notice(uploaded: u32, duplicates: u32) -> String {
 
 /// `Sunday 24 November 2026`, the day in UTC.
 fn day_label(unix_seconds: i64) -> String {
-    let format =
-        time::macros::format_description!("[weekday] [day padding:none] [month repr:long] [year]");
+    let format = time::macros::format_description!("[weekday] [day padding:none] [month repr:long] [year]");
     time::OffsetDateTime::from_unix_timestamp(unix_seconds)
         .ok()
         .and_then(|t| t.format(format).ok())
@@ -185,11 +174,7 @@ pub async fn trash(
             (Tile::from(row), deleted)
         })
         .collect();
-    render(&TrashPage {
-        ctx: page("Trash", user, &csrf),
-        items,
-        trash_days: state.library.trash_days(),
-    })
+    render(&TrashPage { ctx: page("Trash", user, &csrf), items, trash_days: state.library.trash_days() })
 }
 
 pub async fn trash_item(
@@ -230,10 +215,7 @@ pub async fn set_visibility(
     Path(id): Path<i64>,
     Form(form): Form<VisibilityForm>,
 ) -> AppResult<Response> {
-    state
-        .library
-        .set_visibility(&user, id, Visibility::parse(&form.visibility)?)
-        .await?;
+    state.library.set_visibility(&user, id, Visibility::parse(&form.visibility)?).await?;
     Ok(Redirect::to(&format!("/photos/items/{id}")).into_response())
 }
 
@@ -246,26 +228,18 @@ pub async fn upload_form(
 ) -> AppResult<Response> {
     let mut visibility = Visibility::Family;
     let (mut uploaded, mut duplicates) = (0u32, 0u32);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?
+    while let Some(field) =
+        form.next_field().await.map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?
     {
         match field.name() {
             Some("visibility") => {
-                let value = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                let value = field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
                 visibility = Visibility::parse(&value)?;
             }
             Some("files") => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
                 let mut stream = field.map_err(std::io::Error::other);
-                let outcome = state
-                    .library
-                    .upload(&user, &name, visibility, &mut stream)
-                    .await?;
+                let outcome = state.library.upload(&user, &name, visibility, &mut stream).await?;
                 uploaded += 1;
                 duplicates += u32::from(outcome.duplicate);
             }
@@ -273,14 +247,9 @@ pub async fn upload_form(
         }
     }
     if uploaded == 0 {
-        return Err(AppError::BadRequest(
-            "Choose at least one file to upload.".to_owned(),
-        ));
+        return Err(AppError::BadRequest("Choose at least one file to upload.".to_owned()));
     }
-    Ok(Redirect::to(&format!(
-        "/photos/?uploaded={uploaded}&duplicates={duplicates}"
-    ))
-    .into_response())
+    Ok(Redirect::to(&format!("/photos/?uploaded={uploaded}&duplicates={duplicates}")).into_response())
 }
 
 #[derive(Template)]
@@ -303,21 +272,9 @@ pub async fn search(
         Ok(query) if query.is_empty() => (None, None, StatusCode::OK),
         Ok(query) => {
             let items = state.library.search(&user, &query, TIMELINE_PAGE).await?;
-            (
-                None,
-                Some(items.into_iter().map(Tile::from).collect()),
-                StatusCode::OK,
-            )
+            (None, Some(items.into_iter().map(Tile::from).collect()), StatusCode::OK)
         }
         Err(e) => (Some(e.to_string()), None, e.status()),
     };
-    render_with_status(
-        status,
-        &SearchPage {
-            ctx: page("Search", user, &csrf),
-            params,
-            error,
-            tiles,
-        },
-    )
+    render_with_status(status, &SearchPage { ctx: page("Search", user, &csrf), params, error, tiles })
 }

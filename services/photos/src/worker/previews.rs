@@ -30,11 +30,7 @@ impl PreviewQueue {
     ///
     /// # Errors
     /// The pending items cannot be read.
-    pub async fn start(
-        db: Database,
-        blobs: Arc<dyn BlobStore>,
-        concurrency: usize,
-    ) -> anyhow::Result<Self> {
+    pub async fn start(db: Database, blobs: Arc<dyn BlobStore>, concurrency: usize) -> anyhow::Result<Self> {
         let (sender, receiver) = mpsc::unbounded_channel();
         let queue = Self { sender };
         for id in items::pending_previews(db.pool()).await? {
@@ -47,20 +43,12 @@ impl PreviewQueue {
     /// Asks for the previews of an item; the row stays `pending` until they are made.
     pub fn enqueue(&self, id: i64) {
         if self.sender.send(id).is_err() {
-            tracing::warn!(
-                item = id,
-                "preview worker is gone; the item stays pending until restart"
-            );
+            tracing::warn!(item = id, "preview worker is gone; the item stays pending until restart");
         }
     }
 }
 
-async fn run(
-    db: Database,
-    blobs: Arc<dyn BlobStore>,
-    mut receiver: mpsc::UnboundedReceiver<i64>,
-    concurrency: usize,
-) {
+async fn run(db: Database, blobs: Arc<dyn BlobStore>, mut receiver: mpsc::UnboundedReceiver<i64>, concurrency: usize) {
     let permits = Arc::new(Semaphore::new(concurrency));
     while let Some(id) = receiver.recv().await {
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
@@ -89,10 +77,7 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
         return Ok(());
     }
     let sha256 = Sha256::parse(&item.sha256).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let path = blobs
-        .local_path(&sha256)
-        .await
-        .ok_or_else(|| anyhow::anyhow!("blob {sha256} is missing"))?;
+    let path = blobs.local_path(&sha256).await.ok_or_else(|| anyhow::anyhow!("blob {sha256} is missing"))?;
     let content_type = item.content_type.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         let info = media::read_photo_info(&path, &content_type);
@@ -104,10 +89,7 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
         Ok(result) => result,
         Err(e) if e.is_panic() => {
             let reason = "the decoder crashed on this file".to_owned();
-            (
-                Err(MediaError::Corrupt(reason.clone())),
-                Err(MediaError::Corrupt(reason)),
-            )
+            (Err(MediaError::Corrupt(reason.clone())), Err(MediaError::Corrupt(reason)))
         }
         Err(e) => return Err(e.into()),
     };
@@ -152,13 +134,8 @@ async fn store_renditions(
     id: i64,
     renditions: Vec<Rendition>,
 ) -> anyhow::Result<()> {
-    for (kind, rendition) in [Derived::Thumbnail, Derived::Preview]
-        .into_iter()
-        .zip(renditions)
-    {
-        blobs
-            .put_derived(sha256, kind, Bytes::from(rendition.bytes))
-            .await?;
+    for (kind, rendition) in [Derived::Thumbnail, Derived::Preview].into_iter().zip(renditions) {
+        blobs.put_derived(sha256, kind, Bytes::from(rendition.bytes)).await?;
     }
     items::set_preview(db.pool(), id, "ready", None).await?;
     Ok(())

@@ -75,11 +75,7 @@ pub struct LoginResponse {
 
 impl From<NewSession> for LoginResponse {
     fn from(session: NewSession) -> Self {
-        Self {
-            token: session.token,
-            identity: session.identity,
-            expires_in: SESSION_LIFETIME_SECS,
-        }
+        Self { token: session.token, identity: session.identity, expires_in: SESSION_LIFETIME_SECS }
     }
 }
 
@@ -92,11 +88,7 @@ async fn setup(
     client: ClientInfo,
     Json(body): Json<SignupRequest>,
 ) -> AppResult<(StatusCode, Json<LoginResponse>)> {
-    let signup = Signup {
-        username: &body.username,
-        display_name: &body.display_name,
-        password: &body.password,
-    };
+    let signup = Signup { username: &body.username, display_name: &body.display_name, password: &body.password };
     let session = state.accounts.setup(&signup, &client).await?;
     Ok((StatusCode::CREATED, Json(session.into())))
 }
@@ -116,13 +108,7 @@ async fn login(
     client: ClientInfo,
     Json(body): Json<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
-    Ok(Json(
-        state
-            .accounts
-            .login(&body.username, &body.password, &client)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.accounts.login(&body.username, &body.password, &client).await?.into()))
 }
 
 /// End the session whose token comes with the request.
@@ -141,10 +127,7 @@ async fn introspect(
     Json(body): Json<IntrospectionRequest>,
 ) -> AppResult<Json<IntrospectionResponse>> {
     let identity = state.accounts.identify(&body.token).await?;
-    Ok(Json(IntrospectionResponse {
-        active: identity.is_some(),
-        identity,
-    }))
+    Ok(Json(IntrospectionResponse { active: identity.is_some(), identity }))
 }
 
 /// Who am I?
@@ -169,10 +152,7 @@ async fn change_password(
     Json(body): Json<PasswordChange>,
 ) -> AppResult<StatusCode> {
     let token = request_token(&headers).unwrap_or_default();
-    state
-        .accounts
-        .change_password(&user, &token, &body.current_password, &body.new_password)
-        .await?;
+    state.accounts.change_password(&user, &token, &body.current_password, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,15 +185,7 @@ async fn list_sessions(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<SessionInfo>>> {
-    Ok(Json(
-        state
-            .accounts
-            .sessions(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(state.accounts.sessions(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 /// End one of my sessions.
@@ -238,12 +210,7 @@ pub struct ApiTokenInfo {
 
 impl From<ApiTokenRow> for ApiTokenInfo {
     fn from(t: ApiTokenRow) -> Self {
-        Self {
-            id: t.id,
-            name: t.name,
-            created_at: t.created_at,
-            last_used_at: t.last_used_at,
-        }
+        Self { id: t.id, name: t.name, created_at: t.created_at, last_used_at: t.last_used_at }
     }
 }
 
@@ -253,15 +220,7 @@ async fn list_tokens(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<ApiTokenInfo>>> {
-    Ok(Json(
-        state
-            .accounts
-            .api_tokens(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(state.accounts.api_tokens(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -285,13 +244,7 @@ async fn create_token(
     Json(body): Json<NewTokenRequest>,
 ) -> AppResult<(StatusCode, Json<NewApiToken>)> {
     let (token, row) = state.accounts.create_api_token(&user, &body.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(NewApiToken {
-            token,
-            info: row.into(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(NewApiToken { token, info: row.into() })))
 }
 
 /// Revoke one of my API tokens.
@@ -331,19 +284,8 @@ impl From<UserRow> for UserInfo {
 
 /// Every account (admins only).
 #[utoipa::path(get, path = "/api/users", tag = "family", responses((status = 200, body = [UserInfo]), (status = 403, body = Problem)))]
-async fn list_users(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-) -> AppResult<Json<Vec<UserInfo>>> {
-    Ok(Json(
-        state
-            .accounts
-            .users(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+async fn list_users(State(state): State<AppState>, CurrentUser(user): CurrentUser) -> AppResult<Json<Vec<UserInfo>>> {
+    Ok(Json(state.accounts.users(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Disable an account: it is logged out everywhere within the auth cache time (admins only).
@@ -380,12 +322,7 @@ pub struct InviteInfo {
 
 impl From<InviteRow> for InviteInfo {
     fn from(i: InviteRow) -> Self {
-        Self {
-            id: i.id,
-            role: i.role,
-            created_at: i.created_at,
-            expires_at: i.expires_at,
-        }
+        Self { id: i.id, role: i.role, created_at: i.created_at, expires_at: i.expires_at }
     }
 }
 
@@ -395,15 +332,7 @@ async fn list_invites(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<InviteInfo>>> {
-    Ok(Json(
-        state
-            .accounts
-            .open_invites(&user)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    Ok(Json(state.accounts.open_invites(&user).await?.into_iter().map(Into::into).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -432,14 +361,7 @@ async fn create_invite(
     let role = Role::parse(body.role.as_deref().unwrap_or("member"))?;
     let (token, invite) = state.accounts.create_invite(&user, role).await?;
     let path = format!("/invite/{token}");
-    Ok((
-        StatusCode::CREATED,
-        Json(NewInvite {
-            token,
-            path,
-            info: invite.into(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(NewInvite { token, path, info: invite.into() })))
 }
 
 /// Withdraw an unused invite (admins only).
@@ -471,14 +393,7 @@ async fn accept_invite(
     client: ClientInfo,
     Json(body): Json<AcceptInvite>,
 ) -> AppResult<(StatusCode, Json<LoginResponse>)> {
-    let signup = Signup {
-        username: &body.username,
-        display_name: &body.display_name,
-        password: &body.password,
-    };
-    let session = state
-        .accounts
-        .accept_invite(&body.token, &signup, &client)
-        .await?;
+    let signup = Signup { username: &body.username, display_name: &body.display_name, password: &body.password };
+    let session = state.accounts.accept_invite(&body.token, &signup, &client).await?;
     Ok((StatusCode::CREATED, Json(session.into())))
 }

@@ -31,12 +31,10 @@ pub async fn insert(pool: &AnyPool, invite: &InviteRow, token_hash: &str) -> sql
 }
 
 pub async fn by_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<InviteRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM invites WHERE token_hash = $1"
-    ))
-    .bind(token_hash)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM invites WHERE token_hash = $1"))
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Marks an invite used; false when someone used it first.
@@ -46,14 +44,12 @@ pub async fn mark_used<'e>(
     user_id: i64,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let result = sqlx::query(
-        "UPDATE invites SET used_at = $3, used_by = $2 WHERE id = $1 AND used_at IS NULL",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(now)
-    .execute(executor)
-    .await?;
+    let result = sqlx::query("UPDATE invites SET used_at = $3, used_by = $2 WHERE id = $1 AND used_at IS NULL")
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .execute(executor)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -69,9 +65,6 @@ pub async fn list_open(pool: &AnyPool, now: i64) -> sqlx::Result<Vec<InviteRow>>
 
 /// Withdraws an unused invite; false when there is none with that id.
 pub async fn delete_open(pool: &AnyPool, id: &str) -> sqlx::Result<bool> {
-    let result = sqlx::query("DELETE FROM invites WHERE id = $1 AND used_at IS NULL")
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let result = sqlx::query("DELETE FROM invites WHERE id = $1 AND used_at IS NULL").bind(id).execute(pool).await?;
     Ok(result.rows_affected() == 1)
 }

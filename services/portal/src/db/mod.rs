@@ -9,7 +9,5 @@ pub mod users;
 /// True when the error is a UNIQUE constraint violation (SQLite or PostgreSQL).
 #[must_use]
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }

@@ -35,11 +35,7 @@ pub async fn insert(pool: &AnyPool, session: &SessionRow) -> sqlx::Result<()> {
 }
 
 /// The enabled user behind an unexpired session token.
-pub async fn user_for_token(
-    pool: &AnyPool,
-    token_hash: &str,
-    now: i64,
-) -> sqlx::Result<Option<UserRow>> {
+pub async fn user_for_token(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -53,22 +49,16 @@ pub async fn user_for_token(
 
 /// Records activity, at most once per `every` seconds so reads stay reads.
 pub async fn touch(pool: &AnyPool, token_hash: &str, now: i64, every: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $3",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .bind(now - every)
-    .execute(pool)
-    .await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $3")
+        .bind(token_hash)
+        .bind(now)
+        .bind(now - every)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
-pub async fn list_for_user(
-    pool: &AnyPool,
-    user_id: i64,
-    now: i64,
-) -> sqlx::Result<Vec<SessionRow>> {
+pub async fn list_for_user(pool: &AnyPool, user_id: i64, now: i64) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as(
         "SELECT id, token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, client_ip \
          FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
@@ -80,29 +70,19 @@ pub async fn list_for_user(
 }
 
 pub async fn delete_by_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<bool> {
-    let result = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(pool)
-        .await?;
+    let result = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
     Ok(result.rows_affected() > 0)
 }
 
 /// Deletes one of a user's sessions; false when it is not theirs or does not exist.
 pub async fn delete_for_user(pool: &AnyPool, user_id: i64, id: &str) -> sqlx::Result<bool> {
-    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2")
-        .bind(user_id)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    let result =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2").bind(user_id).bind(id).execute(pool).await?;
     Ok(result.rows_affected() > 0)
 }
 
 /// Deletes all of a user's sessions except the one with `keep_hash` (pass "" to keep none).
-pub async fn delete_all_for_user_except(
-    pool: &AnyPool,
-    user_id: i64,
-    keep_hash: &str,
-) -> sqlx::Result<()> {
+pub async fn delete_all_for_user_except(pool: &AnyPool, user_id: i64, keep_hash: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(user_id)
         .bind(keep_hash)
@@ -112,9 +92,5 @@ pub async fn delete_all_for_user_except(
 }
 
 pub async fn delete_expired(pool: &AnyPool, now: i64) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected())
 }

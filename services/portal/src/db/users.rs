@@ -39,10 +39,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn any_exist(pool: &AnyPool) -> sqlx::Result<bool> {
-    Ok(sqlx::query("SELECT id FROM users LIMIT 1")
-        .fetch_optional(pool)
-        .await?
-        .is_some())
+    Ok(sqlx::query("SELECT id FROM users LIMIT 1").fetch_optional(pool).await?.is_some())
 }
 
 /// Inserts the first admin, only while there is no account at all; `None` if one exists.
@@ -60,10 +57,7 @@ pub async fn insert_first(pool: &AnyPool, user: &NewUser<'_>) -> sqlx::Result<Op
     .await
 }
 
-pub async fn insert<'e>(
-    executor: impl Executor<'e, Database = Any>,
-    user: &NewUser<'_>,
-) -> sqlx::Result<i64> {
+pub async fn insert<'e>(executor: impl Executor<'e, Database = Any>, user: &NewUser<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO users (username, display_name, password_hash, role, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -85,35 +79,21 @@ pub async fn by_username(pool: &AnyPool, username: &str) -> sqlx::Result<Option<
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(pool).await
 }
 
 pub async fn list(pool: &AnyPool) -> sqlx::Result<Vec<UserRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM users ORDER BY display_name, id"
-    ))
-    .fetch_all(pool)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY display_name, id")).fetch_all(pool).await
 }
 
 /// Sets or clears `disabled_at`; false when there is no such user.
 pub async fn set_disabled(pool: &AnyPool, id: i64, disabled_at: Option<i64>) -> sqlx::Result<bool> {
-    let result = sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1")
-        .bind(id)
-        .bind(disabled_at)
-        .execute(pool)
-        .await?;
+    let result =
+        sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1").bind(id).bind(disabled_at).execute(pool).await?;
     Ok(result.rows_affected() == 1)
 }
 
 pub async fn set_password(pool: &AnyPool, id: i64, password_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-        .bind(id)
-        .bind(password_hash)
-        .execute(pool)
-        .await?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(password_hash).execute(pool).await?;
     Ok(())
 }

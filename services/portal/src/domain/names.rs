@@ -13,12 +13,9 @@ impl Username {
     /// A name that breaks the rule, with the rule in the message.
     pub fn parse(raw: &str) -> Result<Self, AppError> {
         let name = raw.trim().to_lowercase();
-        let allowed =
-            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_');
         if !(2..=32).contains(&name.chars().count()) {
-            return Err(AppError::Invalid(
-                "A username has 2 to 32 characters.".to_owned(),
-            ));
+            return Err(AppError::Invalid("A username has 2 to 32 characters.".to_owned()));
         }
         if !name.chars().all(allowed) || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err(AppError::Invalid(
@@ -75,14 +72,10 @@ fn plain_text(raw: &str, max: usize, what: &str) -> Result<String, AppError> {
         return Err(AppError::Invalid(format!("{what} cannot be empty.")));
     }
     if text.chars().count() > max {
-        return Err(AppError::Invalid(format!(
-            "{what} has at most {max} characters."
-        )));
+        return Err(AppError::Invalid(format!("{what} has at most {max} characters.")));
     }
     if text.chars().any(char::is_control) {
-        return Err(AppError::Invalid(format!(
-            "{what} cannot contain control characters."
-        )));
+        return Err(AppError::Invalid(format!("{what} cannot contain control characters.")));
     }
     Ok(text.to_owned())
 }
@@ -93,10 +86,7 @@ mod tests {
 
     #[test]
     fn usernames_are_normalised_and_checked() {
-        assert_eq!(
-            Username::parse(" Grandma ").expect("valid").as_str(),
-            "grandma"
-        );
+        assert_eq!(Username::parse(" Grandma ").expect("valid").as_str(), "grandma");
         assert!(Username::parse("a").is_err());
         assert!(Username::parse("../etc").is_err());
         assert!(Username::parse("bob smith").is_err());

@@ -17,11 +17,7 @@ pub struct ThrottlePolicy {
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
-        Self {
-            window: Duration::from_secs(15 * 60),
-            failures_per_account: 5,
-            failures_per_address: 20,
-        }
+        Self { window: Duration::from_secs(15 * 60), failures_per_account: 5, failures_per_address: 20 }
     }
 }
 
@@ -41,18 +37,12 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     #[must_use]
     pub fn new(policy: ThrottlePolicy) -> Self {
-        Self {
-            policy,
-            failures: Mutex::default(),
-        }
+        Self { policy, failures: Mutex::default() }
     }
 
     /// `Some(seconds to wait)` when this account or address has failed too often.
     pub fn blocked_for(&self, username: &str, address: Option<IpAddr>) -> Option<u64> {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         let window = self.policy.window;
         let mut wait = None;
@@ -61,10 +51,7 @@ impl LoginThrottle {
                 times.retain(|t| now.duration_since(*t) < window);
                 if times.len() >= limit {
                     let oldest = times.first().copied().unwrap_or(now);
-                    let secs = window
-                        .saturating_sub(now.duration_since(oldest))
-                        .as_secs()
-                        .max(1);
+                    let secs = window.saturating_sub(now.duration_since(oldest)).as_secs().max(1);
                     wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
                 }
             }
@@ -74,18 +61,11 @@ impl LoginThrottle {
 
     /// Counts a failed login.
     pub fn record_failure(&self, username: &str, address: Option<IpAddr>) {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         if failures.len() > 50_000 {
             let window = self.policy.window;
-            failures.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
+            failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < window));
         }
         for (key, _) in self.keys(username, address) {
             failures.entry(key).or_default().push(now);
@@ -94,18 +74,12 @@ impl LoginThrottle {
 
     /// Forgets an account's failures after it logs in.
     pub fn record_success(&self, username: &str) {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         failures.remove(&Key::Account(username.to_owned()));
     }
 
     fn keys(&self, username: &str, address: Option<IpAddr>) -> Vec<(Key, usize)> {
-        let mut keys = vec![(
-            Key::Account(username.to_owned()),
-            self.policy.failures_per_account,
-        )];
+        let mut keys = vec![(Key::Account(username.to_owned()), self.policy.failures_per_account)];
         if let Some(address) = address {
             keys.push((Key::Address(address), self.policy.failures_per_address));
         }
@@ -119,10 +93,7 @@ mod tests {
 
     #[test]
     fn blocks_an_account_after_its_failures_and_forgets_on_success() {
-        let throttle = LoginThrottle::new(ThrottlePolicy {
-            failures_per_account: 2,
-            ..ThrottlePolicy::default()
-        });
+        let throttle = LoginThrottle::new(ThrottlePolicy { failures_per_account: 2, ..ThrottlePolicy::default() });
         let ip: IpAddr = "10.0.0.1".parse().expect("ip");
         assert_eq!(throttle.blocked_for("kid", Some(ip)), None);
         throttle.record_failure("kid", Some(ip));
@@ -135,10 +106,7 @@ mod tests {
 
     #[test]
     fn blocks_an_address_that_tries_many_accounts() {
-        let throttle = LoginThrottle::new(ThrottlePolicy {
-            failures_per_address: 3,
-            ..ThrottlePolicy::default()
-        });
+        let throttle = LoginThrottle::new(ThrottlePolicy { failures_per_address: 3, ..ThrottlePolicy::default() });
         let ip: IpAddr = "10.0.0.2".parse().expect("ip");
         for name in ["a", "b", "c"] {
             throttle.record_failure(name, Some(ip));

@@ -71,9 +71,7 @@ async fn account_page(
     headers: &HeaderMap,
     extras: Extras,
 ) -> AppResult<AccountPage> {
-    let current_hash = request_token(headers)
-        .map(|t| hash_token(&t))
-        .unwrap_or_default();
+    let current_hash = request_token(headers).map(|t| hash_token(&t)).unwrap_or_default();
     let sessions = state
         .accounts
         .sessions(&user)
@@ -96,9 +94,7 @@ async fn account_page(
             id: t.id,
             name: t.name,
             created: format_time(t.created_at),
-            last_used: t
-                .last_used_at
-                .map_or_else(|| "never".to_owned(), format_time),
+            last_used: t.last_used_at.map_or_else(|| "never".to_owned(), format_time),
         })
         .collect();
     Ok(AccountPage {
@@ -118,14 +114,8 @@ pub async fn show(
     headers: HeaderMap,
     Query(query): Query<DoneQuery>,
 ) -> AppResult<Response> {
-    let extras = Extras {
-        notice: notice(query.done.as_deref()),
-        ..Extras::default()
-    };
-    render_with_status(
-        StatusCode::OK,
-        &account_page(&state, user, &csrf, &headers, extras).await?,
-    )
+    let extras = Extras { notice: notice(query.done.as_deref()), ..Extras::default() };
+    render_with_status(StatusCode::OK, &account_page(&state, user, &csrf, &headers, extras).await?)
 }
 
 #[derive(Deserialize)]
@@ -144,21 +134,12 @@ pub async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let token = request_token(&headers).unwrap_or_default();
-    let result = state
-        .accounts
-        .change_password(&user, &token, &form.current_password, &form.new_password)
-        .await;
+    let result = state.accounts.change_password(&user, &token, &form.current_password, &form.new_password).await;
     match form_outcome(result)? {
         Ok(()) => Ok(Redirect::to("/account?done=password").into_response()),
         Err((status, message)) => {
-            let extras = Extras {
-                error: Some(message),
-                ..Extras::default()
-            };
-            render_with_status(
-                status,
-                &account_page(&state, user, &csrf, &headers, extras).await?,
-            )
+            let extras = Extras { error: Some(message), ..Extras::default() };
+            render_with_status(status, &account_page(&state, user, &csrf, &headers, extras).await?)
         }
     }
 }
@@ -185,27 +166,11 @@ pub async fn create_token(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
-    let (status, extras) =
-        match form_outcome(state.accounts.create_api_token(&user, &form.name).await)? {
-            Ok((token, _)) => (
-                StatusCode::OK,
-                Extras {
-                    new_token: Some(token),
-                    ..Extras::default()
-                },
-            ),
-            Err((status, message)) => (
-                status,
-                Extras {
-                    error: Some(message),
-                    ..Extras::default()
-                },
-            ),
-        };
-    render_with_status(
-        status,
-        &account_page(&state, user, &csrf, &headers, extras).await?,
-    )
+    let (status, extras) = match form_outcome(state.accounts.create_api_token(&user, &form.name).await)? {
+        Ok((token, _)) => (StatusCode::OK, Extras { new_token: Some(token), ..Extras::default() }),
+        Err((status, message)) => (status, Extras { error: Some(message), ..Extras::default() }),
+    };
+    render_with_status(status, &account_page(&state, user, &csrf, &headers, extras).await?)
 }
 
 pub async fn revoke_token(

@@ -68,18 +68,9 @@ async fn admin_page(
         .open_invites(&admin)
         .await?
         .into_iter()
-        .map(|i| InviteView {
-            id: i.id,
-            role: i.role,
-            expires: format_time(i.expires_at),
-        })
+        .map(|i| InviteView { id: i.id, role: i.role, expires: format_time(i.expires_at) })
         .collect();
-    Ok(AdminPage {
-        ctx: page("Family", Some(admin), csrf),
-        users,
-        invites,
-        new_invite,
-    })
+    Ok(AdminPage { ctx: page("Family", Some(admin), csrf), users, invites, new_invite })
 }
 
 pub async fn show(
@@ -87,10 +78,7 @@ pub async fn show(
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Response> {
-    render_with_status(
-        StatusCode::OK,
-        &admin_page(&state, user, &csrf, None).await?,
-    )
+    render_with_status(StatusCode::OK, &admin_page(&state, user, &csrf, None).await?)
 }
 
 #[derive(Deserialize)]
@@ -113,16 +101,10 @@ pub async fn create_invite(
     let role = Role::parse(&form.role)?;
     let (token, invite) = state.accounts.create_invite(&user, role).await?;
     let new_invite = NewInvite {
-        url: format!(
-            "{}/invite/{token}",
-            http::public_origin(&state.config, &headers)
-        ),
+        url: format!("{}/invite/{token}", http::public_origin(&state.config, &headers)),
         expires: format_time(invite.expires_at),
     };
-    render_with_status(
-        StatusCode::OK,
-        &admin_page(&state, user, &csrf, Some(new_invite)).await?,
-    )
+    render_with_status(StatusCode::OK, &admin_page(&state, user, &csrf, Some(new_invite)).await?)
 }
 
 pub async fn revoke_invite(

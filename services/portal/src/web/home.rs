@@ -27,18 +27,8 @@ const SERVICES: &[ServiceTile] = &[
         health: "/photos/healthz",
         blurb: "The family's pictures, videos and papers.",
     },
-    ServiceTile {
-        name: "Bugs",
-        href: "/bugs/",
-        health: "/bugs/healthz",
-        blurb: "Tell us what is broken.",
-    },
-    ServiceTile {
-        name: "Games",
-        href: "/games/",
-        health: "/games/healthz",
-        blurb: "Start a game server for friends.",
-    },
+    ServiceTile { name: "Bugs", href: "/bugs/", health: "/bugs/healthz", blurb: "Tell us what is broken." },
+    ServiceTile { name: "Games", href: "/games/", health: "/games/healthz", blurb: "Start a game server for friends." },
 ];
 
 #[derive(Template)]
@@ -48,19 +38,12 @@ struct HomePage {
     services: &'static [ServiceTile],
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    csrf: CsrfToken,
-    MaybeUser(user): MaybeUser,
-) -> AppResult<Response> {
+pub async fn show(State(state): State<AppState>, csrf: CsrfToken, MaybeUser(user): MaybeUser) -> AppResult<Response> {
     let Some(user) = user else {
         if state.accounts.needs_setup().await? {
             return Ok(Redirect::to("/setup").into_response());
         }
         return Ok(Redirect::to(&login_redirect("/")).into_response());
     };
-    render(&HomePage {
-        ctx: page("Home", Some(user), &csrf),
-        services: SERVICES,
-    })
+    render(&HomePage { ctx: page("Home", Some(user), &csrf), services: SERVICES })
 }

@@ -29,16 +29,10 @@ pub fn routes() -> Router<AppState> {
         .route("/setup", get(sign_in::setup_form).post(sign_in::setup))
         .route("/login", get(sign_in::login_form).post(sign_in::login))
         .route("/logout", post(sign_in::logout))
-        .route(
-            "/invite/{token}",
-            get(sign_in::invite_form).post(sign_in::accept_invite),
-        )
+        .route("/invite/{token}", get(sign_in::invite_form).post(sign_in::accept_invite))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
-        .route(
-            "/account/sessions/{id}/revoke",
-            post(account::revoke_session),
-        )
+        .route("/account/sessions/{id}/revoke", post(account::revoke_session))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/admin", get(admin::show))
@@ -54,9 +48,7 @@ fn page(title: &str, user: Option<Identity>, csrf: &CsrfToken) -> PageContext {
 }
 
 /// Splits a use-case result into "show this message on the form" and "show the error page".
-fn form_outcome<T>(
-    result: Result<T, AppError>,
-) -> Result<Result<T, (StatusCode, String)>, AppError> {
+fn form_outcome<T>(result: Result<T, AppError>) -> Result<Result<T, (StatusCode, String)>, AppError> {
     match result {
         Ok(value) => Ok(Ok(value)),
         Err(e) => match e.form_message() {
@@ -69,10 +61,7 @@ fn form_outcome<T>(
 impl FromRequestParts<AppState> for ClientInfo {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
         Ok(Self {
             ip: http::client_ip(&parts.headers, peer, state.config.trust_forwarded_for),
@@ -87,21 +76,10 @@ impl FromRequestParts<AppState> for ClientInfo {
 }
 
 /// A redirect that also sets (or, with `None`, clears) the session cookie.
-fn with_session_cookie(
-    state: &AppState,
-    headers: &HeaderMap,
-    token: Option<&str>,
-    to: &str,
-) -> Response {
+fn with_session_cookie(state: &AppState, headers: &HeaderMap, token: Option<&str>, to: &str) -> Response {
     let secure = cookies::secure_for(headers, state.config.secure_cookies);
     let cookie = match token {
-        Some(token) => cookies::set_cookie(
-            SESSION_COOKIE,
-            token,
-            SameSite::Lax,
-            secure,
-            Some(SESSION_LIFETIME_SECS),
-        ),
+        Some(token) => cookies::set_cookie(SESSION_COOKIE, token, SameSite::Lax, secure, Some(SESSION_LIFETIME_SECS)),
         None => cookies::set_cookie(SESSION_COOKIE, "", SameSite::Lax, secure, Some(0)),
     };
     let mut response = Redirect::to(to).into_response();
@@ -112,9 +90,7 @@ fn with_session_cookie(
 /// Where to go after login: a local path only, never another site.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
         _ => "/",
     }
 }

@@ -36,11 +36,7 @@ pub struct SignupForm {
 
 impl SignupForm {
     fn signup(&self) -> Signup<'_> {
-        Signup {
-            username: &self.username,
-            display_name: &self.display_name,
-            password: &self.password,
-        }
+        Signup { username: &self.username, display_name: &self.display_name, password: &self.password }
     }
 }
 
@@ -65,12 +61,7 @@ pub async fn setup(
     Form(form): Form<SignupForm>,
 ) -> AppResult<Response> {
     match form_outcome(state.accounts.setup(&form.signup(), &client).await)? {
-        Ok(session) => Ok(with_session_cookie(
-            &state,
-            &headers,
-            Some(&session.token),
-            "/",
-        )),
+        Ok(session) => Ok(with_session_cookie(&state, &headers, Some(&session.token), "/")),
         Err((status, message)) => {
             let page = SetupPage {
                 ctx: page("Welcome", None, &csrf),
@@ -110,12 +101,7 @@ pub async fn login_form(
     if user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    let page = LoginPage {
-        ctx: page("Log in", None, &csrf),
-        error: None,
-        username: String::new(),
-        next,
-    };
+    let page = LoginPage { ctx: page("Log in", None, &csrf), error: None, username: String::new(), next };
     render_with_status(StatusCode::OK, &page)
 }
 
@@ -136,35 +122,19 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let next = safe_next(form.next.as_deref()).to_owned();
-    let result = state
-        .accounts
-        .login(&form.username, &form.password, &client)
-        .await;
+    let result = state.accounts.login(&form.username, &form.password, &client).await;
     let retry_after = match &result {
-        Err(AppError::TooManyRequests {
-            retry_after_secs, ..
-        }) => Some(*retry_after_secs),
+        Err(AppError::TooManyRequests { retry_after_secs, .. }) => Some(*retry_after_secs),
         _ => None,
     };
     match form_outcome(result)? {
-        Ok(session) => Ok(with_session_cookie(
-            &state,
-            &headers,
-            Some(&session.token),
-            &next,
-        )),
+        Ok(session) => Ok(with_session_cookie(&state, &headers, Some(&session.token), &next)),
         Err((status, message)) => {
-            let page = LoginPage {
-                ctx: page("Log in", None, &csrf),
-                error: Some(message),
-                username: form.username,
-                next,
-            };
+            let page =
+                LoginPage { ctx: page("Log in", None, &csrf), error: Some(message), username: form.username, next };
             let mut response = render_with_status(status, &page)?;
             if let Some(secs) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
             Ok(response)
         }
@@ -212,17 +182,8 @@ pub async fn accept_invite(
     Path(token): Path<String>,
     Form(form): Form<SignupForm>,
 ) -> AppResult<Response> {
-    match state
-        .accounts
-        .accept_invite(&token, &form.signup(), &client)
-        .await
-    {
-        Ok(session) => Ok(with_session_cookie(
-            &state,
-            &headers,
-            Some(&session.token),
-            "/",
-        )),
+    match state.accounts.accept_invite(&token, &form.signup(), &client).await {
+        Ok(session) => Ok(with_session_cookie(&state, &headers, Some(&session.token), "/")),
         Err(e @ (AppError::NotFound(_) | AppError::Gone(_))) => Err(e),
         Err(e) => {
             let Some(message) = e.form_message() else {
