@@ -382,4 +382,25 @@ impl Session {
     pub async fn execute(&self, script: &str) -> anyhow::Result<Value> {
         self.client.execute(script, Vec::new()).await.with_context(|| format!("{}: run {script}", self.name))
     }
+
+    /// Waits until `script` returns `true`, running it every 100 ms (also across page loads)
+    /// for up to `within`. Until then it may return anything else, to explain what it sees:
+    /// the error shows the last value, under `what` (what was awaited, in words).
+    ///
+    /// # Errors
+    /// When the script has not returned `true` after `within`.
+    pub async fn wait_until(&self, what: &str, script: &str, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            let outcome = self.execute(script).await;
+            if matches!(outcome, Ok(Value::Bool(true))) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                let seen = outcome?;
+                bail!("{}: waited {} s for {what}; last saw {seen}", self.name, within.as_secs());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }

@@ -508,6 +508,56 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
     assert!(page.text().await.expect("html").contains("must be a date like"), "the form explains, no error page");
 }
 
+/// A one-page PDF whose page says `text` (Helvetica), with a correct cross-reference table.
+fn pdf_with_text(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (number, body) in (1..).zip(&objects) {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{number} 0 obj\n{body}\nendobj\n").as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
+
+async fn the_text_inside_a_pdf_is_found(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let mum = &photos.family.admin;
+    let letter = json(upload(mum, "scan-0042.pdf", "family", pdf_with_text("Insurance renewal 2027")).await).await;
+    assert_eq!(letter["item"]["content_type"], "application/pdf");
+    let broken = json(upload(mum, "broken.pdf", "family", b"%PDF-1.4 this is not really a PDF".to_vec()).await).await;
+    let found_letter = async {
+        for _ in 0..100 {
+            let found = json(mum.get("/photos/api/search?q=renewal").send().await.expect("GET")).await;
+            if found["items"].as_array().is_some_and(|items| !items.is_empty()) {
+                return found["items"][0]["file_name"].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Value::Null
+    };
+    assert_eq!(found_letter.await, "scan-0042.pdf", "the worker extracted the PDF's words");
+    let broken_item =
+        json(mum.get(&format!("/photos/api/items/{}", broken["item"]["id"])).send().await.expect("GET")).await;
+    assert_eq!(broken_item["file_name"], "broken.pdf", "a PDF with no readable text is kept all the same");
+}
+
 both_backends!(
     the_same_bytes_are_stored_once,
     uploads_over_the_limit_are_refused_and_leave_nothing,
@@ -520,4 +570,5 @@ both_backends!(
     a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn,
     protected_and_expired_links_say_what_to_do,
     search_finds_the_same_things_on_every_backend,
+    the_text_inside_a_pdf_is_found,
 );

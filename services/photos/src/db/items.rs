@@ -235,3 +235,14 @@ pub async fn search(pool: &AnyPool, user_id: i64, query: &SearchQuery, limit: i6
     }
     statement.fetch_all(pool).await
 }
+
+/// Stores a document's extracted text and the search key made from it.
+pub async fn set_text(pool: &AnyPool, id: i64, text: &str, search_text: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET text_content = $2, search_text = $3 WHERE id = $1")
+        .bind(id)
+        .bind(text)
+        .bind(search_text)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

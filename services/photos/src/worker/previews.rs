@@ -72,6 +72,9 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
         return Ok(());
     }
     if MediaKind::parse(&item.kind) != MediaKind::Photo {
+        if item.content_type == "application/pdf" {
+            index_pdf_text(db, blobs, &item).await?;
+        }
         let reason = format!("no preview for {}", item.content_type);
         items::set_preview(db.pool(), id, "none", Some(&reason)).await?;
         return Ok(());
@@ -138,5 +141,30 @@ async fn store_renditions(
         blobs.put_derived(sha256, kind, Bytes::from(rendition.bytes)).await?;
     }
     items::set_preview(db.pool(), id, "ready", None).await?;
+    Ok(())
+}
+
+/// Characters of a document's text kept for search.
+const MAX_TEXT_CHARS: usize = 1_000_000;
+
+/// Extracts a PDF's text for search. A PDF that cannot be read (encrypted, broken, or one
+/// that makes the extractor panic) simply has no text.
+async fn index_pdf_text(db: &Database, blobs: &dyn BlobStore, item: &ItemRow) -> anyhow::Result<()> {
+    let sha256 = Sha256::parse(&item.sha256).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = blobs.local_path(&sha256).await.ok_or_else(|| anyhow::anyhow!("blob {sha256} is missing"))?;
+    let text = match tokio::task::spawn_blocking(move || pdf_extract::extract_text(path)).await {
+        Ok(Ok(text)) => text.chars().take(MAX_TEXT_CHARS).collect::<String>(),
+        Ok(Err(e)) => {
+            tracing::info!(item = item.id, error = %e, "no text from this PDF");
+            return Ok(());
+        }
+        Err(e) if e.is_panic() => {
+            tracing::info!(item = item.id, "the PDF text extractor crashed on this file");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let search_text = search::key(&format!("{} {text}", item.file_name));
+    items::set_text(db.pool(), item.id, &text, &search_text).await?;
     Ok(())
 }
