@@ -62,9 +62,17 @@ async function uploadAll(uploader, files) {
   }
   await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, worker));
   const done = results.filter((r) => r.ok);
+  const duplicates = done.filter((r) => r.duplicate).length;
+  const summary = `/photos/?uploaded=${done.length}&duplicates=${duplicates}`;
   if (done.length === results.length && done.length > 0) {
-    const duplicates = done.filter((r) => r.duplicate).length;
-    window.location.href = `/photos/?uploaded=${done.length}&duplicates=${duplicates}`;
+    window.location.href = summary;
+  } else if (done.length > 0) {
+    const note = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = summary;
+    link.textContent = `${done.length} of ${results.length} uploaded: see them`;
+    note.append(link);
+    document.getElementById("upload-list").append(note);
   }
 }
 
