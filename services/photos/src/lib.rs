@@ -15,6 +15,8 @@ use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
 use utoipa::OpenApi;
 
+pub mod media;
+
 pub const SERVICE: ServiceInfo = ServiceInfo {
     name: "photos",
     title: "Photos",
