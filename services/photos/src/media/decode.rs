@@ -122,7 +122,8 @@ pub(super) fn dimensions(path: &Path, codec: Codec) -> Result<(u32, u32), MediaE
             let info = decoder.info().ok_or_else(|| damaged("no JPEG header"))?;
             Ok((info.width.into(), info.height.into()))
         }
-        Codec::Image(format) => image_reader(path, format)?
+        // No limits: the header alone is read, and its claim is what is asked for.
+        Codec::Image(format) => image_reader(path, format, Limits::no_limits())?
             .into_dimensions()
             .map_err(image_error),
         Codec::Heif => {
@@ -242,23 +243,30 @@ fn jpeg_error(error: jpeg_decoder::Error) -> MediaError {
 fn image_reader(
     path: &Path,
     format: ImageFormat,
+    limits: Limits,
 ) -> Result<ImageReader<BufReader<File>>, MediaError> {
     let mut reader = ImageReader::new(BufReader::new(File::open(path)?));
     reader.set_format(format);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     Ok(reader)
 }
 
+fn decode_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits
+}
+
 fn decode_image(path: &Path, format: ImageFormat) -> Result<Raster, MediaError> {
-    let (width, height) = image_reader(path, format)?
+    let (width, height) = image_reader(path, format, Limits::no_limits())?
         .into_dimensions()
         .map_err(image_error)?;
     check_dimensions(width, height)?;
-    let image = image_reader(path, format)?.decode().map_err(image_error)?;
+    let image = image_reader(path, format, decode_limits())?
+        .decode()
+        .map_err(image_error)?;
     Raster::from_image(image)
 }
 
@@ -290,6 +298,7 @@ fn decode_heif(path: &Path) -> Result<Raster, MediaError> {
     } else {
         (RgbChroma::Rgb, Layout::Rgb)
     };
+    // Decoding options stay `None`: libheif-rs 0.20 frees them before libheif reads them.
     let image = LibHeif::new()
         .decode(&handle, ColorSpace::Rgb(chroma), None)
         .map_err(heif_error)?;
@@ -366,6 +375,27 @@ mod tests {
             "the picture is 100000 × 100000 pixels, more than the 100 megapixels or 30000 \
              pixels a side we make previews of"
         );
+    }
+
+    #[test]
+    fn jpegs_are_decoded_at_the_smallest_scale_that_covers_the_target() {
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 80)
+            .encode(
+                &vec![90; 4000 * 3000],
+                4000,
+                3000,
+                jpeg_encoder::ColorType::Luma,
+            )
+            .expect("JPEG encoded");
+        let decoded_size = |target: (u32, u32)| {
+            let raster = decode_jpeg_from(jpeg.as_slice(), &|_, _| target).expect("decoded");
+            (raster.width, raster.height)
+        };
+        assert_eq!(decoded_size((400, 300)), (500, 375));
+        assert_eq!(decoded_size((1000, 750)), (1000, 750));
+        assert_eq!(decoded_size((1440, 1080)), (2000, 1500));
+        assert_eq!(decoded_size((2001, 1501)), (4000, 3000));
     }
 
     #[test]
