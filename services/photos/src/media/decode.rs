@@ -290,6 +290,8 @@ fn heif_context(path: &Path) -> Result<HeifContext<'static>, MediaError> {
 }
 
 fn decode_heif(path: &Path) -> Result<Raster, MediaError> {
+    // Initialises libheif (reference-counted) for as long as the context is in use.
+    let library = LibHeif::new();
     let context = heif_context(path)?;
     let handle = context.primary_image_handle().map_err(heif_error)?;
     check_dimensions(handle.width(), handle.height())?;
@@ -299,7 +301,7 @@ fn decode_heif(path: &Path) -> Result<Raster, MediaError> {
         (RgbChroma::Rgb, Layout::Rgb)
     };
     // Decoding options stay `None`: libheif-rs 0.20 frees them before libheif reads them.
-    let image = LibHeif::new()
+    let image = library
         .decode(&handle, ColorSpace::Rgb(chroma), None)
         .map_err(heif_error)?;
     let planes = image.planes();
