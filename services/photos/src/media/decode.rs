@@ -122,8 +122,7 @@ pub(super) fn dimensions(path: &Path, codec: Codec) -> Result<(u32, u32), MediaE
             let info = decoder.info().ok_or_else(|| damaged("no JPEG header"))?;
             Ok((info.width.into(), info.height.into()))
         }
-        // No limits: the header alone is read, and its claim is what is asked for.
-        Codec::Image(format) => image_reader(path, format, Limits::no_limits())?
+        Codec::Image(format) => image_reader(path, format, header_limits())?
             .into_dimensions()
             .map_err(image_error),
         Codec::Heif => {
@@ -156,7 +155,7 @@ pub(super) fn guarded<T>(decode: impl FnOnce() -> Result<T, MediaError>) -> Resu
 }
 
 /// Refuses a picture whose header claims more than the limits, before it is decoded.
-pub(super) fn check_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
+fn check_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
     if width == 0 || height == 0 {
         return Err(damaged("the picture claims to have no pixels"));
     }
@@ -251,16 +250,24 @@ fn image_reader(
     Ok(reader)
 }
 
-fn decode_limits() -> Limits {
+/// Limits for reading a header: the memory bound without the size bound, so that a header's
+/// claim can be reported, while what the header itself holds (an ICC profile, text) stays
+/// bounded.
+fn header_limits() -> Limits {
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     limits
 }
 
+fn decode_limits() -> Limits {
+    let mut limits = header_limits();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits
+}
+
 fn decode_image(path: &Path, format: ImageFormat) -> Result<Raster, MediaError> {
-    let (width, height) = image_reader(path, format, Limits::no_limits())?
+    let (width, height) = image_reader(path, format, header_limits())?
         .into_dimensions()
         .map_err(image_error)?;
     check_dimensions(width, height)?;
