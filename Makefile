@@ -25,6 +25,7 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## The figures of docs/benchmarks.md (release build, wrk).
+## The figures of docs/benchmarks.md (release build; wrk, hyperfine, libvips-tools, time).
 bench:
 	bench/foundation.sh
+	bench/photos_thumbnail.sh

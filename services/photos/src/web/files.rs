@@ -47,7 +47,8 @@ pub async fn original(
     request: Request,
 ) -> AppResult<Response> {
     let (item, path) = state.library.original(&user, id).await?;
-    let inline = INLINE_TYPES.contains(&item.content_type.as_str());
+    let base_type = item.content_type.split(';').next().unwrap_or_default().trim();
+    let inline = INLINE_TYPES.contains(&base_type);
     let content_type = if inline { item.content_type.as_str() } else { "application/octet-stream" };
     let disposition = content_disposition(if inline { "inline" } else { "attachment" }, &item.file_name);
     let mut response = serve(path, content_type, request).await?;

@@ -71,7 +71,7 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
     if item.preview != "pending" {
         return Ok(());
     }
-    if MediaKind::parse(&item.kind) != MediaKind::Photo {
+    if MediaKind::parse(&item.kind) != Some(MediaKind::Photo) {
         if item.content_type == "application/pdf" {
             index_pdf_text(db, blobs, &item).await?;
         }
@@ -101,6 +101,7 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
     }
     match renditions {
         Ok(renditions) => store_renditions(db, blobs, &sha256, id, renditions).await,
+        Err(MediaError::Io(e)) => Err(anyhow::anyhow!("reading item {id} for its previews: {e}")),
         Err(reason) => {
             tracing::info!(item = id, %reason, "no preview");
             items::set_preview(db.pool(), id, "none", Some(&reason.to_string())).await?;

@@ -1,0 +1,370 @@
+//! From a stored picture to pixels, safely: the size is read from the header and checked
+//! against [`MAX_PIXELS`] and [`MAX_SIDE`] before any decode, decodes run under
+//! [`MAX_DECODE_BYTES`], and a panicking decoder becomes [`MediaError::Corrupt`].
+//!
+//! JPEG goes through `jpeg-decoder`, which can decode at 1/2, 1/4 or 1/8 scale in the DCT (as
+//! libjpeg does for libvips): a 24-megapixel photo for a 1,440-pixel preview is decoded at
+//! 1,500 × 1,000, never at full size. PNG, WebP, GIF (first frame) and TIFF go through the
+//! `image` crate, HEIF, HEIC and AVIF through the system's libheif.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use image::{DynamicImage, ImageError, ImageFormat, ImageReader, Limits};
+use libheif_rs::{ColorSpace, HeifContext, HeifError, HeifErrorCode, LibHeif, RgbChroma};
+
+use super::{MAX_DECODE_BYTES, MAX_PIXELS, MAX_SIDE, MediaError};
+
+/// JPEGs up to this size are read into memory first: `jpeg-decoder` reads byte by byte, which
+/// is a fifth faster from a slice than through a `BufReader`. Larger ones stream.
+const JPEG_IN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How the 8-bit samples of a [`Raster`] are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Layout {
+    Luma,
+    Rgb,
+    Rgba,
+}
+
+impl Layout {
+    pub(super) const fn channels(self) -> usize {
+        match self {
+            Self::Luma => 1,
+            Self::Rgb => 3,
+            Self::Rgba => 4,
+        }
+    }
+}
+
+/// Decoded pixels, rows top to bottom without padding: `data.len()` is always
+/// `width × height × channels`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Raster {
+    pub(super) width: u32,
+    pub(super) height: u32,
+    pub(super) layout: Layout,
+    pub(super) data: Vec<u8>,
+}
+
+impl Raster {
+    fn new(width: u32, height: u32, layout: Layout, data: Vec<u8>) -> Result<Self, MediaError> {
+        let expected = width as usize * height as usize * layout.channels();
+        if data.len() == expected {
+            Ok(Self { width, height, layout, data })
+        } else {
+            Err(damaged("the decoder returned fewer pixels than the picture has"))
+        }
+    }
+
+    fn from_image(image: DynamicImage) -> Result<Self, MediaError> {
+        let (width, height) = (image.width(), image.height());
+        let (layout, data) = match image {
+            DynamicImage::ImageLuma8(pixels) => (Layout::Luma, pixels.into_raw()),
+            DynamicImage::ImageRgb8(pixels) => (Layout::Rgb, pixels.into_raw()),
+            DynamicImage::ImageRgba8(pixels) => (Layout::Rgba, pixels.into_raw()),
+            other if other.color().has_alpha() => (Layout::Rgba, other.into_rgba8().into_raw()),
+            other => (Layout::Rgb, other.into_rgb8().into_raw()),
+        };
+        Self::new(width, height, layout, data)
+    }
+}
+
+/// Which decoder a content type goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Codec {
+    Jpeg,
+    Image(ImageFormat),
+    Heif,
+}
+
+impl Codec {
+    /// The decoder for `content_type` (as [`super::sniff`] gives it), or why there is none.
+    pub(super) fn for_content_type(content_type: &str) -> Result<Self, MediaError> {
+        match content_type {
+            "image/jpeg" => Ok(Self::Jpeg),
+            "image/png" => Ok(Self::Image(ImageFormat::Png)),
+            "image/gif" => Ok(Self::Image(ImageFormat::Gif)),
+            "image/webp" => Ok(Self::Image(ImageFormat::WebP)),
+            "image/tiff" => Ok(Self::Image(ImageFormat::Tiff)),
+            "image/heic" | "image/heif" | "image/avif" => Ok(Self::Heif),
+            video if video.starts_with("video/") => {
+                Err(MediaError::Unsupported("videos have no preview yet".to_owned()))
+            }
+            _ => Err(MediaError::Unsupported("this kind of file has no preview".to_owned())),
+        }
+    }
+
+    /// Whether the EXIF orientation says how to turn the decoded pixels. HEIF carries its own
+    /// rotation and mirroring, which libheif applies; its EXIF copy is informative only.
+    pub(super) fn uses_exif_orientation(self) -> bool {
+        self != Self::Heif
+    }
+}
+
+/// The stored width and height of the picture, from its header alone.
+pub(super) fn dimensions(path: &Path, codec: Codec) -> Result<(u32, u32), MediaError> {
+    guarded(|| match codec {
+        Codec::Jpeg => {
+            let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(File::open(path)?));
+            decoder.read_info().map_err(jpeg_error)?;
+            let info = decoder.info().ok_or_else(|| damaged("no JPEG header"))?;
+            Ok((info.width.into(), info.height.into()))
+        }
+        Codec::Image(format) => image_reader(path, format, header_limits())?.into_dimensions().map_err(image_error),
+        Codec::Heif => {
+            let context = heif_context(path)?;
+            let handle = context.primary_image_handle().map_err(heif_error)?;
+            Ok((handle.width(), handle.height()))
+        }
+    })
+}
+
+/// Decodes the picture. `wanted` maps its full size to the smallest size the caller can use;
+/// JPEGs are decoded at the smallest DCT scale that still covers it.
+pub(super) fn decode(path: &Path, codec: Codec, wanted: &dyn Fn(u32, u32) -> (u32, u32)) -> Result<Raster, MediaError> {
+    guarded(|| match codec {
+        Codec::Jpeg => decode_jpeg(path, wanted),
+        Codec::Image(format) => decode_image(path, format),
+        Codec::Heif => decode_heif(path),
+    })
+}
+
+/// Runs a decoder, turning a panic inside it into [`MediaError::Corrupt`]: decoders are
+/// fuzzed but not proven, and one bad file must not take the worker down with it.
+pub(super) fn guarded<T>(decode: impl FnOnce() -> Result<T, MediaError>) -> Result<T, MediaError> {
+    catch_unwind(AssertUnwindSafe(decode)).unwrap_or_else(|_| Err(damaged("the decoder gave up on this file")))
+}
+
+/// Refuses a picture whose header claims more than the limits, before it is decoded.
+fn check_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
+    if width == 0 || height == 0 {
+        return Err(damaged("the picture claims to have no pixels"));
+    }
+    let pixels = u64::from(width) * u64::from(height);
+    if width > MAX_SIDE || height > MAX_SIDE || pixels > MAX_PIXELS {
+        return Err(MediaError::TooLarge(format!(
+            "the picture is {width} × {height} pixels, more than the {} megapixels or \
+             {MAX_SIDE} pixels a side we make previews of",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
+    Ok(())
+}
+
+fn damaged(detail: &str) -> MediaError {
+    MediaError::Corrupt(format!("the picture is damaged or incomplete ({detail})"))
+}
+
+fn decode_jpeg(path: &Path, wanted: &dyn Fn(u32, u32) -> (u32, u32)) -> Result<Raster, MediaError> {
+    let mut file = File::open(path)?;
+    let length = file.metadata()?.len();
+    if length <= JPEG_IN_MEMORY_BYTES {
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        decode_jpeg_from(bytes.as_slice(), wanted)
+    } else {
+        decode_jpeg_from(BufReader::new(file), wanted)
+    }
+}
+
+fn decode_jpeg_from(reader: impl Read, wanted: &dyn Fn(u32, u32) -> (u32, u32)) -> Result<Raster, MediaError> {
+    let mut decoder = jpeg_decoder::Decoder::new(reader);
+    decoder.set_max_decoding_buffer_size(usize::try_from(MAX_DECODE_BYTES).unwrap_or(usize::MAX));
+    decoder.read_info().map_err(jpeg_error)?;
+    let info = decoder.info().ok_or_else(|| damaged("no JPEG header"))?;
+    check_dimensions(info.width.into(), info.height.into())?;
+    let (wanted_width, wanted_height) = wanted(info.width.into(), info.height.into());
+    let (width, height) = decoder
+        .scale(u16::try_from(wanted_width).unwrap_or(u16::MAX), u16::try_from(wanted_height).unwrap_or(u16::MAX))
+        .map_err(jpeg_error)?;
+    let pixels = decoder.decode().map_err(jpeg_error)?;
+    let (layout, data) = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => (Layout::Luma, pixels),
+        jpeg_decoder::PixelFormat::RGB24 => (Layout::Rgb, pixels),
+        jpeg_decoder::PixelFormat::CMYK32 => (Layout::Rgb, cmyk_to_rgb(&pixels)),
+        jpeg_decoder::PixelFormat::L16 => {
+            return Err(MediaError::Unsupported("16-bit JPEGs have no preview".to_owned()));
+        }
+    };
+    Raster::new(width.into(), height.into(), layout, data)
+}
+
+/// Print colours to screen colours, the simple way (no colour profile): good enough for a
+/// preview of the rare CMYK photo.
+fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(cmyk.len() / 4 * 3);
+    for pixel in cmyk.chunks_exact(4) {
+        let black = 255 - u16::from(pixel[3]);
+        for &ink in &pixel[..3] {
+            let channel = (255 - u16::from(ink)) * black / 255;
+            rgb.push(u8::try_from(channel).unwrap_or(u8::MAX));
+        }
+    }
+    rgb
+}
+
+fn jpeg_error(error: jpeg_decoder::Error) -> MediaError {
+    match error {
+        jpeg_decoder::Error::Unsupported(feature) => {
+            MediaError::Unsupported(format!("this JPEG uses a feature we cannot read ({feature:?})"))
+        }
+        other => damaged(&other.to_string()),
+    }
+}
+
+fn image_reader(path: &Path, format: ImageFormat, limits: Limits) -> Result<ImageReader<BufReader<File>>, MediaError> {
+    let mut reader = ImageReader::new(BufReader::new(File::open(path)?));
+    reader.set_format(format);
+    reader.limits(limits);
+    Ok(reader)
+}
+
+/// Limits for reading a header: the memory bound without the size bound, so that a header's
+/// claim can be reported, while what the header itself holds (an ICC profile, text) stays
+/// bounded.
+fn header_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits
+}
+
+fn decode_limits() -> Limits {
+    let mut limits = header_limits();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits
+}
+
+fn decode_image(path: &Path, format: ImageFormat) -> Result<Raster, MediaError> {
+    let (width, height) = image_reader(path, format, header_limits())?.into_dimensions().map_err(image_error)?;
+    check_dimensions(width, height)?;
+    let image = image_reader(path, format, decode_limits())?.decode().map_err(image_error)?;
+    Raster::from_image(image)
+}
+
+fn image_error(error: ImageError) -> MediaError {
+    match error {
+        ImageError::Limits(limit) => {
+            MediaError::TooLarge(format!("decoding the picture would take more memory than we allow ({limit})"))
+        }
+        ImageError::Unsupported(unsupported) => {
+            MediaError::Unsupported(format!("this picture uses a feature we cannot read ({unsupported})"))
+        }
+        other => damaged(&other.to_string()),
+    }
+}
+
+fn heif_context(path: &Path) -> Result<HeifContext<'static>, MediaError> {
+    let name =
+        path.to_str().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8"))?;
+    HeifContext::read_from_file(name).map_err(heif_error)
+}
+
+fn decode_heif(path: &Path) -> Result<Raster, MediaError> {
+    // Initialises libheif (reference-counted) for as long as the context is in use.
+    let library = LibHeif::new();
+    let context = heif_context(path)?;
+    let handle = context.primary_image_handle().map_err(heif_error)?;
+    check_dimensions(handle.width(), handle.height())?;
+    let (chroma, layout) =
+        if handle.has_alpha_channel() { (RgbChroma::Rgba, Layout::Rgba) } else { (RgbChroma::Rgb, Layout::Rgb) };
+    // Decoding options stay `None`: libheif-rs 0.20 frees them before libheif reads them.
+    let image = library.decode(&handle, ColorSpace::Rgb(chroma), None).map_err(heif_error)?;
+    let planes = image.planes();
+    let plane = planes.interleaved.ok_or_else(|| damaged("libheif returned no pixels"))?;
+    let row = plane.width as usize * layout.channels();
+    let mut data = Vec::with_capacity(row * plane.height as usize);
+    for y in 0..plane.height as usize {
+        let start = y * plane.stride;
+        let pixels = plane
+            .data
+            .get(start..start + row)
+            .ok_or_else(|| damaged("libheif returned fewer pixels than the picture has"))?;
+        data.extend_from_slice(pixels);
+    }
+    Raster::new(plane.width, plane.height, layout, data)
+}
+
+fn heif_error(error: HeifError) -> MediaError {
+    match error.code {
+        HeifErrorCode::UnsupportedFileType | HeifErrorCode::UnsupportedFeature | HeifErrorCode::DecoderPluginError => {
+            MediaError::Unsupported(format!("this HEIF picture uses a feature we cannot read ({})", error.message))
+        }
+        HeifErrorCode::MemoryAllocationError => MediaError::TooLarge(format!(
+            "decoding the picture would take more memory than we allow ({})",
+            error.message
+        )),
+        HeifErrorCode::InputDoesNotExist => {
+            MediaError::Io(std::io::Error::new(std::io::ErrorKind::NotFound, error.message))
+        }
+        _ => damaged(&error.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limits_are_checked_on_the_header() {
+        assert!(check_dimensions(6000, 4000).is_ok());
+        assert!(check_dimensions(MAX_SIDE, 3333).is_ok());
+        assert!(matches!(check_dimensions(100_000, 100_000), Err(MediaError::TooLarge(_))));
+        assert!(matches!(check_dimensions(MAX_SIDE + 1, 1), Err(MediaError::TooLarge(_))));
+        assert!(matches!(check_dimensions(12_000, 9_000), Err(MediaError::TooLarge(_))));
+        assert!(matches!(check_dimensions(0, 10), Err(MediaError::Corrupt(_))));
+    }
+
+    #[test]
+    fn too_large_says_what_the_limits_are() {
+        let Err(error) = check_dimensions(100_000, 100_000) else {
+            panic!("a 10-gigapixel header passed");
+        };
+        assert_eq!(
+            error.to_string(),
+            "the picture is 100000 × 100000 pixels, more than the 100 megapixels or 30000 \
+             pixels a side we make previews of"
+        );
+    }
+
+    #[test]
+    fn jpegs_are_decoded_at_the_smallest_scale_that_covers_the_target() {
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 80)
+            .encode(&vec![90; 4000 * 3000], 4000, 3000, jpeg_encoder::ColorType::Luma)
+            .expect("JPEG encoded");
+        let decoded_size = |target: (u32, u32)| {
+            let raster = decode_jpeg_from(jpeg.as_slice(), &|_, _| target).expect("decoded");
+            (raster.width, raster.height)
+        };
+        assert_eq!(decoded_size((400, 300)), (500, 375));
+        assert_eq!(decoded_size((1000, 750)), (1000, 750));
+        assert_eq!(decoded_size((1440, 1080)), (2000, 1500));
+        assert_eq!(decoded_size((2001, 1501)), (4000, 3000));
+    }
+
+    #[test]
+    fn a_panicking_decoder_is_a_corrupt_file() {
+        let result: Result<(), MediaError> = guarded(|| panic!("decoder bug"));
+        assert!(matches!(result, Err(MediaError::Corrupt(_))));
+    }
+
+    #[test]
+    fn cmyk_becomes_rgb() {
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255]), vec![255, 255, 255, 0, 255, 255, 0, 0, 0]);
+    }
+
+    #[test]
+    fn only_pictures_have_a_decoder() {
+        assert_eq!(Codec::for_content_type("image/jpeg").ok(), Some(Codec::Jpeg));
+        assert_eq!(Codec::for_content_type("image/heic").ok(), Some(Codec::Heif));
+        assert!(matches!(
+            Codec::for_content_type("video/mp4"),
+            Err(MediaError::Unsupported(reason)) if reason == "videos have no preview yet"
+        ));
+        assert!(matches!(Codec::for_content_type("application/pdf"), Err(MediaError::Unsupported(_))));
+    }
+}

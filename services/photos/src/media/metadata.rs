@@ -1,0 +1,277 @@
+//! A photo's facts: its size from the header, and what its EXIF says about when, with what and
+//! where it was taken, and how the camera was held. EXIF is best effort: a missing or broken
+//! block gives `None`s, never an error.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use exif::{Exif, In, Tag, Value};
+use image::ImageFormat;
+use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+use super::decode::{self, Codec};
+use super::orientation::Orientation;
+use super::{MAX_DECODE_BYTES, MediaError, PhotoInfo};
+
+/// The size and EXIF facts of the photo at `path`, stored as `content_type`. Reads the header
+/// and the EXIF block only: cheap, and it does not refuse pictures too large to decode.
+///
+/// # Errors
+/// Not a picture we decode ([`MediaError::Unsupported`]), a header that cannot be read
+/// ([`MediaError::Corrupt`]), or a file that cannot be opened ([`MediaError::Io`]).
+pub fn read_photo_info(path: &Path, content_type: &str) -> Result<PhotoInfo, MediaError> {
+    let codec = Codec::for_content_type(content_type)?;
+    let (stored_width, stored_height) = decode::dimensions(path, codec)?;
+    let facts = read_exif(path, codec).map(|exif| ExifFacts::of(&exif)).unwrap_or_default();
+    let turned = codec.uses_exif_orientation() && facts.orientation.swaps_dimensions();
+    let (width, height) = if turned { (stored_height, stored_width) } else { (stored_width, stored_height) };
+    Ok(PhotoInfo { width, height, taken_at: facts.taken_at, camera: facts.camera, lens: facts.lens, gps: facts.gps })
+}
+
+/// How the decoded pixels of the picture at `path` must be turned to be upright.
+pub(super) fn orientation(path: &Path, codec: Codec) -> Orientation {
+    if !codec.uses_exif_orientation() {
+        return Orientation::Upright;
+    }
+    read_exif(path, codec).and_then(|exif| orientation_of(&exif)).unwrap_or_default()
+}
+
+fn read_exif(path: &Path, codec: Codec) -> Option<Exif> {
+    let file = File::open(path).ok()?;
+    // The EXIF of a TIFF is the whole file, which the reader loads into memory.
+    if codec == Codec::Image(ImageFormat::Tiff) && file.metadata().ok()?.len() > MAX_DECODE_BYTES {
+        return None;
+    }
+    decode::guarded(|| Ok(exif::Reader::new().read_from_container(&mut BufReader::new(file)).ok())).ok().flatten()
+}
+
+/// What Hearth keeps from an EXIF block.
+#[derive(Debug, Default, PartialEq)]
+struct ExifFacts {
+    orientation: Orientation,
+    taken_at: Option<i64>,
+    camera: Option<String>,
+    lens: Option<String>,
+    gps: Option<(f64, f64)>,
+}
+
+impl ExifFacts {
+    fn of(exif: &Exif) -> Self {
+        Self {
+            orientation: orientation_of(exif).unwrap_or_default(),
+            taken_at: taken_at(exif),
+            camera: camera(text(exif, Tag::Make), text(exif, Tag::Model)),
+            lens: text(exif, Tag::LensModel),
+            gps: gps(exif),
+        }
+    }
+}
+
+fn orientation_of(exif: &Exif) -> Option<Orientation> {
+    let value = exif.get_field(Tag::Orientation, In::PRIMARY)?.value.get_uint(0)?;
+    Orientation::from_exif(value)
+}
+
+/// The first string of an ASCII field.
+fn ascii(exif: &Exif, tag: Tag) -> Option<&[u8]> {
+    match &exif.get_field(tag, In::PRIMARY)?.value {
+        Value::Ascii(strings) => strings.first().map(Vec::as_slice),
+        _ => None,
+    }
+}
+
+/// An ASCII field as trimmed text; `None` when blank.
+fn text(exif: &Exif, tag: Tag) -> Option<String> {
+    let text = String::from_utf8_lossy(ascii(exif, tag)?);
+    let trimmed = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+/// DateTimeOriginal in Unix seconds, at OffsetTimeOriginal when the camera wrote one.
+fn taken_at(exif: &Exif) -> Option<i64> {
+    let mut taken = exif::DateTime::from_ascii(ascii(exif, Tag::DateTimeOriginal)?).ok()?;
+    if let Some(offset) = ascii(exif, Tag::OffsetTimeOriginal) {
+        // An unreadable offset leaves the time as UTC, as if there were none.
+        taken.parse_offset(offset).ok();
+    }
+    let date = Date::from_calendar_date(taken.year.into(), Month::try_from(taken.month).ok()?, taken.day).ok()?;
+    // A leap second (":60") is kept as the second before it.
+    let clock = Time::from_hms(taken.hour, taken.minute, taken.second.min(59)).ok()?;
+    let offset = UtcOffset::from_whole_seconds(i32::from(taken.offset.unwrap_or(0)) * 60).ok()?;
+    Some(PrimitiveDateTime::new(date, clock).assume_offset(offset).unix_timestamp())
+}
+
+/// "Make Model", without the make twice: many cameras repeat it in the model
+/// ("Canon" + "Canon EOS R5", "NIKON CORPORATION" + "NIKON D750").
+fn camera(make: Option<String>, model: Option<String>) -> Option<String> {
+    match (make, model) {
+        (Some(make), Some(model)) => {
+            let brand = make.split_whitespace().next().unwrap_or_default();
+            let repeated = model.to_lowercase().starts_with(&brand.to_lowercase());
+            Some(if repeated { model } else { format!("{make} {model}") })
+        }
+        (make, model) => model.or(make),
+    }
+}
+
+/// Latitude and longitude in signed degrees. `None` without a hemisphere, out of range, or
+/// at exactly 0, 0, which phones write when they had no fix.
+fn gps(exif: &Exif) -> Option<(f64, f64)> {
+    let latitude = match ascii(exif, Tag::GPSLatitudeRef)?.first()? {
+        b'N' | b'n' => degrees(exif, Tag::GPSLatitude)?,
+        b'S' | b's' => -degrees(exif, Tag::GPSLatitude)?,
+        _ => return None,
+    };
+    let longitude = match ascii(exif, Tag::GPSLongitudeRef)?.first()? {
+        b'E' | b'e' => degrees(exif, Tag::GPSLongitude)?,
+        b'W' | b'w' => -degrees(exif, Tag::GPSLongitude)?,
+        _ => return None,
+    };
+    let in_range = (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude);
+    let no_fix = latitude == 0.0 && longitude == 0.0;
+    (in_range && !no_fix).then_some((latitude, longitude))
+}
+
+/// Degrees, minutes and seconds (each a rational) as degrees.
+fn degrees(exif: &Exif, tag: Tag) -> Option<f64> {
+    let Value::Rational(parts) = &exif.get_field(tag, In::PRIMARY)?.value else {
+        return None;
+    };
+    let mut total = 0.0;
+    for (part, unit) in parts.iter().zip([1.0, 60.0, 3600.0]) {
+        if part.denom == 0 {
+            return None;
+        }
+        total += f64::from(part.num) / f64::from(part.denom) / unit;
+    }
+    (!parts.is_empty()).then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use exif::experimental::Writer;
+    use exif::{Field, Rational};
+
+    fn ascii_field(tag: Tag, text: &str) -> Field {
+        Field { tag, ifd_num: In::PRIMARY, value: Value::Ascii(vec![text.as_bytes().to_vec()]) }
+    }
+
+    fn dms(degrees: u32, minutes: u32, seconds_hundredths: u32) -> Value {
+        Value::Rational(vec![
+            Rational::from((degrees, 1)),
+            Rational::from((minutes, 1)),
+            Rational::from((seconds_hundredths, 100)),
+        ])
+    }
+
+    /// An EXIF block with `fields`, as a camera would write it, read back.
+    fn exif_with(fields: &[Field]) -> Exif {
+        let mut writer = Writer::new();
+        for field in fields {
+            writer.push_field(field);
+        }
+        let mut tiff = std::io::Cursor::new(Vec::new());
+        writer.write(&mut tiff, false).expect("EXIF written");
+        exif::Reader::new().read_raw(tiff.into_inner()).expect("EXIF read back")
+    }
+
+    #[test]
+    fn a_full_camera_block() {
+        let exif = exif_with(&[
+            Field { tag: Tag::Orientation, ifd_num: In::PRIMARY, value: Value::Short(vec![6]) },
+            ascii_field(Tag::Make, "Canon"),
+            ascii_field(Tag::Model, "Canon EOS R5"),
+            ascii_field(Tag::LensModel, "RF24-105mm F4 L IS USM"),
+            ascii_field(Tag::DateTimeOriginal, "2024:07:14 15:30:00"),
+            ascii_field(Tag::OffsetTimeOriginal, "+02:00"),
+            ascii_field(Tag::GPSLatitudeRef, "N"),
+            Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: dms(48, 51, 2940) },
+            ascii_field(Tag::GPSLongitudeRef, "E"),
+            Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: dms(2, 17, 4000) },
+        ]);
+        let facts = ExifFacts::of(&exif);
+        assert_eq!(facts.orientation, Orientation::Rotate90);
+        // 2024-07-14 13:30:00 UTC
+        assert_eq!(facts.taken_at, Some(1_720_963_800));
+        assert_eq!(facts.camera.as_deref(), Some("Canon EOS R5"));
+        assert_eq!(facts.lens.as_deref(), Some("RF24-105mm F4 L IS USM"));
+        let (latitude, longitude) = facts.gps.expect("GPS read");
+        assert!((latitude - 48.858_166).abs() < 1e-5, "{latitude}");
+        assert!((longitude - 2.294_444).abs() < 1e-5, "{longitude}");
+    }
+
+    #[test]
+    fn without_an_offset_the_camera_clock_is_utc() {
+        let exif = exif_with(&[ascii_field(Tag::DateTimeOriginal, "2001:02:03 04:05:06")]);
+        assert_eq!(taken_at(&exif), Some(981_173_106));
+    }
+
+    #[test]
+    fn a_west_of_utc_offset_moves_the_time_later() {
+        let exif = exif_with(&[
+            ascii_field(Tag::DateTimeOriginal, "2001:02:03 04:05:06"),
+            ascii_field(Tag::OffsetTimeOriginal, "-05:30"),
+        ]);
+        assert_eq!(taken_at(&exif), Some(981_173_106 + 5 * 3600 + 30 * 60));
+    }
+
+    #[test]
+    fn blank_or_impossible_dates_are_none() {
+        for date in ["    :  :     :  :  ", "0000:00:00 00:00:00", "2024:02:30 10:00:00"] {
+            let exif = exif_with(&[ascii_field(Tag::DateTimeOriginal, date)]);
+            assert_eq!(taken_at(&exif), None, "{date}");
+        }
+    }
+
+    #[test]
+    fn south_and_west_are_negative() {
+        let exif = exif_with(&[
+            ascii_field(Tag::GPSLatitudeRef, "S"),
+            Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: dms(33, 51, 5400) },
+            ascii_field(Tag::GPSLongitudeRef, "W"),
+            Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: dms(70, 40, 0) },
+        ]);
+        let (latitude, longitude) = gps(&exif).expect("GPS read");
+        assert!((latitude + 33.865).abs() < 1e-9, "{latitude}");
+        assert!((longitude + 70.666_666).abs() < 1e-5, "{longitude}");
+    }
+
+    #[test]
+    fn gps_without_a_fix_or_hemisphere_is_none() {
+        let no_fix = exif_with(&[
+            ascii_field(Tag::GPSLatitudeRef, "N"),
+            Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: dms(0, 0, 0) },
+            ascii_field(Tag::GPSLongitudeRef, "E"),
+            Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: dms(0, 0, 0) },
+        ]);
+        assert_eq!(gps(&no_fix), None);
+        let no_hemisphere = exif_with(&[Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: dms(48, 0, 0) }]);
+        assert_eq!(gps(&no_hemisphere), None);
+        let zero_denominator = exif_with(&[
+            ascii_field(Tag::GPSLatitudeRef, "N"),
+            Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: Value::Rational(vec![Rational::from((1, 0))]) },
+            ascii_field(Tag::GPSLongitudeRef, "E"),
+            Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: dms(2, 0, 0) },
+        ]);
+        assert_eq!(gps(&zero_denominator), None);
+    }
+
+    #[test]
+    fn the_camera_names_its_make_once() {
+        let camera_of = |make: &str, model: &str| camera(Some(make.into()), Some(model.into()));
+        assert_eq!(camera_of("NIKON CORPORATION", "NIKON D750").as_deref(), Some("NIKON D750"));
+        assert_eq!(camera_of("Apple", "iPhone 15 Pro").as_deref(), Some("Apple iPhone 15 Pro"));
+        assert_eq!(camera_of("SONY", "ILCE-7M3").as_deref(), Some("SONY ILCE-7M3"));
+        assert_eq!(camera(None, Some("X100V".into())).as_deref(), Some("X100V"));
+        assert_eq!(camera(Some("FUJIFILM".into()), None).as_deref(), Some("FUJIFILM"));
+        assert_eq!(camera(None, None), None);
+    }
+
+    #[test]
+    fn blank_strings_are_none() {
+        let exif = exif_with(&[ascii_field(Tag::Make, "   "), ascii_field(Tag::Model, "")]);
+        assert_eq!(ExifFacts::of(&exif), ExifFacts::default());
+    }
+}
