@@ -13,7 +13,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use image::{DynamicImage, ImageError, ImageFormat, ImageReader, Limits};
-use libheif_rs::{ColorSpace, HeifContext, HeifError, HeifErrorCode, LibHeif, RgbChroma};
 
 use super::{MAX_DECODE_BYTES, MAX_PIXELS, MAX_SIDE, MediaError};
 
@@ -50,7 +49,7 @@ pub(super) struct Raster {
 }
 
 impl Raster {
-    fn new(width: u32, height: u32, layout: Layout, data: Vec<u8>) -> Result<Self, MediaError> {
+    pub(super) fn new(width: u32, height: u32, layout: Layout, data: Vec<u8>) -> Result<Self, MediaError> {
         let expected = width as usize * height as usize * layout.channels();
         if data.len() == expected {
             Ok(Self { width, height, layout, data })
@@ -114,11 +113,7 @@ pub(super) fn dimensions(path: &Path, codec: Codec) -> Result<(u32, u32), MediaE
             Ok((info.width.into(), info.height.into()))
         }
         Codec::Image(format) => image_reader(path, format, header_limits())?.into_dimensions().map_err(image_error),
-        Codec::Heif => {
-            let context = heif_context(path)?;
-            let handle = context.primary_image_handle().map_err(heif_error)?;
-            Ok((handle.width(), handle.height()))
-        }
+        Codec::Heif => super::heif::dimensions(path),
     })
 }
 
@@ -128,7 +123,7 @@ pub(super) fn decode(path: &Path, codec: Codec, wanted: &dyn Fn(u32, u32) -> (u3
     guarded(|| match codec {
         Codec::Jpeg => decode_jpeg(path, wanted),
         Codec::Image(format) => decode_image(path, format),
-        Codec::Heif => decode_heif(path),
+        Codec::Heif => super::heif::decode(path),
     })
 }
 
@@ -139,7 +134,7 @@ pub(super) fn guarded<T>(decode: impl FnOnce() -> Result<T, MediaError>) -> Resu
 }
 
 /// Refuses a picture whose header claims more than the limits, before it is decoded.
-fn check_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
+pub(super) fn check_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
     if width == 0 || height == 0 {
         return Err(damaged("the picture claims to have no pixels"));
     }
@@ -154,7 +149,7 @@ fn check_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
     Ok(())
 }
 
-fn damaged(detail: &str) -> MediaError {
+pub(super) fn damaged(detail: &str) -> MediaError {
     MediaError::Corrupt(format!("the picture is damaged or incomplete ({detail})"))
 }
 
@@ -254,53 +249,6 @@ fn image_error(error: ImageError) -> MediaError {
             MediaError::Unsupported(format!("this picture uses a feature we cannot read ({unsupported})"))
         }
         other => damaged(&other.to_string()),
-    }
-}
-
-fn heif_context(path: &Path) -> Result<HeifContext<'static>, MediaError> {
-    let name =
-        path.to_str().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8"))?;
-    HeifContext::read_from_file(name).map_err(heif_error)
-}
-
-fn decode_heif(path: &Path) -> Result<Raster, MediaError> {
-    // Initialises libheif (reference-counted) for as long as the context is in use.
-    let library = LibHeif::new();
-    let context = heif_context(path)?;
-    let handle = context.primary_image_handle().map_err(heif_error)?;
-    check_dimensions(handle.width(), handle.height())?;
-    let (chroma, layout) =
-        if handle.has_alpha_channel() { (RgbChroma::Rgba, Layout::Rgba) } else { (RgbChroma::Rgb, Layout::Rgb) };
-    // Decoding options stay `None`: libheif-rs 0.20 frees them before libheif reads them.
-    let image = library.decode(&handle, ColorSpace::Rgb(chroma), None).map_err(heif_error)?;
-    let planes = image.planes();
-    let plane = planes.interleaved.ok_or_else(|| damaged("libheif returned no pixels"))?;
-    let row = plane.width as usize * layout.channels();
-    let mut data = Vec::with_capacity(row * plane.height as usize);
-    for y in 0..plane.height as usize {
-        let start = y * plane.stride;
-        let pixels = plane
-            .data
-            .get(start..start + row)
-            .ok_or_else(|| damaged("libheif returned fewer pixels than the picture has"))?;
-        data.extend_from_slice(pixels);
-    }
-    Raster::new(plane.width, plane.height, layout, data)
-}
-
-fn heif_error(error: HeifError) -> MediaError {
-    match error.code {
-        HeifErrorCode::UnsupportedFileType | HeifErrorCode::UnsupportedFeature | HeifErrorCode::DecoderPluginError => {
-            MediaError::Unsupported(format!("this HEIF picture uses a feature we cannot read ({})", error.message))
-        }
-        HeifErrorCode::MemoryAllocationError => MediaError::TooLarge(format!(
-            "decoding the picture would take more memory than we allow ({})",
-            error.message
-        )),
-        HeifErrorCode::InputDoesNotExist => {
-            MediaError::Io(std::io::Error::new(std::io::ErrorKind::NotFound, error.message))
-        }
-        _ => damaged(&error.message),
     }
 }
 

@@ -8,6 +8,11 @@
 //! a panic or an allocation past [`MAX_DECODE_BYTES`].
 
 mod decode;
+#[cfg(feature = "heic")]
+mod heif;
+#[cfg(not(feature = "heic"))]
+#[path = "heif_missing.rs"]
+mod heif;
 mod metadata;
 mod orientation;
 mod preview;
