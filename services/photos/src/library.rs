@@ -162,15 +162,26 @@ impl Library {
             .ok_or_else(|| AppError::NotFound("There is no such item, or it is not shared with you.".to_owned()))
     }
 
+    /// Where an item's bytes are (the caller has checked it may see the item).
+    ///
+    /// # Errors
+    /// The blob is missing (our failure).
+    pub async fn blob_path(&self, item: &ItemRow) -> AppResult<PathBuf> {
+        let sha256 = Sha256::parse(&item.sha256)?;
+        Ok(self
+            .blobs
+            .local_path(&sha256)
+            .await
+            .ok_or_else(|| anyhow::anyhow!("the blob of item {} is missing", item.id))?)
+    }
+
     /// The original file of an item, for download or viewing.
     ///
     /// # Errors
     /// Not visible to the user, or its bytes are missing.
     pub async fn original(&self, user: &Identity, id: i64) -> AppResult<(ItemRow, PathBuf)> {
         let item = self.item(user, id).await?;
-        let sha256 = Sha256::parse(&item.sha256)?;
-        let path =
-            self.blobs.local_path(&sha256).await.ok_or_else(|| anyhow::anyhow!("the blob of item {id} is missing"))?;
+        let path = self.blob_path(&item).await?;
         Ok((item, path))
     }
 

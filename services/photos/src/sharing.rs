@@ -167,3 +167,92 @@ pub fn is_unlocked(token: &str, share: &ShareRow, cookie: Option<&str>) -> bool 
         (Some(_), None) => false,
     }
 }
+
+/// What a guest may download of an item through a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestDownload {
+    /// The original file.
+    Original,
+    /// The large preview, which carries no metadata: the original records where the photo
+    /// was taken and the sharer keeps that private.
+    PreviewWithoutLocation,
+    /// Nothing, for the reason given.
+    NotOffered(&'static str),
+}
+
+/// Originals go to guests only when they cannot reveal a place the sharer kept private:
+/// photos whose EXIF was read and holds no GPS, documents, or anything when the sharer chose
+/// to show locations. Videos may carry a location we do not read, so they need that choice.
+#[must_use]
+pub fn guest_download(share: &ShareRow, item: &ItemRow) -> GuestDownload {
+    if share.show_location != 0 {
+        return GuestDownload::Original;
+    }
+    match item.kind.as_str() {
+        "photo" if item.width.is_some() && item.gps_lat.is_none() => GuestDownload::Original,
+        "photo" if item.preview == "ready" => GuestDownload::PreviewWithoutLocation,
+        "photo" => GuestDownload::NotOffered("This photo is not ready to download yet."),
+        "video" => GuestDownload::NotOffered(
+            "Videos can record where they were filmed, and whoever shared this keeps that private.",
+        ),
+        _ => GuestDownload::Original,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(show_location: bool) -> ShareRow {
+        ShareRow {
+            id: "s".to_owned(),
+            owner_id: 1,
+            album_id: Some(1),
+            item_id: None,
+            password_hash: None,
+            show_location: i64::from(show_location),
+            created_at: 0,
+            expires_at: None,
+            revoked_at: None,
+        }
+    }
+
+    fn item(kind: &str, facts_read: bool, gps: bool, preview: &str) -> ItemRow {
+        ItemRow {
+            id: 1,
+            owner_id: 1,
+            sha256: String::new(),
+            size: 1,
+            file_name: "x".to_owned(),
+            content_type: String::new(),
+            kind: kind.to_owned(),
+            visibility: "family".to_owned(),
+            uploaded_at: 0,
+            taken_at: None,
+            sort_at: 0,
+            width: facts_read.then_some(10),
+            height: facts_read.then_some(10),
+            camera: None,
+            lens: None,
+            gps_lat: gps.then_some(52.0),
+            gps_lon: gps.then_some(4.0),
+            preview: preview.to_owned(),
+            preview_error: None,
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn guests_never_get_a_location_the_sharer_kept_private() {
+        let hidden = share(false);
+        assert_eq!(guest_download(&hidden, &item("photo", true, false, "ready")), GuestDownload::Original);
+        assert_eq!(guest_download(&hidden, &item("photo", true, true, "ready")), GuestDownload::PreviewWithoutLocation);
+        assert!(matches!(
+            guest_download(&hidden, &item("photo", false, false, "pending")),
+            GuestDownload::NotOffered(_)
+        ));
+        assert!(matches!(guest_download(&hidden, &item("video", false, false, "none")), GuestDownload::NotOffered(_)));
+        assert_eq!(guest_download(&hidden, &item("document", false, false, "none")), GuestDownload::Original);
+        assert_eq!(guest_download(&share(true), &item("video", false, false, "none")), GuestDownload::Original);
+    }
+}

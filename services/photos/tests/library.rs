@@ -558,6 +558,82 @@ async fn the_text_inside_a_pdf_is_found(backend: Backend) {
     assert_eq!(broken_item["file_name"], "broken.pdf", "a PDF with no readable text is kept all the same");
 }
 
+/// A real 64×48 JPEG (no EXIF), so the worker makes previews.
+fn real_jpeg(shade: u8) -> Vec<u8> {
+    let pixels: Vec<u8> = (0..64 * 48).flat_map(|i| [shade, (i % 256) as u8, 128]).collect();
+    let mut bytes = Vec::new();
+    jpeg_encoder::Encoder::new(&mut bytes, 90).encode(&pixels, 64, 48, jpeg_encoder::ColorType::Rgb).expect("jpeg");
+    bytes
+}
+
+async fn wait_for_preview(person: &Person, id: &Value) {
+    for _ in 0..100 {
+        let item = json(person.get(&format!("/photos/api/items/{id}")).send().await.expect("GET")).await;
+        if item["preview"] == "ready" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no preview for item {id}");
+}
+
+async fn guests_download_originals_only_when_no_location_leaks(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let mum = &photos.family.admin;
+    let plain_bytes = real_jpeg(10);
+    let plain = json(upload(mum, "plain.jpg", "family", plain_bytes.clone()).await).await["item"]["id"].clone();
+    let located = json(upload(mum, "at-home.jpg", "family", real_jpeg(200)).await).await["item"]["id"].clone();
+    let video = json(
+        upload(mum, "party.webm", "family", b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm".to_vec()).await,
+    )
+    .await["item"]["id"]
+        .clone();
+    wait_for_preview(mum, &plain).await;
+    wait_for_preview(mum, &located).await;
+    let db = &photos.state.get().expect("state").service.db;
+    sqlx::query("UPDATE items SET gps_lat = 52.1, gps_lon = 4.3 WHERE id = $1")
+        .bind(located.as_i64().expect("id"))
+        .execute(db.pool())
+        .await
+        .expect("gps");
+    let album = json(
+        mum.request(Method::POST, "/photos/api/albums")
+            .json(&serde_json::json!({"name": "Home"}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    mum.request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
+        .json(&serde_json::json!({"item_ids": [plain, located, video]}))
+        .send()
+        .await
+        .expect("POST");
+    let share = json(
+        mum.request(Method::POST, "/photos/api/shares")
+            .json(&serde_json::json!({"album_id": album["id"]}))
+            .send()
+            .await
+            .expect("POST"),
+    )
+    .await;
+    let link = share["path"].as_str().expect("path");
+    let guest = photos.family.server.client();
+    let original = guest.get(&format!("{link}/items/{plain}/download")).await;
+    assert_eq!(original.status(), StatusCode::OK);
+    assert_eq!(
+        original.bytes().await.expect("body").as_ref(),
+        plain_bytes.as_slice(),
+        "no location recorded: the original"
+    );
+    let preview = guest.get(&format!("{link}/items/{located}/download")).await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    assert!(preview.headers()["content-disposition"].to_str().expect("ascii").contains("without location"));
+    let refused = guest.get(&format!("{link}/items/{video}/download")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.expect("html").contains("where they were filmed"));
+}
+
 both_backends!(
     the_same_bytes_are_stored_once,
     uploads_over_the_limit_are_refused_and_leave_nothing,
@@ -571,4 +647,5 @@ both_backends!(
     protected_and_expired_links_say_what_to_do,
     search_finds_the_same_things_on_every_backend,
     the_text_inside_a_pdf_is_found,
+    guests_download_originals_only_when_no_location_leaks,
 );

@@ -12,6 +12,7 @@ use tower::ServiceExt as _;
 use tower_http::services::ServeFile;
 
 use crate::AppState;
+use crate::db::items::ItemRow;
 use crate::storage::Derived;
 
 /// Content types shown in the browser; anything else is a download.
@@ -47,6 +48,11 @@ pub async fn original(
     request: Request,
 ) -> AppResult<Response> {
     let (item, path) = state.library.original(&user, id).await?;
+    serve_original(&item, path, request).await
+}
+
+/// An original with its stored content type when it is safe inline, as a download otherwise.
+pub async fn serve_original(item: &ItemRow, path: PathBuf, request: Request) -> AppResult<Response> {
     let base_type = item.content_type.split(';').next().unwrap_or_default().trim();
     let inline = INLINE_TYPES.contains(&base_type);
     let content_type = if inline { item.content_type.as_str() } else { "application/octet-stream" };
@@ -56,6 +62,15 @@ pub async fn original(
     headers.insert(header::CONTENT_DISPOSITION, disposition);
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(ORIGINAL_CSP));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    Ok(response)
+}
+
+/// A preview offered as a download in place of an original.
+pub async fn serve_preview_download(item: &ItemRow, path: PathBuf, request: Request) -> AppResult<Response> {
+    let stem = item.file_name.rsplit_once('.').map_or(item.file_name.as_str(), |(stem, _)| stem);
+    let mut response = serve_derived(path, request).await?;
+    let name = format!("{stem} (without location).jpg");
+    response.headers_mut().insert(header::CONTENT_DISPOSITION, content_disposition("attachment", &name));
     Ok(response)
 }
 

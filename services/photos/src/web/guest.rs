@@ -19,7 +19,7 @@ use super::pages::Tile;
 use crate::db::items::ItemRow;
 use crate::db::shares::ShareRow;
 use crate::library::Library;
-use crate::sharing::{OpenShare, is_unlocked, unlock_proof};
+use crate::sharing::{GuestDownload, OpenShare, guest_download, is_unlocked, unlock_proof};
 use crate::storage::Derived;
 use crate::{AppState, SERVICE};
 
@@ -152,4 +152,29 @@ async fn derived(
     let item = shared_item(&state, &token, &headers, id).await?;
     let path = state.library.derived_of(&item, kind).await?;
     files::serve_derived(path, request).await
+}
+
+/// A download of a shared item: the original, or the preview when the original would reveal
+/// a location the sharer keeps private (see [`guest_download`]).
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((token, id)): Path<(String, i64)>,
+    request: Request,
+) -> AppResult<Response> {
+    let share = unlocked(&state, &token, &headers)
+        .await?
+        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;
+    let item = shared_item(&state, &token, &headers, id).await?;
+    match guest_download(&share, &item) {
+        GuestDownload::Original => {
+            let path = state.library.blob_path(&item).await?;
+            files::serve_original(&item, path, request).await
+        }
+        GuestDownload::PreviewWithoutLocation => {
+            let path = state.library.derived_of(&item, Derived::Preview).await?;
+            files::serve_preview_download(&item, path, request).await
+        }
+        GuestDownload::NotOffered(reason) => Err(AppError::Forbidden(reason.to_owned())),
+    }
 }

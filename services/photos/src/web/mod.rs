@@ -51,4 +51,5 @@ pub fn long_routes() -> Router<AppState> {
         .route("/photos/items/{id}/preview", get(files::preview))
         .route("/photos/s/{token}/items/{id}/thumbnail", get(guest::thumbnail))
         .route("/photos/s/{token}/items/{id}/preview", get(guest::preview))
+        .route("/photos/s/{token}/items/{id}/download", get(guest::download))
 }
