@@ -632,6 +632,17 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
     let refused = guest.get(&format!("{link}/items/{video}/download")).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(refused.text().await.expect("html").contains("where they were filmed"));
+
+    let zip = guest.get(&format!("{link}/album.zip")).await;
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let bytes = zip.bytes().await.expect("zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+    let mut names: Vec<String> = archive.file_names().map(|name| name.expect("a name").into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["at-home (without location).jpg", "plain.jpg"], "the same rules as one by one");
+    let mut inside = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name("plain.jpg").expect("entry"), &mut inside).expect("read");
+    assert_eq!(inside, plain_bytes);
 }
 
 both_backends!(

@@ -67,11 +67,17 @@ pub async fn serve_original(item: &ItemRow, path: PathBuf, request: Request) -> 
 
 /// A preview offered as a download in place of an original.
 pub async fn serve_preview_download(item: &ItemRow, path: PathBuf, request: Request) -> AppResult<Response> {
-    let stem = item.file_name.rsplit_once('.').map_or(item.file_name.as_str(), |(stem, _)| stem);
     let mut response = serve_derived(path, request).await?;
-    let name = format!("{stem} (without location).jpg");
+    let name = without_location_name(item);
     response.headers_mut().insert(header::CONTENT_DISPOSITION, content_disposition("attachment", &name));
     Ok(response)
+}
+
+/// The name of a preview handed out in place of an original: `IMG_1 (without location).jpg`.
+#[must_use]
+pub fn without_location_name(item: &ItemRow) -> String {
+    let stem = item.file_name.rsplit_once('.').map_or(item.file_name.as_str(), |(stem, _)| stem);
+    format!("{stem} (without location).jpg")
 }
 
 pub async fn thumbnail(

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use super::files;
 use super::pages::Tile;
+use super::zip_stream::{ZipEntry, zip_response};
 use crate::db::items::ItemRow;
 use crate::db::shares::ShareRow;
 use crate::library::Library;
@@ -177,4 +178,29 @@ pub async fn download(
         }
         GuestDownload::NotOffered(reason) => Err(AppError::Forbidden(reason.to_owned())),
     }
+}
+
+/// Everything a guest may download from the link, as one streamed zip.
+pub async fn download_all(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let share = unlocked(&state, &token, &headers)
+        .await?
+        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;
+    let OpenShare { share, title, items } = state.library.open_share(share).await?;
+    let mut entries = Vec::new();
+    for item in items {
+        let entry = match guest_download(&share, &item) {
+            GuestDownload::Original => ZipEntry { path: state.library.blob_path(&item).await?, name: item.file_name },
+            GuestDownload::PreviewWithoutLocation => {
+                let path = state.library.derived_of(&item, Derived::Preview).await?;
+                ZipEntry { path, name: files::without_location_name(&item) }
+            }
+            GuestDownload::NotOffered(_) => continue,
+        };
+        entries.push(entry);
+    }
+    Ok(zip_response(&title, entries))
 }

@@ -5,6 +5,7 @@ mod albums;
 mod files;
 mod guest;
 mod pages;
+mod zip_stream;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -52,4 +53,5 @@ pub fn long_routes() -> Router<AppState> {
         .route("/photos/s/{token}/items/{id}/thumbnail", get(guest::thumbnail))
         .route("/photos/s/{token}/items/{id}/preview", get(guest::preview))
         .route("/photos/s/{token}/items/{id}/download", get(guest::download))
+        .route("/photos/s/{token}/album.zip", get(guest::download_all))
 }

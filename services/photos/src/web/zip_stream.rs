@@ -1,0 +1,104 @@
+//! An album as a zip, streamed: a blocking thread writes stored (uncompressed: photos are
+//! compressed already) entries into a bounded channel that the response body reads, so
+//! neither memory nor the first byte waits for the whole album.
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::stream;
+use tokio::sync::mpsc;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+/// One file in the zip.
+pub struct ZipEntry {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Chunks between the writer thread and the response.
+const CHANNEL_CHUNKS: usize = 8;
+/// Bytes gathered before a chunk is sent.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// `Write` into the response body's channel.
+struct ChannelWriter {
+    sender: mpsc::Sender<io::Result<Bytes>>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sender
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the download was cancelled"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A response streaming `entries` as `file_name`.zip. Names are made unique within the zip.
+pub fn zip_response(file_name: &str, entries: Vec<ZipEntry>) -> Response {
+    let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
+    let errors = sender.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = write_zip(entries, sender) {
+            tracing::info!(error = %e, "album download stopped");
+            let _ = errors.blocking_send(Err(e));
+        }
+    });
+    let body = Body::from_stream(stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    }));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || c == ' ' { c } else { '_' }).collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}.zip\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn write_zip(entries: Vec<ZipEntry>, sender: mpsc::Sender<io::Result<Bytes>>) -> io::Result<()> {
+    let writer = BufWriter::with_capacity(CHUNK_BYTES, ChannelWriter { sender });
+    let mut zip = ZipWriter::new_stream(writer);
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored).large_file(true);
+    let mut used: Vec<String> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let name = unique_name(&entry.name, &used);
+        zip.start_file(name.as_str(), options).map_err(io::Error::other)?;
+        io::copy(&mut std::fs::File::open(&entry.path)?, &mut zip)?;
+        used.push(name);
+    }
+    zip.finish().map_err(io::Error::other)?.into_inner().flush()
+}
+
+/// `name`, or `name (2)`, `name (3)`… before the extension when it is taken.
+fn unique_name(name: &str, used: &[String]) -> String {
+    let (stem, extension) = name.rsplit_once('.').map_or((name, String::new()), |(s, e)| (s, format!(".{e}")));
+    (1..)
+        .map(|n| if n == 1 { name.to_owned() } else { format!("{stem} ({n}){extension}") })
+        .find(|candidate| !used.contains(candidate))
+        .unwrap_or_else(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_name;
+
+    #[test]
+    fn names_in_a_zip_are_unique() {
+        let used = vec!["a.jpg".to_owned(), "a (2).jpg".to_owned()];
+        assert_eq!(unique_name("a.jpg", &used), "a (3).jpg");
+        assert_eq!(unique_name("b.jpg", &used), "b.jpg");
+        assert_eq!(unique_name("notes", &["notes".to_owned()]), "notes (2)");
+    }
+}
