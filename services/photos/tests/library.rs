@@ -645,6 +645,22 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
     assert_eq!(inside, plain_bytes);
 }
 
+async fn an_item_is_shared_from_its_page(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let id = json(upload(mum, "receipt.txt", "family", b"paid".to_vec()).await).await["item"]["id"].clone();
+    let bad = mum.browser.post_form(&format!("/photos/items/{id}/shares"), &[("expires_in_days", "soon")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "a wrong number of days is explained");
+    let page = mum.browser.post_form(&format!("/photos/items/{id}/shares"), &[("expires_in_days", "3")]).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    let url = html.split("id=\"share-url\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("link shown");
+    let path = url.split_once("/photos/s/").map(|(_, token)| format!("/photos/s/{token}")).expect("path");
+    assert!(photos.family.server.client().get(&path).await.text().await.expect("html").contains("receipt.txt"));
+    let not_theirs = kid.browser.post_form(&format!("/photos/items/{id}/shares"), &[]).await;
+    assert_eq!(not_theirs.status(), StatusCode::FORBIDDEN, "only the uploader shares an item");
+}
+
 both_backends!(
     the_same_bytes_are_stored_once,
     uploads_over_the_limit_are_refused_and_leave_nothing,
@@ -659,4 +675,5 @@ both_backends!(
     search_finds_the_same_things_on_every_backend,
     the_text_inside_a_pdf_is_found,
     guests_download_originals_only_when_no_location_leaks,
+    an_item_is_shared_from_its_page,
 );

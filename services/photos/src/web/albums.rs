@@ -12,11 +12,11 @@ use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
 use super::pages::{Tile, page};
-use super::share_url;
+use super::{NewLink, ShareForm, share_url};
 use crate::AppState;
 use crate::albums::AlbumChanges;
 use crate::db::albums::AlbumRow;
-use crate::domain::{ShareOptions, Visibility};
+use crate::domain::Visibility;
 use crate::sharing::ShareTarget;
 
 /// Recent items offered for adding to an album.
@@ -54,12 +54,6 @@ pub async fn create(
     let visibility = Visibility::parse(form.visibility.as_deref().unwrap_or("family"))?;
     let album = state.library.create_album(&user, &form.name, visibility).await?;
     Ok(Redirect::to(&format!("/photos/albums/{}", album.id)).into_response())
-}
-
-/// A link just made, shown once.
-struct NewLink {
-    url: String,
-    expires: Option<String>,
 }
 
 /// A live link of this album, for revoking.
@@ -204,25 +198,6 @@ pub async fn remove_item(
 ) -> AppResult<Response> {
     state.library.remove_from_album(&user, id, form.item_id).await?;
     Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct ShareForm {
-    #[serde(default)]
-    expires_in_days: String,
-    #[serde(default)]
-    password: String,
-    show_location: Option<String>,
-}
-
-impl ShareForm {
-    fn options(&self) -> AppResult<ShareOptions> {
-        let days = match self.expires_in_days.trim() {
-            "" => None,
-            days => Some(days.parse().map_err(|_| AppError::Invalid("Days must be a whole number.".to_owned()))?),
-        };
-        ShareOptions::parse(days, Some(&self.password), self.show_location.is_some())
-    }
 }
 
 pub async fn share(

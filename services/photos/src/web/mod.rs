@@ -12,8 +12,36 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use hearth_shared::http::public_origin;
+use hearth_shared::{AppError, AppResult};
+use serde::Deserialize;
 
 use crate::AppState;
+use crate::domain::ShareOptions;
+
+/// A link just made, shown once.
+pub(super) struct NewLink {
+    pub url: String,
+    pub expires: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ShareForm {
+    #[serde(default)]
+    expires_in_days: String,
+    #[serde(default)]
+    password: String,
+    show_location: Option<String>,
+}
+
+impl ShareForm {
+    pub(super) fn options(&self) -> AppResult<ShareOptions> {
+        let days = match self.expires_in_days.trim() {
+            "" => None,
+            days => Some(days.parse().map_err(|_| AppError::Invalid("Days must be a whole number.".to_owned()))?),
+        };
+        ShareOptions::parse(days, Some(&self.password), self.show_location.is_some())
+    }
+}
 
 /// The full address of a share link, to send to a guest.
 fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
@@ -31,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/items/{id}/purge", post(pages::purge_item))
         .route("/photos/items/{id}/visibility", post(pages::set_visibility))
         .route("/photos/items/{id}/albums", post(albums::add_from_item))
+        .route("/photos/items/{id}/shares", post(pages::share_item))
         .route("/photos/albums", get(albums::list).post(albums::create))
         .route("/photos/albums/{id}", get(albums::show).post(albums::change))
         .route("/photos/albums/{id}/cover", get(albums::cover))

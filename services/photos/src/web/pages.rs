@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt as _;
 use hearth_shared::csrf::CsrfToken;
@@ -11,10 +11,12 @@ use hearth_shared::layout::{PageContext, format_time, render, render_with_status
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
+use super::{NewLink, ShareForm, share_url};
 use crate::api::{SearchParams, cursor_of, parse_cursor};
 use crate::db::items::ItemRow;
 use crate::domain::Visibility;
 use crate::library::human_size;
+use crate::sharing::ShareTarget;
 use crate::{AppState, SERVICE};
 
 /// Items on one page of the timeline.
@@ -117,6 +119,7 @@ struct ItemPage {
     can_delete: bool,
     /// The user's own albums, to add the item to.
     albums: Vec<(i64, String)>,
+    new_link: Option<NewLink>,
 }
 
 pub async fn item(
@@ -125,6 +128,30 @@ pub async fn item(
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
+    render(&item_page(&state, user, &csrf, id, None).await?)
+}
+
+/// Makes a share link for one of the user's items and shows it once on the item's page.
+pub async fn share_item(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ShareForm>,
+) -> AppResult<Response> {
+    let (token, share) = state.library.create_share(&user, ShareTarget::Item(id), form.options()?).await?;
+    let new_link = NewLink { url: share_url(&state, &headers, &token), expires: share.expires_at.map(format_time) };
+    render(&item_page(&state, user, &csrf, id, Some(new_link)).await?)
+}
+
+async fn item_page(
+    state: &AppState,
+    user: Identity,
+    csrf: &CsrfToken,
+    id: i64,
+    new_link: Option<NewLink>,
+) -> AppResult<ItemPage> {
     let item = state.library.item(&user, id).await?;
     if item.deleted_at.is_some() {
         return Err(AppError::NotFound("This item is in the trash.".to_owned()));
@@ -139,7 +166,7 @@ pub async fn item(
         .filter(|a| a.owner_id == user.user_id)
         .map(|a| (a.id, a.name))
         .collect();
-    render(&ItemPage {
+    Ok(ItemPage {
         taken: item.taken_at.map(format_time),
         uploaded: format_time(item.uploaded_at),
         size: human_size(u64::try_from(item.size).unwrap_or_default()),
@@ -147,7 +174,8 @@ pub async fn item(
         can_delete,
         albums,
         item,
-        ctx: page("Photo", user, &csrf),
+        new_link,
+        ctx: page("Photo", user, csrf),
     })
 }
 
