@@ -35,6 +35,20 @@ pub struct Page {
     pub next: Option<(i64, i64)>,
 }
 
+impl Page {
+    /// From up to `limit + 1` rows: one more than the page means there is a next page.
+    fn of(mut rows: Vec<ItemRow>, limit: i64) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|last| (last.sort_at, last.id))
+        } else {
+            None
+        };
+        Self { items: rows, next }
+    }
+}
+
 /// The family's library: metadata in the database, bytes in the blob store.
 #[derive(Clone)]
 pub struct Library {
@@ -133,22 +147,24 @@ impl Library {
     /// Database failure.
     pub async fn timeline(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page> {
         let limit = limit.clamp(1, MAX_PAGE);
-        let mut rows = items::timeline(self.db.pool(), user.user_id, cursor, limit + 1).await?;
-        let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
-            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            rows.last().map(|last| (last.sort_at, last.id))
-        } else {
-            None
-        };
-        Ok(Page { items: rows, next })
+        let rows = items::timeline(self.db.pool(), user.user_id, cursor, limit + 1).await?;
+        Ok(Page::of(rows, limit))
     }
 
     /// Items the user sees that match the query, newest first.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn search(&self, user: &Identity, query: &SearchQuery, limit: i64) -> AppResult<Vec<ItemRow>> {
-        Ok(items::search(self.db.pool(), user.user_id, query, limit.clamp(1, MAX_PAGE)).await?)
+    pub async fn search(
+        &self,
+        user: &Identity,
+        query: &SearchQuery,
+        cursor: Option<(i64, i64)>,
+        limit: i64,
+    ) -> AppResult<Page> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let rows = items::search(self.db.pool(), user.user_id, query, cursor, limit + 1).await?;
+        Ok(Page::of(rows, limit))
     }
 
     /// An item the user may see. Someone else's private item is "not found", as if it did

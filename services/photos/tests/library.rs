@@ -488,6 +488,11 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
         "document text, not others' private items"
     );
     assert_eq!(names(json(search(mum, "q=insurance").await.expect("GET")).await).len(), 2);
+    let first = json(search(mum, "q=insurance&limit=1").await.expect("GET")).await;
+    let cursor = first["next_cursor"].as_str().expect("a second page").to_owned();
+    let second = json(search(mum, &format!("q=insurance&limit=1&cursor={cursor}")).await.expect("GET")).await;
+    assert_eq!(names(second.clone()).len(), 1);
+    assert_ne!(names(second), names(first), "the second page goes on where the first stopped");
     assert_eq!(
         names(json(search(kid, "q=50%25").await.expect("GET")).await),
         ["scan.txt"],

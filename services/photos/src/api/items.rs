@@ -259,6 +259,8 @@ pub struct SearchParams {
     pub to: String,
     /// At most 200; 50 by default.
     pub limit: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 impl SearchParams {
@@ -269,20 +271,15 @@ impl SearchParams {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SearchResults {
-    items: Vec<ItemInfo>,
-}
-
 /// Find items you can see by words, camera, album and dates; the same results on every
 /// database backend.
 #[utoipa::path(get, path = "/photos/api/search", tag = "items", params(SearchParams),
-    responses((status = 200, body = SearchResults), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItemPage), (status = 400, body = Problem), (status = 422, body = Problem)))]
 pub async fn search(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Query(params): Query<SearchParams>,
-) -> AppResult<Json<SearchResults>> {
-    let items = state.library.search(&user, &params.query()?, params.limit.unwrap_or(50)).await?;
-    Ok(Json(SearchResults { items: items.into_iter().map(Into::into).collect() }))
+) -> AppResult<Json<ItemPage>> {
+    let cursor = parse_cursor(params.cursor.as_deref())?;
+    Ok(Json(state.library.search(&user, &params.query()?, cursor, params.limit.unwrap_or(50)).await?.into()))
 }

@@ -194,14 +194,25 @@ pub async fn blob_in_use(pool: &AnyPool, sha256: &str) -> sqlx::Result<bool> {
     Ok(sqlx::query("SELECT id FROM items WHERE sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(pool).await?.is_some())
 }
 
-/// Items the user sees that match every part of the query, newest first.
-pub async fn search(pool: &AnyPool, user_id: i64, query: &SearchQuery, limit: i64) -> sqlx::Result<Vec<ItemRow>> {
+/// Items the user sees that match every part of the query, newest first, after the cursor
+/// `(sort_at, id)`.
+pub async fn search(
+    pool: &AnyPool,
+    user_id: i64,
+    query: &SearchQuery,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<ItemRow>> {
     enum Value {
         Text(String),
         Int(i64),
     }
-    let mut values = vec![Value::Int(user_id)];
-    let mut sql = format!("SELECT {COLUMNS} FROM items WHERE {VISIBLE_TO} AND deleted_at IS NULL");
+    let (sort_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let mut values = vec![Value::Int(user_id), Value::Int(sort_at), Value::Int(id)];
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM items WHERE {VISIBLE_TO} AND deleted_at IS NULL \
+         AND (sort_at < $2 OR (sort_at = $2 AND id < $3))"
+    );
     let mut push = |condition: &str, value: Value| {
         values.push(value);
         sql.push_str(&condition.replace('#', &format!("${}", values.len())));

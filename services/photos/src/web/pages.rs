@@ -287,6 +287,8 @@ struct SearchPage {
     params: SearchParams,
     error: Option<String>,
     tiles: Option<Vec<Tile>>,
+    /// The link to the next page of results.
+    next_cursor: Option<String>,
 }
 
 /// The search form and its results; a malformed date is explained beside the form.
@@ -296,13 +298,28 @@ pub async fn search(
     CurrentUser(user): CurrentUser,
     Query(params): Query<SearchParams>,
 ) -> AppResult<Response> {
-    let (error, tiles, status) = match params.query() {
-        Ok(query) if query.is_empty() => (None, None, StatusCode::OK),
-        Ok(query) => {
-            let items = state.library.search(&user, &query, TIMELINE_PAGE).await?;
-            (None, Some(items.into_iter().map(Tile::from).collect()), StatusCode::OK)
+    let query = params.query().and_then(|query| Ok((query, parse_cursor(params.cursor.as_deref())?)));
+    let (error, tiles, next_cursor, status) = match query {
+        Ok((query, _)) if query.is_empty() => (None, None, None, StatusCode::OK),
+        Ok((query, cursor)) => {
+            let found = state.library.search(&user, &query, cursor, TIMELINE_PAGE).await?;
+            let tiles = found.items.into_iter().map(Tile::from).collect();
+            (None, Some(tiles), found.next.map(|next| more_link(&params, next)), StatusCode::OK)
         }
-        Err(e) => (Some(e.to_string()), None, e.status()),
+        Err(e) => (Some(e.to_string()), None, None, e.status()),
     };
-    render_with_status(status, &SearchPage { ctx: page("Search", user, &csrf), params, error, tiles })
+    render_with_status(status, &SearchPage { ctx: page("Search", user, &csrf), params, error, tiles, next_cursor })
+}
+
+/// The same search, from the next page on.
+fn more_link(params: &SearchParams, next: (i64, i64)) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &params.q)
+        .append_pair("camera", &params.camera)
+        .append_pair("album", &params.album)
+        .append_pair("from", &params.from)
+        .append_pair("to", &params.to)
+        .append_pair("cursor", &cursor_of(next))
+        .finish();
+    format!("/photos/search?{query}")
 }
