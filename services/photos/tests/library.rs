@@ -61,6 +61,19 @@ fn jpeg_bytes(seed: u8) -> Vec<u8> {
     bytes
 }
 
+/// An album of `person`'s made through the API from `fields` (name, visibility) with `items`.
+async fn album_with(person: &Person, fields: Value, items: &[&Value]) -> Value {
+    let album =
+        json(person.request(Method::POST, "/photos/api/albums").json(&fields).send().await.expect("POST")).await;
+    person
+        .request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
+        .json(&serde_json::json!({ "item_ids": items }))
+        .send()
+        .await
+        .expect("POST");
+    album
+}
+
 fn files_under(folder: &std::path::Path) -> usize {
     std::fs::read_dir(folder)
         .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum())
@@ -337,19 +350,7 @@ async fn a_share_link_shows_the_album_to_a_guest_until_it_is_withdrawn(backend: 
     };
     let (mum, kid) = (&photos.family.admin, &photos.family.member);
     let item = json(upload(mum, "beach.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
-    let album = json(
-        mum.request(Method::POST, "/photos/api/albums")
-            .json(&serde_json::json!({"name": "Beach"}))
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
-    mum.request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
-        .json(&serde_json::json!({"item_ids": [item]}))
-        .send()
-        .await
-        .expect("POST");
+    let album = album_with(mum, serde_json::json!({"name": "Beach"}), &[&item]).await;
     let not_owner = kid
         .request(Method::POST, "/photos/api/shares")
         .json(&serde_json::json!({"album_id": album["id"]}))
@@ -455,19 +456,7 @@ async fn search_finds_the_same_things_on_every_backend(backend: Backend) {
     upload(mum, "scan.txt", "family", b"Your INSURANCE policy renewal, 50% off".to_vec()).await;
     upload(mum, "private note.txt", "private", b"insurance secrets".to_vec()).await;
     let beach = json(upload(mum, "dog.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
-    let album = json(
-        mum.request(Method::POST, "/photos/api/albums")
-            .json(&serde_json::json!({"name": "Summer Trip", "visibility": "family"}))
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
-    mum.request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
-        .json(&serde_json::json!({"item_ids": [beach]}))
-        .send()
-        .await
-        .expect("POST");
+    album_with(mum, serde_json::json!({"name": "Summer Trip", "visibility": "family"}), &[&beach]).await;
     let names = |answer: Value| -> Vec<String> {
         answer["items"]
             .as_array()
@@ -601,19 +590,7 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
         .execute(db.pool())
         .await
         .expect("gps");
-    let album = json(
-        mum.request(Method::POST, "/photos/api/albums")
-            .json(&serde_json::json!({"name": "Home"}))
-            .send()
-            .await
-            .expect("POST"),
-    )
-    .await;
-    mum.request(Method::POST, &format!("/photos/api/albums/{}/items", album["id"]))
-        .json(&serde_json::json!({"item_ids": [plain, located, video]}))
-        .send()
-        .await
-        .expect("POST");
+    let album = album_with(mum, serde_json::json!({"name": "Home"}), &[&plain, &located, &video]).await;
     let share = json(
         mum.request(Method::POST, "/photos/api/shares")
             .json(&serde_json::json!({"album_id": album["id"]}))

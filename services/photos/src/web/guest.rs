@@ -114,15 +114,21 @@ pub async fn unlock(
 }
 
 /// The shared item with this id, if the guest may see it.
-async fn shared_item(state: &AppState, token: &str, headers: &HeaderMap, id: i64) -> AppResult<ItemRow> {
-    let share = unlocked(state, token, headers)
-        .await?
-        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;
-    let open = state.library.open_share(share).await?;
-    open.items
+async fn shared_item(state: &AppState, token: &str, headers: &HeaderMap, id: i64) -> AppResult<(ShareRow, ItemRow)> {
+    let open = state.library.open_share(opened(state, token, headers).await?).await?;
+    let item = open
+        .items
         .into_iter()
         .find(|item| item.id == id)
-        .ok_or_else(|| AppError::NotFound("That is not part of this link.".to_owned()))
+        .ok_or_else(|| AppError::NotFound("That is not part of this link.".to_owned()))?;
+    Ok((open.share, item))
+}
+
+/// The share behind the token, or 403 while its password has not been typed.
+async fn opened(state: &AppState, token: &str, headers: &HeaderMap) -> AppResult<ShareRow> {
+    unlocked(state, token, headers)
+        .await?
+        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))
 }
 
 pub async fn thumbnail(
@@ -150,7 +156,7 @@ async fn derived(
     kind: Derived,
     request: Request,
 ) -> AppResult<Response> {
-    let item = shared_item(&state, &token, &headers, id).await?;
+    let (_, item) = shared_item(&state, &token, &headers, id).await?;
     let path = state.library.derived_of(&item, kind).await?;
     files::serve_derived(path, request).await
 }
@@ -163,10 +169,7 @@ pub async fn download(
     Path((token, id)): Path<(String, i64)>,
     request: Request,
 ) -> AppResult<Response> {
-    let share = unlocked(&state, &token, &headers)
-        .await?
-        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;
-    let item = shared_item(&state, &token, &headers, id).await?;
+    let (share, item) = shared_item(&state, &token, &headers, id).await?;
     match guest_download(&share, &item) {
         GuestDownload::Original => {
             let path = state.library.blob_path(&item).await?;
@@ -186,10 +189,7 @@ pub async fn download_all(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let share = unlocked(&state, &token, &headers)
-        .await?
-        .map_err(|_| AppError::Forbidden("Type the link's password first.".to_owned()))?;
-    let OpenShare { share, title, items } = state.library.open_share(share).await?;
+    let OpenShare { share, title, items } = state.library.open_share(opened(&state, &token, &headers).await?).await?;
     let mut entries = Vec::new();
     for item in items {
         let entry = match guest_download(&share, &item) {
