@@ -170,20 +170,22 @@ impl Accounts {
         let token_hash = hash_token(token);
         let now = unix_now();
         let pool = self.db.pool();
-        let user = if token.starts_with(API_TOKEN_PREFIX) {
-            let user = api_tokens::user_for_token(pool, &token_hash).await?;
-            if user.is_some() {
-                api_tokens::touch(pool, &token_hash, now, TOUCH_EVERY_SECS).await?;
-            }
-            user
+        let is_api_token = token.starts_with(API_TOKEN_PREFIX);
+        let found = if is_api_token {
+            api_tokens::user_for_token(pool, &token_hash).await?
         } else {
-            let user = sessions::user_for_token(pool, &token_hash, now).await?;
-            if user.is_some() {
-                sessions::touch(pool, &token_hash, now, TOUCH_EVERY_SECS).await?;
-            }
-            user
+            sessions::user_for_token(pool, &token_hash, now).await?
         };
-        user.map(|u| u.identity()).transpose()
+        let Some(found) = found else { return Ok(None) };
+        // Use is recorded every few minutes, so most requests are reads only.
+        if found.last_used_at.is_none_or(|last| last < now - TOUCH_EVERY_SECS) {
+            if is_api_token {
+                api_tokens::touch(pool, &token_hash, now).await?;
+            } else {
+                sessions::touch(pool, &token_hash, now).await?;
+            }
+        }
+        found.user.identity().map(Some)
     }
 
     /// Makes a one-time invite link token for a new family member.

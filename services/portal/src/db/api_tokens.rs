@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::users::UserRow;
+use super::users::TokenUser;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiTokenRow {
@@ -26,9 +26,10 @@ pub async fn insert(pool: &AnyPool, token: &ApiTokenRow, token_hash: &str) -> sq
 }
 
 /// The enabled user who owns a token.
-pub async fn user_for_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<UserRow>> {
+pub async fn user_for_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<TokenUser>> {
     sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at \
+        "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at, \
+         t.last_used_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND u.disabled_at IS NULL",
     )
@@ -37,16 +38,13 @@ pub async fn user_for_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Op
     .await
 }
 
-/// Records use, at most once per `every` seconds.
-pub async fn touch(pool: &AnyPool, token_hash: &str, now: i64, every: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .bind(now - every)
-    .execute(pool)
-    .await?;
+/// Records use.
+pub async fn touch(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(now)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::users::UserRow;
+use super::users::TokenUser;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
@@ -35,9 +35,10 @@ pub async fn insert(pool: &AnyPool, session: &SessionRow) -> sqlx::Result<()> {
 }
 
 /// The enabled user behind an unexpired session token.
-pub async fn user_for_token(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<UserRow>> {
+pub async fn user_for_token(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<TokenUser>> {
     sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at \
+        "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at, \
+         s.last_seen_at AS last_used_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
@@ -47,12 +48,11 @@ pub async fn user_for_token(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx:
     .await
 }
 
-/// Records activity, at most once per `every` seconds so reads stay reads.
-pub async fn touch(pool: &AnyPool, token_hash: &str, now: i64, every: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $3")
+/// Records activity.
+pub async fn touch(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(now)
-        .bind(now - every)
         .execute(pool)
         .await?;
     Ok(())

@@ -3,6 +3,15 @@
 use hearth_shared::{AppError, Identity, Role};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
+/// The user behind a session or API token, with when the token was last used (to record use
+/// only when that is stale, so that most requests only read).
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenUser {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub last_used_at: Option<i64>,
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
     pub id: i64,
