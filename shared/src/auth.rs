@@ -5,7 +5,7 @@
 //! disabled account is locked out everywhere within `HEARTH_AUTH_CACHE_SECS` (at most 60 s).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -230,8 +230,9 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = AuthClient::from_ref(state);
-        auth.identify(&parts.headers).await?.map(Self).ok_or(AppError::Unauthenticated)
+        let identity = AuthClient::from_ref(state).identify(&parts.headers).await?;
+        SeenUser::record(parts, identity.as_ref());
+        identity.map(Self).ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -247,6 +248,27 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(AuthClient::from_ref(state).identify(&parts.headers).await?))
+        let identity = AuthClient::from_ref(state).identify(&parts.headers).await?;
+        SeenUser::record(parts, identity.as_ref());
+        Ok(Self(identity))
+    }
+}
+
+/// Who a request turned out to be, for its error page: the error renderer puts an empty slot
+/// into every request and the user extractors fill it, so an error page keeps the top bar of
+/// a signed-in user without asking the portal again.
+#[derive(Clone, Default)]
+pub struct SeenUser(Arc<OnceLock<Identity>>);
+
+impl SeenUser {
+    fn record(parts: &Parts, identity: Option<&Identity>) {
+        if let (Some(slot), Some(identity)) = (parts.extensions.get::<Self>(), identity) {
+            let _ = slot.0.set(identity.clone());
+        }
+    }
+
+    #[must_use]
+    pub fn get(&self) -> Option<Identity> {
+        self.0.get().cloned()
     }
 }

@@ -15,6 +15,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::auth::SeenUser;
+use crate::csrf::CsrfToken;
 use crate::layout::{ErrorPage, PageContext};
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -142,12 +144,15 @@ pub struct ErrorRendering {
 
 /// Middleware: turns every 4xx/5xx response without a rendered body into a page or a
 /// problem document, and logs it once.
-pub async fn render_errors(State(settings): State<ErrorRendering>, request: Request, next: Next) -> Response {
+pub async fn render_errors(State(settings): State<ErrorRendering>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let path_and_query = request.uri().path_and_query().map_or_else(|| path.clone(), ToString::to_string);
     let wants_json = wants_json(&path, request.headers());
     let request_id = request_id(request.headers());
+    let csrf_token = request.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let seen_user = SeenUser::default();
+    request.extensions_mut().insert(seen_user.clone());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_rendered(response.headers()) {
@@ -169,7 +174,8 @@ pub async fn render_errors(State(settings): State<ErrorRendering>, request: Requ
     let mut response = if wants_json {
         problem_response(status, &report.detail, &path, &request_id)
     } else {
-        html_response(status, &report.detail, &request_id)
+        let ctx = PageContext::new(status.canonical_reason().unwrap_or("Error"), seen_user.get(), &csrf_token, "");
+        html_response(status, ctx, &report.detail, &request_id)
     };
     for name in [header::RETRY_AFTER, header::ALLOW] {
         if let Some(value) = parts.headers.get(&name) {
@@ -246,9 +252,8 @@ fn problem_response(status: StatusCode, detail: &str, path: &str, request_id: &s
     response
 }
 
-fn html_response(status: StatusCode, detail: &str, request_id: &str) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
-    let page = ErrorPage { ctx: PageContext::bare(title), status: status.as_u16(), detail, request_id };
+fn html_response(status: StatusCode, ctx: PageContext, detail: &str, request_id: &str) -> Response {
+    let page = ErrorPage { ctx, status: status.as_u16(), detail, request_id };
     match page.render() {
         Ok(html) => (status, axum::response::Html(html)).into_response(),
         Err(_) => (status, Body::from(detail.to_owned())).into_response(),

@@ -28,12 +28,6 @@ impl PageContext {
         Self { title: title.into(), user, csrf_token: csrf_token.to_owned(), prefix }
     }
 
-    /// A context with no user and no forms: for error pages.
-    #[must_use]
-    pub fn bare(title: &str) -> Self {
-        Self::new(title, None, "", "")
-    }
-
     #[must_use]
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)

@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod flash;
 pub mod http;
 pub mod layout;
 pub mod metrics;

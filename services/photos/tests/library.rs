@@ -167,6 +167,10 @@ async fn someone_elses_private_item_is_not_found(backend: Backend) {
     ] {
         assert_eq!(kid.get(&path).send().await.expect("GET").status(), StatusCode::NOT_FOUND, "{path}");
     }
+    let page = kid.browser.get(&format!("/photos/items/{secret}")).await;
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let page = page.text().await.expect("page");
+    assert!(page.contains("Log out") && page.contains(&kid.identity.display_name), "the error page keeps the top bar");
     let shared = json(upload(mum, "shared.jpg", "family", jpeg_bytes(2)).await).await["item"]["id"].clone();
     let delete = kid.request(Method::DELETE, &format!("/photos/api/items/{shared}")).send().await.expect("DELETE");
     assert_eq!(delete.status(), StatusCode::FORBIDDEN);
@@ -633,9 +637,12 @@ async fn an_item_is_shared_from_its_page(backend: Backend) {
     let id = json(upload(mum, "receipt.txt", "family", b"paid".to_vec()).await).await["item"]["id"].clone();
     let bad = mum.browser.post_form(&format!("/photos/items/{id}/shares"), &[("expires_in_days", "soon")]).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "a wrong number of days is explained");
-    let page = mum.browser.post_form(&format!("/photos/items/{id}/shares"), &[("expires_in_days", "3")]).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.expect("html");
+    let made = mum.browser.post_form(&format!("/photos/items/{id}/shares"), &[("expires_in_days", "3")]).await;
+    assert_eq!(made.status(), StatusCode::SEE_OTHER, "back to the item, so a reload does not make another link");
+    let item_page = format!("/photos/items/{id}");
+    let html = mum.browser.get(&item_page).await.text().await.expect("html");
+    let again = mum.browser.get(&item_page).await.text().await.expect("html");
+    assert!(!again.contains("id=\"share-url\""), "the link is shown once");
     let url = html.split("id=\"share-url\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("link shown");
     let path = url.split_once("/photos/s/").map(|(_, token)| format!("/photos/s/{token}")).expect("path");
     assert!(photos.family.server.client().get(&path).await.text().await.expect("html").contains("receipt.txt"));

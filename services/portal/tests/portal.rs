@@ -148,9 +148,11 @@ async fn an_invite_link_makes_one_member_once(backend: Backend) {
     let Some(portal) = Portal::start(backend).await else {
         return;
     };
-    let admin_page = portal.admin.post_form("/admin/invites", &[("role", "member")]).await;
-    assert_eq!(admin_page.status(), StatusCode::OK);
-    let html = admin_page.text().await.expect("body");
+    let made = portal.admin.post_form("/admin/invites", &[("role", "member")]).await;
+    assert_eq!(location(&made), "/admin", "the form redirects, so a reload does not post again");
+    let html = portal.admin.get("/admin").await.text().await.expect("body");
+    let again = portal.admin.get("/admin").await.text().await.expect("body");
+    assert!(!again.contains("id=\"invite-url\""), "the link is shown once");
     let url =
         html.split("id=\"invite-url\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("invite url shown");
     let path = url.split_once("/invite/").map(|(_, token)| format!("/invite/{token}")).expect("invite path");

@@ -7,12 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::flash::Flash;
 use hearth_shared::layout::{PageContext, format_time, render};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
 use super::pages::{Tile, page};
-use super::{NewLink, ShareForm, share_url};
+use super::{NewLink, ShareForm, show_new_link};
 use crate::AppState;
 use crate::albums::AlbumChanges;
 use crate::db::albums::AlbumRow;
@@ -121,9 +122,11 @@ pub async fn show(
     State(state): State<AppState>,
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
+    flash: Flash,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    render(&album_page(&state, user, &csrf, id, None).await?)
+    let page = render(&album_page(&state, user, &csrf, id, flash.take()).await?)?;
+    Ok((flash, page).into_response())
 }
 
 /// The album's cover thumbnail (its cover, or its first item).
@@ -202,15 +205,13 @@ pub async fn remove_item(
 
 pub async fn share(
     State(state): State<AppState>,
-    csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<ShareForm>,
 ) -> AppResult<Response> {
     let (token, share) = state.library.create_share(&user, ShareTarget::Album(id), form.options()?).await?;
-    let new_link = NewLink { url: share_url(&state, &headers, &token), expires: share.expires_at.map(format_time) };
-    render(&album_page(&state, user, &csrf, id, Some(new_link)).await?)
+    Ok(show_new_link(&state, &headers, &format!("/photos/albums/{id}"), &token, &share))
 }
 
 #[derive(Deserialize)]

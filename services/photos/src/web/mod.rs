@@ -10,15 +10,21 @@ mod zip_stream;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::{get, post};
+use hearth_shared::cookies::secure_for;
+use hearth_shared::flash;
 use hearth_shared::http::public_origin;
+use hearth_shared::layout::format_time;
 use hearth_shared::{AppError, AppResult};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::db::shares::ShareRow;
 use crate::domain::ShareOptions;
 
-/// A link just made, shown once.
+/// A link just made, shown once (carried to the page by [`hearth_shared::flash`]).
+#[derive(Serialize, Deserialize)]
 pub(super) struct NewLink {
     pub url: String,
     pub expires: Option<String>,
@@ -46,6 +52,12 @@ impl ShareForm {
 /// The full address of a share link, to send to a guest.
 fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
     format!("{}/photos/s/{token}", public_origin(&state.service.config, headers))
+}
+
+/// Answers the form that made a share link: back to `page`, which shows the link once.
+fn show_new_link(state: &AppState, headers: &HeaderMap, page: &str, token: &str, share: &ShareRow) -> Response {
+    let link = NewLink { url: share_url(state, headers, token), expires: share.expires_at.map(format_time) };
+    flash::redirect(page, &link, secure_for(headers, state.service.config.secure_cookies))
 }
 
 pub fn routes() -> Router<AppState> {

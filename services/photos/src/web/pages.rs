@@ -7,11 +7,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt as _;
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::flash::Flash;
 use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::{NewLink, ShareForm, share_url};
+use super::{NewLink, ShareForm, show_new_link};
 use crate::api::{SearchParams, cursor_of, parse_cursor};
 use crate::db::items::ItemRow;
 use crate::domain::Visibility;
@@ -126,23 +127,23 @@ pub async fn item(
     State(state): State<AppState>,
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
+    flash: Flash,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    render(&item_page(&state, user, &csrf, id, None).await?)
+    let page = render(&item_page(&state, user, &csrf, id, flash.take()).await?)?;
+    Ok((flash, page).into_response())
 }
 
 /// Makes a share link for one of the user's items and shows it once on the item's page.
 pub async fn share_item(
     State(state): State<AppState>,
-    csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<ShareForm>,
 ) -> AppResult<Response> {
     let (token, share) = state.library.create_share(&user, ShareTarget::Item(id), form.options()?).await?;
-    let new_link = NewLink { url: share_url(&state, &headers, &token), expires: share.expires_at.map(format_time) };
-    render(&item_page(&state, user, &csrf, id, Some(new_link)).await?)
+    Ok(show_new_link(&state, &headers, &format!("/photos/items/{id}"), &token, &share))
 }
 
 async fn item_page(

@@ -6,7 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::auth::request_token;
+use hearth_shared::cookies::secure_for;
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::flash::{self, Flash};
 use hearth_shared::layout::{PageContext, format_time, render_with_status};
 use hearth_shared::tokens::hash_token;
 use hearth_shared::{AppResult, CurrentUser, Identity};
@@ -112,10 +114,12 @@ pub async fn show(
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
+    flash: Flash,
     Query(query): Query<DoneQuery>,
 ) -> AppResult<Response> {
-    let extras = Extras { notice: notice(query.done.as_deref()), ..Extras::default() };
-    render_with_status(StatusCode::OK, &account_page(&state, user, &csrf, &headers, extras).await?)
+    let extras = Extras { notice: notice(query.done.as_deref()), new_token: flash.take(), ..Extras::default() };
+    let page = render_with_status(StatusCode::OK, &account_page(&state, user, &csrf, &headers, extras).await?)?;
+    Ok((flash, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -166,11 +170,13 @@ pub async fn create_token(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
-    let (status, extras) = match form_outcome(state.accounts.create_api_token(&user, &form.name).await)? {
-        Ok((token, _)) => (StatusCode::OK, Extras { new_token: Some(token), ..Extras::default() }),
-        Err((status, message)) => (status, Extras { error: Some(message), ..Extras::default() }),
-    };
-    render_with_status(status, &account_page(&state, user, &csrf, &headers, extras).await?)
+    match form_outcome(state.accounts.create_api_token(&user, &form.name).await)? {
+        Ok((token, _)) => Ok(flash::redirect("/account", &token, secure_for(&headers, state.config.secure_cookies))),
+        Err((status, message)) => {
+            let extras = Extras { error: Some(message), ..Extras::default() };
+            render_with_status(status, &account_page(&state, user, &csrf, &headers, extras).await?)
+        }
+    }
 }
 
 pub async fn revoke_token(

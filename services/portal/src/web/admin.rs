@@ -5,10 +5,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use hearth_shared::cookies::secure_for;
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::flash::{self, Flash};
 use hearth_shared::layout::{PageContext, format_time, render_with_status};
 use hearth_shared::{AppResult, CurrentUser, Identity, Role, http};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::page;
 use crate::AppState;
@@ -29,6 +31,7 @@ struct InviteView {
 }
 
 /// A link just made, shown once.
+#[derive(Serialize, Deserialize)]
 struct NewInvite {
     url: String,
     expires: String,
@@ -77,8 +80,10 @@ pub async fn show(
     State(state): State<AppState>,
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
+    flash: Flash,
 ) -> AppResult<Response> {
-    render_with_status(StatusCode::OK, &admin_page(&state, user, &csrf, None).await?)
+    let page = render_with_status(StatusCode::OK, &admin_page(&state, user, &csrf, flash.take()).await?)?;
+    Ok((flash, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -93,7 +98,6 @@ fn member() -> String {
 
 pub async fn create_invite(
     State(state): State<AppState>,
-    csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
@@ -104,7 +108,7 @@ pub async fn create_invite(
         url: format!("{}/invite/{token}", http::public_origin(&state.config, &headers)),
         expires: format_time(invite.expires_at),
     };
-    render_with_status(StatusCode::OK, &admin_page(&state, user, &csrf, Some(new_invite)).await?)
+    Ok(flash::redirect("/admin", &new_invite, secure_for(&headers, state.config.secure_cookies)))
 }
 
 pub async fn revoke_invite(
