@@ -7,7 +7,7 @@ use hearth_shared::{AppError, AppResult, Identity};
 use crate::db::albums::{self, AlbumRow};
 use crate::db::items::ItemRow;
 use crate::domain::{AlbumName, Visibility};
-use crate::library::Library;
+use crate::library::{Library, Page, page_size};
 
 /// Changes to an album; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -30,12 +30,22 @@ impl Library {
         albums::by_id(self.db.pool(), id).await?.ok_or_else(|| AppError::NotFound("There is no such album.".to_owned()))
     }
 
-    /// Albums the user sees.
+    /// Albums the user sees, the most recently changed first.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn albums(&self, user: &Identity) -> AppResult<Vec<AlbumRow>> {
-        Ok(albums::visible_to(self.db.pool(), user.user_id).await?)
+    pub async fn albums(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page<AlbumRow>> {
+        let limit = page_size(limit);
+        let rows = albums::visible_to(self.db.pool(), user.user_id, cursor, limit + 1).await?;
+        Ok(Page::of(rows, limit, |album| (album.updated_at, album.id)))
+    }
+
+    /// The user's own albums, to add things to.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn own_albums(&self, user: &Identity) -> AppResult<Vec<AlbumRow>> {
+        Ok(albums::owned_by(self.db.pool(), user.user_id).await?)
     }
 
     /// An album the user may see, and the items in it they may see, in order.

@@ -30,23 +30,35 @@ pub struct Uploaded {
 
 /// A page of items and where the next one starts.
 #[derive(Debug)]
-pub struct Page {
-    pub items: Vec<ItemRow>,
-    pub next: Option<(i64, i64)>,
+/// One page of a list in keyset order; `next` is the sort key and id of its last row, where
+/// the next page starts.
+pub struct Page<T, Id = i64> {
+    pub items: Vec<T>,
+    pub next: Option<(i64, Id)>,
 }
 
-impl Page {
+impl<T, Id> Page<T, Id> {
     /// From up to `limit + 1` rows: one more than the page means there is a next page.
-    fn of(mut rows: Vec<ItemRow>, limit: i64) -> Self {
+    pub(crate) fn of(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> (i64, Id)) -> Self {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let next = if rows.len() > limit {
             rows.truncate(limit);
-            rows.last().map(|last| (last.sort_at, last.id))
+            rows.last().map(key)
         } else {
             None
         };
         Self { items: rows, next }
     }
+}
+
+/// Where a page of items starts, for the timeline and search.
+fn item_key(item: &ItemRow) -> (i64, i64) {
+    (item.sort_at, item.id)
+}
+
+/// A page size asked for, within 1 and [`MAX_PAGE`].
+pub(crate) fn page_size(asked: i64) -> i64 {
+    asked.clamp(1, MAX_PAGE)
 }
 
 /// The family's library: metadata in the database, bytes in the blob store.
@@ -145,10 +157,10 @@ impl Library {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn timeline(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page> {
-        let limit = limit.clamp(1, MAX_PAGE);
+    pub async fn timeline(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page<ItemRow>> {
+        let limit = page_size(limit);
         let rows = items::timeline(self.db.pool(), user.user_id, cursor, limit + 1).await?;
-        Ok(Page::of(rows, limit))
+        Ok(Page::of(rows, limit, item_key))
     }
 
     /// Items the user sees that match the query, newest first.
@@ -161,10 +173,10 @@ impl Library {
         query: &SearchQuery,
         cursor: Option<(i64, i64)>,
         limit: i64,
-    ) -> AppResult<Page> {
-        let limit = limit.clamp(1, MAX_PAGE);
+    ) -> AppResult<Page<ItemRow>> {
+        let limit = page_size(limit);
         let rows = items::search(self.db.pool(), user.user_id, query, cursor, limit + 1).await?;
-        Ok(Page::of(rows, limit))
+        Ok(Page::of(rows, limit, item_key))
     }
 
     /// An item the user may see. Someone else's private item is "not found", as if it did
@@ -258,12 +270,14 @@ impl Library {
         self.load(id).await
     }
 
-    /// The user's items in the trash.
+    /// The user's items in the trash, most recently deleted first.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn trashed(&self, user: &Identity) -> AppResult<Vec<ItemRow>> {
-        Ok(items::trash(self.db.pool(), user.user_id).await?)
+    pub async fn trashed(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page<ItemRow>> {
+        let limit = page_size(limit);
+        let rows = items::trash(self.db.pool(), user.user_id, cursor, limit + 1).await?;
+        Ok(Page::of(rows, limit, |item| (item.deleted_at.unwrap_or_default(), item.id)))
     }
 
     /// Deletes one of the user's trashed items for good, and its bytes if no item uses them.

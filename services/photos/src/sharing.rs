@@ -11,7 +11,7 @@ use crate::db::albums;
 use crate::db::items::ItemRow;
 use crate::db::shares::{self, ShareRow};
 use crate::domain::ShareOptions;
-use crate::library::Library;
+use crate::library::{Library, Page, page_size};
 
 /// What a share link points at.
 #[derive(Debug, Clone, Copy)]
@@ -79,12 +79,28 @@ impl Library {
         Ok((token, share))
     }
 
-    /// The user's links that have not been revoked.
+    /// The user's links that have not been revoked, newest first.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn shares(&self, user: &Identity) -> AppResult<Vec<ShareRow>> {
-        Ok(shares::by_owner(self.db.pool(), user.user_id).await?)
+    pub async fn shares(
+        &self,
+        user: &Identity,
+        cursor: Option<(i64, String)>,
+        limit: i64,
+    ) -> AppResult<Page<ShareRow, String>> {
+        let limit = page_size(limit);
+        let after = cursor.as_ref().map(|(at, id)| (*at, id.as_str()));
+        let rows = shares::by_owner(self.db.pool(), user.user_id, after, limit + 1).await?;
+        Ok(Page::of(rows, limit, |share| (share.created_at, share.id.clone())))
+    }
+
+    /// The user's live links to one of their albums.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn album_shares(&self, user: &Identity, album_id: i64) -> AppResult<Vec<ShareRow>> {
+        Ok(shares::for_album(self.db.pool(), user.user_id, album_id).await?)
     }
 
     /// Stops a link from working, at once.

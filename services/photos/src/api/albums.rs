@@ -1,14 +1,14 @@
 //! Albums: make, rename, share with the family, fill, order, delete.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use hearth_shared::error::Problem;
 use hearth_shared::{AppResult, CurrentUser};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ItemInfo;
+use super::{ItemInfo, ListParams, cursor_of, parse_cursor};
 use crate::AppState;
 use crate::albums::AlbumChanges;
 use crate::db::albums::AlbumRow;
@@ -41,13 +41,26 @@ impl From<AlbumRow> for AlbumInfo {
     }
 }
 
-/// Albums you see: yours and the family's.
-#[utoipa::path(get, path = "/photos/api/albums", tag = "albums", responses((status = 200, body = [AlbumInfo])))]
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlbumPage {
+    albums: Vec<AlbumInfo>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Albums you see: yours and the family's, the most recently changed first.
+#[utoipa::path(get, path = "/photos/api/albums", tag = "albums", params(ListParams),
+    responses((status = 200, body = AlbumPage), (status = 400, body = Problem)))]
 pub async fn list_albums(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> AppResult<Json<Vec<AlbumInfo>>> {
-    Ok(Json(state.library.albums(&user).await?.into_iter().map(Into::into).collect()))
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<AlbumPage>> {
+    let page = state.library.albums(&user, parse_cursor(params.cursor.as_deref())?, params.limit()).await?;
+    Ok(Json(AlbumPage {
+        albums: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next.map(cursor_of),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,5 +1,8 @@
 //! Items: upload (streamed), the timeline, one item, visibility, the trash.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -123,9 +126,16 @@ pub fn refuse_oversize(headers: &HeaderMap, limit: u64) -> AppResult<()> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListParams {
     /// From `next_cursor` of the previous page.
-    cursor: Option<String>,
+    pub cursor: Option<String>,
     /// At most 200; 50 by default.
     limit: Option<i64>,
+}
+
+impl ListParams {
+    #[must_use]
+    pub fn limit(&self) -> i64 {
+        self.limit.unwrap_or(50)
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,23 +149,23 @@ pub struct ItemPage {
 ///
 /// # Errors
 /// A cursor we did not make.
-pub fn parse_cursor(raw: Option<&str>) -> AppResult<Option<(i64, i64)>> {
+pub fn parse_cursor<Id: FromStr>(raw: Option<&str>) -> AppResult<Option<(i64, Id)>> {
     let Some(raw) = raw.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let parsed = raw.split_once('_').and_then(|(sort_at, id)| Some((sort_at.parse().ok()?, id.parse().ok()?)));
+    let parsed = raw.split_once('_').and_then(|(key, id)| Some((key.parse().ok()?, id.parse().ok()?)));
     parsed.map(Some).ok_or_else(|| {
         AppError::BadRequest("That cursor is not one we gave out. Start from the first page.".to_owned())
     })
 }
 
 #[must_use]
-pub fn cursor_of(next: (i64, i64)) -> String {
+pub fn cursor_of<Id: Display>(next: (i64, Id)) -> String {
     format!("{}_{}", next.0, next.1)
 }
 
-impl From<Page> for ItemPage {
-    fn from(page: Page) -> Self {
+impl From<Page<ItemRow>> for ItemPage {
+    fn from(page: Page<ItemRow>) -> Self {
         Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next.map(cursor_of) }
     }
 }
@@ -169,7 +179,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> AppResult<Json<ItemPage>> {
     let cursor = parse_cursor(params.cursor.as_deref())?;
-    Ok(Json(state.library.timeline(&user, cursor, params.limit.unwrap_or(50)).await?.into()))
+    Ok(Json(state.library.timeline(&user, cursor, params.limit()).await?.into()))
 }
 
 /// One item.
@@ -223,13 +233,16 @@ pub async fn restore_item(
     Ok(Json(state.library.restore(&user, id).await?.into()))
 }
 
-/// Your items in the trash.
-#[utoipa::path(get, path = "/photos/api/trash", tag = "trash", responses((status = 200, body = [ItemInfo])))]
+/// Your items in the trash, most recently deleted first.
+#[utoipa::path(get, path = "/photos/api/trash", tag = "trash", params(ListParams),
+    responses((status = 200, body = ItemPage), (status = 400, body = Problem)))]
 pub async fn list_trash(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> AppResult<Json<Vec<ItemInfo>>> {
-    Ok(Json(state.library.trashed(&user).await?.into_iter().map(Into::into).collect()))
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<ItemPage>> {
+    let cursor = parse_cursor(params.cursor.as_deref())?;
+    Ok(Json(state.library.trashed(&user, cursor, params.limit()).await?.into()))
 }
 
 /// Delete one of your trashed items for good.

@@ -12,7 +12,7 @@ use hearth_shared::error::Problem;
 use hearth_shared::{CurrentUser, Identity};
 use utoipa::OpenApi;
 
-pub use items::{ItemInfo, SearchParams, cursor_of, parse_cursor};
+pub use items::{ItemInfo, ListParams, SearchParams, cursor_of, parse_cursor};
 
 use crate::AppState;
 use crate::domain::Visibility;

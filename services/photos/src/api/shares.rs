@@ -1,13 +1,14 @@
 //! Share links for an album or an item.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use hearth_shared::error::Problem;
 use hearth_shared::{AppError, AppResult, CurrentUser};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::{ListParams, cursor_of, parse_cursor};
 use crate::AppState;
 use crate::db::shares::ShareRow;
 use crate::domain::ShareOptions;
@@ -38,13 +39,26 @@ impl From<ShareRow> for ShareInfo {
     }
 }
 
-/// Your links that have not been revoked.
-#[utoipa::path(get, path = "/photos/api/shares", tag = "shares", responses((status = 200, body = [ShareInfo])))]
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharePage {
+    shares: Vec<ShareInfo>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Your links that have not been revoked, newest first.
+#[utoipa::path(get, path = "/photos/api/shares", tag = "shares", params(ListParams),
+    responses((status = 200, body = SharePage), (status = 400, body = Problem)))]
 pub async fn list_shares(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> AppResult<Json<Vec<ShareInfo>>> {
-    Ok(Json(state.library.shares(&user).await?.into_iter().map(Into::into).collect()))
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<SharePage>> {
+    let page = state.library.shares(&user, parse_cursor(params.cursor.as_deref())?, params.limit()).await?;
+    Ok(Json(SharePage {
+        shares: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: page.next.map(cursor_of),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -40,9 +40,28 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<AlbumRow>> {
 }
 
 /// Albums the user sees (their own and the family's), most recently changed first.
-pub async fn visible_to(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<AlbumRow>> {
+pub async fn visible_to(
+    pool: &AnyPool,
+    user_id: i64,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<AlbumRow>> {
+    let (updated_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM albums a WHERE a.owner_id = $1 OR a.visibility = 'family' ORDER BY a.updated_at DESC, a.id DESC"
+        "SELECT {COLUMNS} FROM albums a WHERE (a.owner_id = $1 OR a.visibility = 'family') \
+         AND (a.updated_at < $2 OR (a.updated_at = $2 AND a.id < $3)) ORDER BY a.updated_at DESC, a.id DESC LIMIT $4"
+    ))
+    .bind(user_id)
+    .bind(updated_at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn owned_by(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<AlbumRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM albums a WHERE a.owner_id = $1 ORDER BY a.updated_at DESC, a.id DESC"
     ))
     .bind(user_id)
     .fetch_all(pool)

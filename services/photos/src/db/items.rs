@@ -107,11 +107,16 @@ pub async fn timeline(
 }
 
 /// The user's own items in the trash, most recently deleted first.
-pub async fn trash(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<ItemRow>> {
+pub async fn trash(pool: &AnyPool, user_id: i64, after: Option<(i64, i64)>, limit: i64) -> sqlx::Result<Vec<ItemRow>> {
+    let (deleted_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM items WHERE owner_id = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC, id DESC"
+        "SELECT {COLUMNS} FROM items WHERE owner_id = $1 AND deleted_at IS NOT NULL \
+         AND (deleted_at < $2 OR (deleted_at = $2 AND id < $3)) ORDER BY deleted_at DESC, id DESC LIMIT $4"
     ))
     .bind(user_id)
+    .bind(deleted_at)
+    .bind(id)
+    .bind(limit)
     .fetch_all(pool)
     .await
 }

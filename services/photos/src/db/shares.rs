@@ -45,11 +45,31 @@ pub async fn by_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<S
 }
 
 /// The owner's links that still work or have not been revoked, newest first.
-pub async fn by_owner(pool: &AnyPool, owner_id: i64) -> sqlx::Result<Vec<ShareRow>> {
+pub async fn by_owner(
+    pool: &AnyPool,
+    owner_id: i64,
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> sqlx::Result<Vec<ShareRow>> {
+    let (created_at, id) = after.unwrap_or((i64::MAX, ""));
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM shares WHERE owner_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id"
+        "SELECT {COLUMNS} FROM shares WHERE owner_id = $1 AND revoked_at IS NULL \
+         AND (created_at < $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at DESC, id LIMIT $4"
     ))
     .bind(owner_id)
+    .bind(created_at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn for_album(pool: &AnyPool, owner_id: i64, album_id: i64) -> sqlx::Result<Vec<ShareRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM shares WHERE owner_id = $1 AND album_id = $2 AND revoked_at IS NULL ORDER BY created_at DESC, id"
+    ))
+    .bind(owner_id)
+    .bind(album_id)
     .fetch_all(pool)
     .await
 }

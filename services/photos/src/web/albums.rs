@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
@@ -12,10 +12,11 @@ use hearth_shared::layout::{PageContext, format_time, render};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::pages::{Tile, page};
+use super::pages::{LIST_PAGE, PageQuery, Tile, page};
 use super::{NewLink, ShareForm, show_new_link};
 use crate::AppState;
 use crate::albums::AlbumChanges;
+use crate::api::{cursor_of, parse_cursor};
 use crate::db::albums::AlbumRow;
 use crate::domain::Visibility;
 use crate::sharing::ShareTarget;
@@ -28,15 +29,21 @@ const ADDABLE: i64 = 60;
 struct AlbumsPage {
     ctx: PageContext,
     albums: Vec<AlbumRow>,
+    next_cursor: Option<String>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
+    Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let albums = state.library.albums(&user).await?;
-    render(&AlbumsPage { ctx: page("Albums", user, &csrf), albums })
+    let albums = state.library.albums(&user, parse_cursor(query.cursor.as_deref())?, LIST_PAGE).await?;
+    render(&AlbumsPage {
+        ctx: page("Albums", user, &csrf),
+        albums: albums.items,
+        next_cursor: albums.next.map(cursor_of),
+    })
 }
 
 #[derive(Deserialize)]
@@ -92,10 +99,9 @@ async fn album_page(
         let addable = recent.into_iter().filter(|i| !in_album.contains(&i.id)).map(Tile::from).collect();
         let links = state
             .library
-            .shares(&user)
+            .album_shares(&user, id)
             .await?
             .into_iter()
-            .filter(|s| s.album_id == Some(id))
             .map(|s| LinkRow {
                 id: s.id,
                 created: format_time(s.created_at),

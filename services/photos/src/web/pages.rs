@@ -159,14 +159,7 @@ async fn item_page(
     }
     let is_owner = item.owner_id == user.user_id;
     let can_delete = is_owner || user.is_admin();
-    let albums = state
-        .library
-        .albums(&user)
-        .await?
-        .into_iter()
-        .filter(|a| a.owner_id == user.user_id)
-        .map(|a| (a.id, a.name))
-        .collect();
+    let albums = state.library.own_albums(&user).await?.into_iter().map(|a| (a.id, a.name)).collect();
     Ok(ItemPage {
         taken: item.taken_at.map(format_time),
         uploaded: format_time(item.uploaded_at),
@@ -186,24 +179,39 @@ struct TrashPage {
     ctx: PageContext,
     items: Vec<(Tile, String)>,
     trash_days: i64,
+    next_cursor: Option<String>,
 }
+
+/// `?cursor=` of a list page.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+}
+
+/// Rows on one page of the albums and trash lists.
+pub(super) const LIST_PAGE: i64 = 100;
 
 pub async fn trash(
     State(state): State<AppState>,
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
+    Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let items = state
-        .library
-        .trashed(&user)
-        .await?
+    let trashed = state.library.trashed(&user, parse_cursor(query.cursor.as_deref())?, LIST_PAGE).await?;
+    let items = trashed
+        .items
         .into_iter()
         .map(|row| {
             let deleted = row.deleted_at.map(format_time).unwrap_or_default();
             (Tile::from(row), deleted)
         })
         .collect();
-    render(&TrashPage { ctx: page("Trash", user, &csrf), items, trash_days: state.library.trash_days() })
+    render(&TrashPage {
+        ctx: page("Trash", user, &csrf),
+        items,
+        trash_days: state.library.trash_days(),
+        next_cursor: trashed.next.map(cursor_of),
+    })
 }
 
 pub async fn trash_item(
