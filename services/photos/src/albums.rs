@@ -9,6 +9,13 @@ use crate::db::items::ItemRow;
 use crate::domain::{AlbumName, Visibility};
 use crate::library::{Library, Page, page_size};
 
+/// Which way an item moves in its album.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Earlier,
+    Later,
+}
+
 /// Changes to an album; `None` leaves a field as it is.
 #[derive(Debug, Default)]
 pub struct AlbumChanges<'a> {
@@ -137,6 +144,28 @@ impl Library {
         } else {
             Err(AppError::NotFound("That item is not in this album.".to_owned()))
         }
+    }
+
+    /// Moves an item one place earlier or later in its album.
+    ///
+    /// # Errors
+    /// Not the owner, or the item is not in the album.
+    pub async fn move_in_album(&self, user: &Identity, id: i64, item_id: i64, step: Step) -> AppResult<()> {
+        self.own_album(user, id).await?;
+        let mut order = albums::item_order(self.db.pool(), id).await?;
+        let at = order
+            .iter()
+            .position(|i| *i == item_id)
+            .ok_or_else(|| AppError::NotFound("That item is not in this album.".to_owned()))?;
+        let to = match step {
+            Step::Earlier => at.checked_sub(1),
+            Step::Later => Some(at + 1).filter(|to| *to < order.len()),
+        };
+        if let Some(to) = to {
+            order.swap(at, to);
+            albums::reorder(self.db.pool(), id, &order).await?;
+        }
+        Ok(())
     }
 
     /// Puts the listed items first, in that order.

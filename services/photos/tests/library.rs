@@ -650,6 +650,50 @@ async fn an_item_is_shared_from_its_page(backend: Backend) {
     assert_eq!(not_theirs.status(), StatusCode::FORBIDDEN, "only the uploader shares an item");
 }
 
+async fn an_album_is_arranged_from_its_page(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let mut ids = Vec::new();
+    for seed in 1..=3 {
+        ids.push(
+            json(upload(mum, &format!("day-{seed}.jpg"), "family", jpeg_bytes(seed)).await).await["item"]["id"].clone(),
+        );
+    }
+    let album =
+        album_with(mum, serde_json::json!({"name": "Days", "visibility": "family"}), &[&ids[0], &ids[1], &ids[2]])
+            .await;
+    let (page, api) = (format!("/photos/albums/{}", album["id"]), format!("/photos/api/albums/{}", album["id"]));
+    let arrange = format!("{page}/arrange");
+    let names = || async {
+        let album = json(mum.get(&api).send().await.expect("GET")).await;
+        let names: Vec<String> = album["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["file_name"].as_str().unwrap_or("").to_owned())
+            .collect();
+        (names, album["album"]["cover_item_id"].clone())
+    };
+    for (item, action) in [(&ids[2], "earlier"), (&ids[0], "later"), (&ids[1], "earlier"), (&ids[1], "cover")] {
+        let done = mum.browser.post_form(&arrange, &[("item_id", &item.to_string()), ("action", action)]).await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER, "{action}");
+    }
+    let (order, cover) = names().await;
+    assert_eq!(order, ["day-3.jpg", "day-2.jpg", "day-1.jpg"]);
+    assert_eq!(cover, ids[1]);
+    let first_up = mum.browser.post_form(&arrange, &[("item_id", &ids[2].to_string()), ("action", "earlier")]).await;
+    assert_eq!(first_up.status(), StatusCode::SEE_OTHER, "the first stays first");
+    mum.browser.post_form(&arrange, &[("item_id", &ids[0].to_string()), ("action", "remove")]).await;
+    assert_eq!(names().await.0, ["day-3.jpg", "day-2.jpg"]);
+    let gone = mum.browser.post_form(&arrange, &[("item_id", &ids[0].to_string()), ("action", "later")]).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND, "no longer in the album");
+    let not_theirs = kid.browser.post_form(&arrange, &[("item_id", &ids[1].to_string()), ("action", "remove")]).await;
+    assert_eq!(not_theirs.status(), StatusCode::FORBIDDEN);
+    let nonsense = mum.browser.post_form(&arrange, &[("item_id", &ids[1].to_string()), ("action", "explode")]).await;
+    assert!(nonsense.status().is_client_error());
+    assert!(mum.browser.get(&page).await.text().await.expect("html").contains("Arrange"));
+}
+
 /// Every page of a list, following `next_cursor`, with `limit` rows a page.
 async fn all_pages(person: &Person, path: &str, rows: &str, limit: usize) -> Vec<Vec<Value>> {
     let mut pages = Vec::new();
@@ -692,6 +736,7 @@ async fn albums_links_and_the_trash_come_in_pages(backend: Backend) {
 }
 
 both_backends!(
+    an_album_is_arranged_from_its_page,
     albums_links_and_the_trash_come_in_pages,
     the_same_bytes_are_stored_once,
     uploads_over_the_limit_are_refused_and_leave_nothing,

@@ -134,13 +134,16 @@ pub async fn remove_item(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::R
 }
 
 /// Sets the order: `item_ids` first, in that order, then any others as they were.
+/// The ids of an album's items (the trashed ones too), in order.
+const ITEM_ORDER: &str = "SELECT item_id FROM album_items WHERE album_id = $1 ORDER BY position, item_id";
+
+pub async fn item_order(pool: &AnyPool, album_id: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(ITEM_ORDER).bind(album_id).fetch_all(pool).await
+}
+
 pub async fn reorder(pool: &AnyPool, album_id: i64, item_ids: &[i64]) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
-    let current: Vec<i64> =
-        sqlx::query_scalar("SELECT item_id FROM album_items WHERE album_id = $1 ORDER BY position, item_id")
-            .bind(album_id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let current: Vec<i64> = sqlx::query_scalar(ITEM_ORDER).bind(album_id).fetch_all(&mut *tx).await?;
     let ordered =
         item_ids.iter().filter(|id| current.contains(id)).chain(current.iter().filter(|id| !item_ids.contains(id)));
     for (position, item_id) in (1_i64..).zip(ordered) {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::pages::{LIST_PAGE, PageQuery, Tile, page};
 use super::{NewLink, ShareForm, show_new_link};
 use crate::AppState;
-use crate::albums::AlbumChanges;
+use crate::albums::{AlbumChanges, Step};
 use crate::api::{cursor_of, parse_cursor};
 use crate::db::albums::AlbumRow;
 use crate::domain::Visibility;
@@ -82,6 +82,12 @@ struct AlbumPage {
     addable: Vec<Tile>,
     links: Vec<LinkRow>,
     new_link: Option<NewLink>,
+}
+
+impl AlbumPage {
+    fn is_cover(&self, tile: &Tile) -> bool {
+        self.album.cover_item_id == Some(tile.id)
+    }
 }
 
 async fn album_page(
@@ -194,19 +200,40 @@ pub async fn add_items(
     Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
 }
 
+/// One button of the album's "Arrange" list.
 #[derive(Deserialize)]
-pub struct RemoveForm {
-    item_id: i64,
+#[serde(rename_all = "lowercase")]
+pub enum Arrangement {
+    Cover,
+    Earlier,
+    Later,
+    Remove,
 }
 
-pub async fn remove_item(
+#[derive(Deserialize)]
+pub struct ArrangeForm {
+    item_id: i64,
+    action: Arrangement,
+}
+
+/// The cover, order and removal buttons beside each item of an album.
+pub async fn arrange(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
-    Form(form): Form<RemoveForm>,
+    Form(form): Form<ArrangeForm>,
 ) -> AppResult<Response> {
-    state.library.remove_from_album(&user, id, form.item_id).await?;
-    Ok(Redirect::to(&format!("/photos/albums/{id}")).into_response())
+    let item = form.item_id;
+    match form.action {
+        Arrangement::Cover => {
+            let changes = AlbumChanges { name: None, visibility: None, cover_item_id: Some(item) };
+            state.library.change_album(&user, id, changes).await.map(drop)?;
+        }
+        Arrangement::Earlier => state.library.move_in_album(&user, id, item, Step::Earlier).await?,
+        Arrangement::Later => state.library.move_in_album(&user, id, item, Step::Later).await?,
+        Arrangement::Remove => state.library.remove_from_album(&user, id, item).await?,
+    }
+    Ok(Redirect::to(&format!("/photos/albums/{id}#arrange")).into_response())
 }
 
 pub async fn share(

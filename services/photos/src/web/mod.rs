@@ -77,7 +77,7 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/albums/{id}/cover", get(albums::cover))
         .route("/photos/albums/{id}/delete", post(albums::delete))
         .route("/photos/albums/{id}/items", post(albums::add_items))
-        .route("/photos/albums/{id}/remove", post(albums::remove_item))
+        .route("/photos/albums/{id}/arrange", post(albums::arrange))
         .route("/photos/albums/{id}/shares", post(albums::share))
         .route("/photos/albums/{id}/revoke", post(albums::revoke))
         .route("/photos/s/{token}", get(guest::show).post(guest::unlock))
