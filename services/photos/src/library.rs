@@ -230,6 +230,34 @@ impl Library {
         Err(AppError::NotFound("This item has no preview yet.".to_owned()))
     }
 
+    /// The path of a JPEG original with its location removed, made on first use.
+    ///
+    /// # Errors
+    /// The original is missing, or its EXIF block is malformed (then no original is offered).
+    pub async fn original_without_location(&self, item: &ItemRow) -> AppResult<PathBuf> {
+        let sha256 = Sha256::parse(&item.sha256)?;
+        if let Some(path) = self.blobs.derived_path(&sha256, Derived::WithoutLocation).await {
+            return Ok(path);
+        }
+        let original = self.blob_path(item).await?;
+        let cleaned = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, media::LocationError> {
+            let mut cleaned = Vec::new();
+            media::copy_without_location(std::io::BufReader::new(std::fs::File::open(original)?), &mut cleaned)?;
+            Ok(cleaned)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("location remover stopped: {e}")))?
+        .map_err(|e| {
+            tracing::warn!(item = item.id, error = %e, "cannot remove the location from an original");
+            AppError::Forbidden("This photo records where it was taken and cannot be offered without it.".to_owned())
+        })?;
+        self.blobs.put_derived(&sha256, Derived::WithoutLocation, cleaned.into()).await.map_err(anyhow::Error::from)?;
+        self.blobs
+            .derived_path(&sha256, Derived::WithoutLocation)
+            .await
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the cleaned original vanished")))
+    }
+
     /// Shares an item with the family or makes it private again (owner only).
     ///
     /// # Errors

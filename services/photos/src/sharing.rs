@@ -189,6 +189,8 @@ pub fn is_unlocked(token: &str, share: &ShareRow, cookie: Option<&str>) -> bool 
 pub enum GuestDownload {
     /// The original file.
     Original,
+    /// The original JPEG with its EXIF location removed (other tags kept).
+    OriginalWithoutLocation,
     /// The large preview, which carries no metadata: the original records where the photo
     /// was taken and the sharer keeps that private.
     PreviewWithoutLocation,
@@ -198,7 +200,8 @@ pub enum GuestDownload {
 
 /// Originals go to guests only when they cannot reveal a place the sharer kept private:
 /// photos whose EXIF was read and holds no GPS, documents, or anything when the sharer chose
-/// to show locations. Videos may carry a location we do not read, so they need that choice.
+/// to show locations. A JPEG with GPS goes with its location removed; other photos with GPS
+/// as their preview. Videos may carry a location we do not read, so they need that choice.
 #[must_use]
 pub fn guest_download(share: &ShareRow, item: &ItemRow) -> GuestDownload {
     if share.show_location != 0 {
@@ -206,6 +209,7 @@ pub fn guest_download(share: &ShareRow, item: &ItemRow) -> GuestDownload {
     }
     match item.kind.as_str() {
         "photo" if item.width.is_some() && item.gps_lat.is_none() => GuestDownload::Original,
+        "photo" if item.width.is_some() && item.content_type == "image/jpeg" => GuestDownload::OriginalWithoutLocation,
         "photo" if item.preview == "ready" => GuestDownload::PreviewWithoutLocation,
         "photo" => GuestDownload::NotOffered("This photo is not ready to download yet."),
         "video" => GuestDownload::NotOffered(
@@ -263,6 +267,8 @@ mod tests {
         let hidden = share(false);
         assert_eq!(guest_download(&hidden, &item("photo", true, false, "ready")), GuestDownload::Original);
         assert_eq!(guest_download(&hidden, &item("photo", true, true, "ready")), GuestDownload::PreviewWithoutLocation);
+        let jpeg = ItemRow { content_type: "image/jpeg".to_owned(), ..item("photo", true, true, "ready") };
+        assert_eq!(guest_download(&hidden, &jpeg), GuestDownload::OriginalWithoutLocation);
         assert!(matches!(
             guest_download(&hidden, &item("photo", false, false, "pending")),
             GuestDownload::NotOffered(_)

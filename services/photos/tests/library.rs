@@ -564,6 +564,37 @@ fn real_jpeg(shade: u8) -> Vec<u8> {
     bytes
 }
 
+/// A real JPEG whose EXIF block records where it was taken (and its orientation).
+fn located_jpeg(shade: u8) -> Vec<u8> {
+    use exif::{Field, In, Rational, Tag, Value as Exif};
+    let ascii =
+        |tag, text: &str| Field { tag, ifd_num: In::PRIMARY, value: Exif::Ascii(vec![text.as_bytes().to_vec()]) };
+    let degrees = |d| Exif::Rational(vec![Rational::from((d, 1)), Rational::from((30, 1)), Rational::from((0, 1))]);
+    let fields = [
+        Field { tag: Tag::Orientation, ifd_num: In::PRIMARY, value: Exif::Short(vec![1]) },
+        ascii(Tag::GPSLatitudeRef, "N"),
+        Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: degrees(52) },
+        ascii(Tag::GPSLongitudeRef, "E"),
+        Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: degrees(4) },
+    ];
+    let mut writer = exif::experimental::Writer::new();
+    fields.iter().for_each(|field| writer.push_field(field));
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).expect("EXIF");
+    let app1 = [b"Exif\0\0".as_slice(), &tiff.into_inner()].concat();
+    let jpeg = real_jpeg(shade);
+    let mut located = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    located.extend(u16::try_from(app1.len() + 2).expect("short").to_be_bytes());
+    located.extend(app1);
+    located.extend(&jpeg[2..]);
+    located
+}
+
+fn has_location(jpeg: &[u8]) -> bool {
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(jpeg)).expect("EXIF");
+    exif.fields().any(|f| f.tag == exif::Tag::GPSLatitude)
+}
+
 async fn wait_for_preview(person: &Person, id: &Value) {
     for _ in 0..100 {
         let item = json(person.get(&format!("/photos/api/items/{id}")).send().await.expect("GET")).await;
@@ -580,7 +611,9 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
     let mum = &photos.family.admin;
     let plain_bytes = real_jpeg(10);
     let plain = json(upload(mum, "plain.jpg", "family", plain_bytes.clone()).await).await["item"]["id"].clone();
-    let located = json(upload(mum, "at-home.jpg", "family", real_jpeg(200)).await).await["item"]["id"].clone();
+    let located_bytes = located_jpeg(200);
+    assert!(has_location(&located_bytes));
+    let located = json(upload(mum, "at-home.jpg", "family", located_bytes.clone()).await).await["item"]["id"].clone();
     let video = json(
         upload(mum, "party.webm", "family", b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm".to_vec()).await,
     )
@@ -588,12 +621,8 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
         .clone();
     wait_for_preview(mum, &plain).await;
     wait_for_preview(mum, &located).await;
-    let db = &photos.state.get().expect("state").service.db;
-    sqlx::query("UPDATE items SET gps_lat = 52.1, gps_lon = 4.3 WHERE id = $1")
-        .bind(located.as_i64().expect("id"))
-        .execute(db.pool())
-        .await
-        .expect("gps");
+    let facts = json(mum.get(&format!("/photos/api/items/{located}")).send().await.expect("GET")).await;
+    assert!(facts["gps"].is_array(), "the location is read: {facts}");
     let album = album_with(mum, serde_json::json!({"name": "Home"}), &[&plain, &located, &video]).await;
     let share = json(
         mum.request(Method::POST, "/photos/api/shares")
@@ -612,9 +641,12 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
         plain_bytes.as_slice(),
         "no location recorded: the original"
     );
-    let preview = guest.get(&format!("{link}/items/{located}/download")).await;
-    assert_eq!(preview.status(), StatusCode::OK);
-    assert!(preview.headers()["content-disposition"].to_str().expect("ascii").contains("without location"));
+    let cleaned = guest.get(&format!("{link}/items/{located}/download")).await;
+    assert_eq!(cleaned.status(), StatusCode::OK);
+    assert!(cleaned.headers()["content-disposition"].to_str().expect("ascii").contains("at-home.jpg"));
+    let cleaned = cleaned.bytes().await.expect("body");
+    assert!(!has_location(&cleaned), "the original, without where it was taken");
+    assert_eq!(cleaned.len(), located_bytes.len(), "the same file otherwise");
     let refused = guest.get(&format!("{link}/items/{video}/download")).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(refused.text().await.expect("html").contains("where they were filmed"));
@@ -625,7 +657,10 @@ async fn guests_download_originals_only_when_no_location_leaks(backend: Backend)
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
     let mut names: Vec<String> = archive.file_names().map(|name| name.expect("a name").into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["at-home (without location).jpg", "plain.jpg"], "the same rules as one by one");
+    assert_eq!(names, ["at-home.jpg", "plain.jpg"], "the same rules as one by one");
+    let mut inside = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name("at-home.jpg").expect("entry"), &mut inside).expect("read");
+    assert!(!has_location(&inside));
     let mut inside = Vec::new();
     std::io::Read::read_to_end(&mut archive.by_name("plain.jpg").expect("entry"), &mut inside).expect("read");
     assert_eq!(inside, plain_bytes);

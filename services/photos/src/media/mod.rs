@@ -13,11 +13,13 @@ mod heif;
 #[cfg(not(feature = "heic"))]
 #[path = "heif_missing.rs"]
 mod heif;
+mod location;
 mod metadata;
 mod orientation;
 mod preview;
 mod sniff;
 
+pub use location::{LocationError, copy_without_location};
 pub use metadata::read_photo_info;
 pub use preview::render_previews;
 pub use sniff::sniff;

@@ -159,6 +159,7 @@ impl BlobStore for FsBlobStore {
             self.blob_path(sha256),
             self.derived_file(sha256, Derived::Thumbnail),
             self.derived_file(sha256, Derived::Preview),
+            self.derived_file(sha256, Derived::WithoutLocation),
         ];
         blocking(move || {
             for path in paths {

@@ -50,6 +50,8 @@ pub enum Derived {
     Thumbnail,
     /// Large, for viewing.
     Preview,
+    /// A JPEG original without where it was taken, for guests.
+    WithoutLocation,
 }
 
 impl Derived {
@@ -58,6 +60,7 @@ impl Derived {
         match self {
             Self::Thumbnail => "thumb",
             Self::Preview => "preview",
+            Self::WithoutLocation => "nolocation",
         }
     }
 }

@@ -161,8 +161,8 @@ async fn derived(
     files::serve_derived(path, request).await
 }
 
-/// A download of a shared item: the original, or the preview when the original would reveal
-/// a location the sharer keeps private (see [`guest_download`]).
+/// A download of a shared item: the original, without its location or as the preview when it
+/// would reveal a place the sharer keeps private (see [`guest_download`]).
 pub async fn download(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -173,6 +173,10 @@ pub async fn download(
     match guest_download(&share, &item) {
         GuestDownload::Original => {
             let path = state.library.blob_path(&item).await?;
+            files::serve_original(&item, path, request).await
+        }
+        GuestDownload::OriginalWithoutLocation => {
+            let path = state.library.original_without_location(&item).await?;
             files::serve_original(&item, path, request).await
         }
         GuestDownload::PreviewWithoutLocation => {
@@ -194,6 +198,9 @@ pub async fn download_all(
     for item in items {
         let entry = match guest_download(&share, &item) {
             GuestDownload::Original => ZipEntry { path: state.library.blob_path(&item).await?, name: item.file_name },
+            GuestDownload::OriginalWithoutLocation => {
+                ZipEntry { path: state.library.original_without_location(&item).await?, name: item.file_name }
+            }
             GuestDownload::PreviewWithoutLocation => {
                 let path = state.library.derived_of(&item, Derived::Preview).await?;
                 ZipEntry { path, name: files::without_location_name(&item) }
