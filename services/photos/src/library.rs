@@ -51,6 +51,9 @@ impl<T, Id> Page<T, Id> {
     }
 }
 
+/// Characters of a document's text shown on its page.
+const TEXT_EXCERPT_CHARS: i64 = 4000;
+
 /// Where a page of items starts, for the timeline and search.
 fn item_key(item: &ItemRow) -> (i64, i64) {
     (item.sort_at, item.id)
@@ -228,6 +231,14 @@ impl Library {
             self.previews.enqueue(item.id);
         }
         Err(AppError::NotFound("This item has no preview yet.".to_owned()))
+    }
+
+    /// The beginning of a document's text (from the PDF or the text file), for its page.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn text_excerpt(&self, item: &ItemRow) -> AppResult<Option<String>> {
+        Ok(items::text_excerpt(self.db.pool(), item.id, TEXT_EXCERPT_CHARS).await?)
     }
 
     /// The path of a JPEG original with its location removed, made on first use.

@@ -554,6 +554,12 @@ async fn the_text_inside_a_pdf_is_found(backend: Backend) {
     let broken_item =
         json(mum.get(&format!("/photos/api/items/{}", broken["item"]["id"])).send().await.expect("GET")).await;
     assert_eq!(broken_item["file_name"], "broken.pdf", "a PDF with no readable text is kept all the same");
+    let page = mum.browser.get(&format!("/photos/items/{}", letter["item"]["id"])).await.text().await.expect("html");
+    assert!(page.contains("Insurance renewal 2027") && page.contains("open the whole document"), "{page}");
+    let note = json(upload(mum, "note.txt", "family", b"<script>alert(1)</script> milk".to_vec()).await).await;
+    let page = mum.browser.get(&format!("/photos/items/{}", note["item"]["id"])).await.text().await.expect("html");
+    assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62; milk"), "the text is shown, escaped");
+    assert!(!page.contains("<script>alert"));
 }
 
 /// A real 64×48 JPEG (no EXIF), so the worker makes previews.
@@ -727,6 +733,10 @@ async fn an_album_is_arranged_from_its_page(backend: Backend) {
     let nonsense = mum.browser.post_form(&arrange, &[("item_id", &ids[1].to_string()), ("action", "explode")]).await;
     assert!(nonsense.status().is_client_error());
     assert!(mum.browser.get(&page).await.text().await.expect("html").contains("Arrange"));
+    let zip = kid.browser.get(&format!("{page}/album.zip")).await;
+    assert_eq!(zip.headers()["content-type"], "application/zip", "the family downloads a family album");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.expect("zip"))).expect("a valid zip");
+    assert_eq!(archive.len(), 2);
 }
 
 /// Every page of a list, following `next_cursor`, with `limit` rows a page.

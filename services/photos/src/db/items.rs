@@ -253,6 +253,17 @@ pub async fn search(
 }
 
 /// Stores a document's extracted text and the search key made from it.
+/// The first `chars` characters of a document's text, if it has any.
+pub async fn text_excerpt(pool: &AnyPool, id: i64, chars: i64) -> sqlx::Result<Option<String>> {
+    let excerpt: Option<Option<String>> =
+        sqlx::query_scalar("SELECT substr(text_content, 1, CAST($2 AS INTEGER)) FROM items WHERE id = $1")
+            .bind(id)
+            .bind(chars)
+            .fetch_optional(pool)
+            .await?;
+    Ok(excerpt.flatten().filter(|text| !text.trim().is_empty()))
+}
+
 pub async fn set_text(pool: &AnyPool, id: i64, text: &str, search_text: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE items SET text_content = $2, search_text = $3 WHERE id = $1")
         .bind(id)

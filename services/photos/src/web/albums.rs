@@ -13,6 +13,7 @@ use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
 use super::pages::{LIST_PAGE, PageQuery, Tile, page};
+use super::zip_stream::{ZipEntry, zip_response};
 use super::{NewLink, ShareForm, show_new_link};
 use crate::AppState;
 use crate::albums::{AlbumChanges, Step};
@@ -139,6 +140,20 @@ pub async fn show(
 ) -> AppResult<Response> {
     let page = render(&album_page(&state, user, &csrf, id, flash.take()).await?)?;
     Ok((flash, page).into_response())
+}
+
+/// The originals of an album's items that the user may see, as one streamed zip.
+pub async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (album, items) = state.library.album(&user, id).await?;
+    let mut entries = Vec::with_capacity(items.len());
+    for item in items {
+        entries.push(ZipEntry { path: state.library.blob_path(&item).await?, name: item.file_name });
+    }
+    Ok(zip_response(&album.name, entries))
 }
 
 /// The album's cover thumbnail (its cover, or its first item).

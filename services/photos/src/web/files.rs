@@ -51,10 +51,16 @@ pub async fn original(
     serve_original(&item, path, request).await
 }
 
+/// Whether the browser is given files of this content type to show (sandboxed) rather than to
+/// download.
+#[must_use]
+pub fn is_inline(content_type: &str) -> bool {
+    INLINE_TYPES.contains(&content_type.split(';').next().unwrap_or_default().trim())
+}
+
 /// An original with its stored content type when it is safe inline, as a download otherwise.
 pub async fn serve_original(item: &ItemRow, path: PathBuf, request: Request) -> AppResult<Response> {
-    let base_type = item.content_type.split(';').next().unwrap_or_default().trim();
-    let inline = INLINE_TYPES.contains(&base_type);
+    let inline = is_inline(&item.content_type);
     let content_type = if inline { item.content_type.as_str() } else { "application/octet-stream" };
     let disposition = content_disposition(if inline { "inline" } else { "attachment" }, &item.file_name);
     let mut response = serve(path, content_type, request).await?;

@@ -89,6 +89,7 @@ pub fn long_routes() -> Router<AppState> {
     Router::new()
         .route("/photos/upload", post(pages::upload_form).layer(DefaultBodyLimit::disable()))
         .route("/photos/items/{id}/original", get(files::original))
+        .route("/photos/albums/{id}/album.zip", get(albums::download))
         .route("/photos/items/{id}/thumbnail", get(files::thumbnail))
         .route("/photos/items/{id}/preview", get(files::preview))
         .route("/photos/s/{token}/items/{id}/thumbnail", get(guest::thumbnail))

@@ -12,7 +12,7 @@ use hearth_shared::layout::{PageContext, format_time, render, render_with_status
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::{NewLink, ShareForm, show_new_link};
+use super::{NewLink, ShareForm, files, show_new_link};
 use crate::api::{SearchParams, cursor_of, parse_cursor};
 use crate::db::items::ItemRow;
 use crate::domain::Visibility;
@@ -121,6 +121,10 @@ struct ItemPage {
     /// The user's own albums, to add the item to.
     albums: Vec<(i64, String)>,
     new_link: Option<NewLink>,
+    /// The beginning of a document's text.
+    text_excerpt: Option<String>,
+    /// Whether the browser can show the original itself (PDF, text).
+    opens_inline: bool,
 }
 
 pub async fn item(
@@ -160,6 +164,8 @@ async fn item_page(
     let is_owner = item.owner_id == user.user_id;
     let can_delete = is_owner || user.is_admin();
     let albums = state.library.own_albums(&user).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    let text_excerpt = if item.kind == "document" { state.library.text_excerpt(&item).await? } else { None };
+    let opens_inline = item.kind == "document" && files::is_inline(&item.content_type);
     Ok(ItemPage {
         taken: item.taken_at.map(format_time),
         uploaded: format_time(item.uploaded_at),
@@ -167,6 +173,8 @@ async fn item_page(
         is_owner,
         can_delete,
         albums,
+        text_excerpt,
+        opens_inline,
         item,
         new_link,
         ctx: page("Photo", user, csrf),
