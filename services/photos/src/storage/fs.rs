@@ -10,7 +10,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use sha2::{Digest as _, Sha256 as Hasher};
 use tokio::sync::mpsc;
@@ -20,6 +20,9 @@ use crate::domain::Sha256;
 
 /// Chunks in flight between the request and the writer thread.
 const CHANNEL_CHUNKS: usize = 8;
+/// Bytes gathered from the request's small frames before they go to the writer thread: each
+/// hand-off wakes a thread, so fewer, larger ones cost less than the one copy they need.
+const BATCH_BYTES: usize = 256 * 1024;
 
 pub struct FsBlobStore {
     root: PathBuf,
@@ -124,12 +127,16 @@ impl BlobStore for FsBlobStore {
         let path = self.temp_path();
         let writer = tokio::task::spawn_blocking(move || write_chunks(path, receiver, limit));
         let mut interrupted = None;
+        let mut batch = BytesMut::with_capacity(BATCH_BYTES);
         while let Some(chunk) = body.next().await {
             match chunk {
-                Ok(chunk) if chunk.is_empty() => {}
                 Ok(chunk) => {
-                    if sender.send(chunk).await.is_err() {
-                        break;
+                    batch.extend_from_slice(&chunk);
+                    if batch.len() >= BATCH_BYTES {
+                        if sender.send(batch.split().freeze()).await.is_err() {
+                            break;
+                        }
+                        batch.reserve(BATCH_BYTES);
                     }
                 }
                 Err(e) => {
@@ -137,6 +144,9 @@ impl BlobStore for FsBlobStore {
                     break;
                 }
             }
+        }
+        if interrupted.is_none() && !batch.is_empty() {
+            let _ = sender.send(batch.freeze()).await;
         }
         drop(sender);
         let written = writer.await.map_err(|e| PutError::Storage(io::Error::other(e)))?;
