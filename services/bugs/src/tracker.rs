@@ -4,6 +4,9 @@
 //! admins-only ones), files issues and comments; the reporter, the assignee or an admin
 //! changes an issue. Every change writes a history event.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use hearth_shared::db::unix_now;
 use hearth_shared::{AppError, AppResult, Database, Identity};
 
@@ -109,6 +112,8 @@ pub fn sniff(bytes: &[u8]) -> &'static str {
 #[derive(Clone)]
 pub struct Tracker {
     db: Database,
+    /// Who has been recorded in `people` as they are now, so requests do not write again.
+    known: Arc<Mutex<HashMap<i64, Identity>>>,
     store: AttachmentStore,
     max_attachment_bytes: usize,
 }
@@ -116,7 +121,7 @@ pub struct Tracker {
 impl Tracker {
     #[must_use]
     pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize) -> Self {
-        Self { db, store, max_attachment_bytes }
+        Self { db, store, max_attachment_bytes, known: Arc::default() }
     }
 
     #[must_use]
@@ -134,12 +139,21 @@ impl Tracker {
         Event { issue_id: issue.id, actor_id: user.user_id, at: unix_now(), field, old_value: old, new_value: new }
     }
 
-    /// Records who someone is, so lists show their name and `assignee:name` finds them.
+    /// Records who someone is, so lists show their name and `assignee:name` finds them; every
+    /// use case that reads a project does this first.
     ///
     /// # Errors
     /// Database failure.
     pub async fn remember(&self, user: &Identity) -> AppResult<()> {
-        Ok(people::remember(self.db.pool(), user, unix_now()).await?)
+        let known = |known: &HashMap<i64, Identity>| known.get(&user.user_id) == Some(user);
+        if self.known.lock().is_ok_and(|k| known(&k)) {
+            return Ok(());
+        }
+        people::remember(self.db.pool(), user, unix_now()).await?;
+        if let Ok(mut k) = self.known.lock() {
+            k.insert(user.user_id, user.clone());
+        }
+        Ok(())
     }
 
     /// Everyone an issue can be assigned to.
@@ -155,6 +169,7 @@ impl Tracker {
     /// # Errors
     /// Database failure.
     pub async fn projects(&self, user: &Identity) -> AppResult<Vec<ProjectRow>> {
+        self.remember(user).await?;
         Ok(projects::visible(self.db.pool(), user.is_admin()).await?)
     }
 
@@ -164,6 +179,7 @@ impl Tracker {
     /// Not an admin (403), or the key is taken (409).
     pub async fn create_project(&self, user: &Identity, input: &ProjectInput) -> AppResult<ProjectRow> {
         user.require_admin()?;
+        self.remember(user).await?;
         let description = markdown_text(&input.description, "The description")?;
         let new = NewProject {
             key: input.key.as_str(),
@@ -187,6 +203,7 @@ impl Tracker {
     /// # Errors
     /// [`AppError::NotFound`].
     pub async fn project(&self, user: &Identity, key: &str) -> AppResult<ProjectRow> {
+        self.remember(user).await?;
         let key = key.to_ascii_uppercase();
         projects::by_key(self.db.pool(), &key)
             .await?
@@ -289,6 +306,7 @@ impl Tracker {
         cursor: Option<Cursor>,
         limit: i64,
     ) -> AppResult<Page> {
+        self.remember(user).await?;
         let limit = limit.clamp(1, MAX_PAGE);
         let mut rows = issues::search(self.db.pool(), viewer(user), query, cursor, limit + 1).await?;
         let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {

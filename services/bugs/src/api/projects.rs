@@ -57,7 +57,6 @@ pub async fn list_projects(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Json<Vec<ProjectInfo>>> {
-    state.tracker.remember(&user).await?;
     Ok(Json(state.tracker.projects(&user).await?.into_iter().map(Into::into).collect()))
 }
 

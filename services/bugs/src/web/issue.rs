@@ -190,7 +190,6 @@ pub async fn show(
     CurrentUser(user): CurrentUser,
     Path((key, raw_number)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    state.tracker.remember(&user).await?;
     issue_page(&state, user, &csrf, &key, number(&raw_number)?, None).await
 }
 

@@ -57,7 +57,6 @@ pub async fn projects(
     csrf: CsrfToken,
     CurrentUser(user): CurrentUser,
 ) -> AppResult<Response> {
-    state.tracker.remember(&user).await?;
     projects_page(&state, user, &csrf, None).await
 }
 
@@ -258,7 +257,6 @@ pub async fn all_issues(
     CurrentUser(user): CurrentUser,
     Query(params): Query<ListParams>,
 ) -> AppResult<Response> {
-    state.tracker.remember(&user).await?;
     list(&state, user, &csrf, None, params).await
 }
 
@@ -269,7 +267,6 @@ pub async fn project_issues(
     Path(key): Path<String>,
     Query(params): Query<ListParams>,
 ) -> AppResult<Response> {
-    state.tracker.remember(&user).await?;
     let project = state.tracker.project(&user, &key).await?;
     list(&state, user, &csrf, Some(project), params).await
 }

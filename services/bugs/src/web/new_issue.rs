@@ -70,7 +70,6 @@ pub async fn form(
     CurrentUser(user): CurrentUser,
     Path(key): Path<String>,
 ) -> AppResult<Response> {
-    state.tracker.remember(&user).await?;
     let project = state.tracker.project(&user, &key).await?;
     let typed = Typed { priority: Priority::Normal.as_str().to_owned(), ..Typed::default() };
     show(&state, user, &csrf, project, typed, None).await
