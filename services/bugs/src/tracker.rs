@@ -576,6 +576,17 @@ impl Tracker {
         Ok(views::of_owner(self.db.pool(), user.user_id).await?)
     }
 
+    /// One of the user's saved views; anyone else's is "not found".
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`].
+    pub async fn view(&self, user: &Identity, id: i64) -> AppResult<ViewRow> {
+        views::by_id(self.db.pool(), id)
+            .await?
+            .filter(|v| v.owner_id == user.user_id)
+            .ok_or_else(|| AppError::NotFound("There is no such saved view of yours.".to_owned()))
+    }
+
     /// Saves a query under a name for the user (the query must parse).
     ///
     /// # Errors

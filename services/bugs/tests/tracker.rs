@@ -532,7 +532,67 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
+async fn feeds_are_read_with_a_personal_token(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let (mum, kid) = (&family.admin, &family.member);
+    project(mum, "HOME", false).await;
+    project(mum, "SECRET", true).await;
+    file(
+        kid,
+        "HOME",
+        json!({ "title": "Oven <clock> is wrong", "description": "<script>alert(1)</script>\n\n**blinks**" }),
+    )
+    .await;
+    file(mum, "HOME", json!({ "title": "Gate sticks", "labels": ["garden"] })).await;
+
+    let by_bearer = kid.get("/bugs/p/HOME/feed.atom").send().await.expect("GET");
+    assert_eq!(by_bearer.status(), StatusCode::OK);
+    assert!(by_bearer.headers()["content-type"].to_str().expect("ascii").starts_with("application/atom+xml"));
+    let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let by_query = anonymous
+        .get(kid.browser.url(&format!("/bugs/p/HOME/feed.atom?token={}", kid.token)))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(by_query.status(), StatusCode::OK);
+    let xml = by_query.text().await.expect("xml");
+    assert!(xml.starts_with("<?xml") && xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    assert_eq!(xml.matches("<entry>").count(), 2);
+    assert!(
+        xml.contains("HOME-1 Oven &lt;clock&gt; is wrong [Open]")
+            || xml.contains("HOME-1 Oven &#60;clock&#62; is wrong [Open]"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("&lt;strong&gt;blinks&lt;/strong&gt;") || xml.contains("&#60;strong&#62;blinks&#60;/strong&#62;"),
+        "{xml}"
+    );
+    assert!(!xml.contains("<script") && !xml.contains("alert(1)"), "sanitised, then escaped: {xml}");
+
+    let nobody = anonymous.get(kid.browser.url("/bugs/p/HOME/feed.atom")).send().await.expect("GET");
+    assert_eq!(nobody.status(), StatusCode::SEE_OTHER, "to the login page");
+    let wrong = anonymous.get(kid.browser.url("/bugs/p/HOME/feed.atom?token=nonsense")).send().await.expect("GET");
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(kid.get("/bugs/p/SECRET/feed.atom").send().await.expect("GET").status(), StatusCode::NOT_FOUND);
+
+    let saved = mum.browser.post_form("/bugs/views", &[("name", "Garden"), ("q", "label:garden")]).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let bad = mum.browser.post_form("/bugs/views", &[("name", "Broken"), ("q", "colour:red")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let home = mum.browser.get("/bugs/").await.text().await.expect("html");
+    let start = home.find("/bugs/views/").expect("the view's feed link") + "/bugs/views/".len();
+    let id: String = home[start..].chars().take_while(char::is_ascii_digit).collect();
+    let feed = mum.get(&format!("/bugs/views/{id}/feed.atom")).send().await.expect("GET").text().await.expect("xml");
+    assert_eq!(feed.matches("<entry>").count(), 1);
+    assert!(feed.contains("Gate sticks"));
+    assert_eq!(
+        kid.get(&format!("/bugs/views/{id}/feed.atom")).send().await.expect("GET").status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
 both_backends!(
+    feeds_are_read_with_a_personal_token,
     family_files_then_admin_triages_duplicates_and_closes,
     only_the_reporter_assignee_or_an_admin_changes_an_issue,
     links_and_bad_status_changes_say_what_to_fix,

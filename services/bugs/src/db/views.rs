@@ -5,14 +5,22 @@ use sqlx::{AnyPool, FromRow};
 #[derive(Debug, Clone, FromRow)]
 pub struct ViewRow {
     pub id: i64,
+    pub owner_id: i64,
     pub name: String,
     pub query: String,
 }
 
 pub async fn of_owner(pool: &AnyPool, owner_id: i64) -> sqlx::Result<Vec<ViewRow>> {
-    sqlx::query_as("SELECT id, name, query FROM saved_views WHERE owner_id = $1 ORDER BY name")
+    sqlx::query_as("SELECT id, owner_id, name, query FROM saved_views WHERE owner_id = $1 ORDER BY name")
         .bind(owner_id)
         .fetch_all(pool)
+        .await
+}
+
+pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<ViewRow>> {
+    sqlx::query_as("SELECT id, owner_id, name, query FROM saved_views WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
         .await
 }
 

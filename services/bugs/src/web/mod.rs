@@ -1,6 +1,7 @@
 //! The bugs pages: projects, issue lists with the query box, the family form, the issue page
 //! and its actions, and attachments. Handlers parse, call [`crate::tracker`], render.
 
+mod feeds;
 mod files;
 mod issue;
 pub(crate) mod lists;
@@ -28,6 +29,8 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/views", post(lists::save_view))
         .route("/bugs/p/{key}", get(lists::project_issues))
         .route("/bugs/p/{key}/new", get(new_issue::form))
+        .route("/bugs/p/{key}/feed.atom", get(feeds::project))
+        .route("/bugs/views/{id}/feed.atom", get(feeds::view))
         .route("/bugs/p/{key}/issues", post(new_issue::file).layer(upload_limit))
         .route("/bugs/p/{key}/{number}", get(issue::show))
         .route("/bugs/p/{key}/{number}/comments", post(issue::comment))
