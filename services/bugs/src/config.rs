@@ -11,6 +11,9 @@ pub struct BugsConfig {
     pub storage_dir: PathBuf,
     /// Largest attachment, in bytes (`HEARTH_BUGS_MAX_ATTACHMENT_BYTES`, 10 MiB by default).
     pub max_attachment_bytes: usize,
+    /// First wait before a failed webhook delivery is tried again, doubling each time
+    /// (`HEARTH_BUGS_WEBHOOK_BACKOFF_MS`, one second by default).
+    pub webhook_backoff_ms: i64,
 }
 
 impl BugsConfig {
@@ -23,15 +26,21 @@ impl BugsConfig {
     /// # Errors
     /// A variable that is set but not a number.
     pub fn from_lookup(config: &Config, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let name = "HEARTH_BUGS_MAX_ATTACHMENT_BYTES";
-        let max_attachment_bytes = match lookup(name).filter(|v| !v.trim().is_empty()) {
-            None => 10 * 1024 * 1024,
-            Some(value) => value.trim().parse().map_err(|_| ConfigError {
-                name,
-                value,
-                reason: "expected a whole number of bytes".to_owned(),
-            })?,
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match lookup(name).filter(|v| !v.trim().is_empty()) {
+                None => Ok(default),
+                Some(value) => value.trim().parse().map_err(|_| ConfigError {
+                    name,
+                    value,
+                    reason: "expected a whole number".to_owned(),
+                }),
+            }
         };
-        Ok(Self { storage_dir: config.data_dir.join("bugs"), max_attachment_bytes })
+        Ok(Self {
+            storage_dir: config.data_dir.join("bugs"),
+            max_attachment_bytes: usize::try_from(number("HEARTH_BUGS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)?)
+                .unwrap_or(usize::MAX),
+            webhook_backoff_ms: i64::try_from(number("HEARTH_BUGS_WEBHOOK_BACKOFF_MS", 1000)?).unwrap_or(1000),
+        })
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Map: [`tracker`] holds the use cases and who may do what, [`domain`] the types and rules
 //! without I/O (the query language is [`domain::query`]), [`db`] all SQL, [`storage`] the
-//! attachment bytes, [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
+//! attachment bytes, [`webhooks`] the signed event deliveries, [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
 
 pub mod api;
 pub mod config;
@@ -12,6 +12,7 @@ pub mod domain;
 pub mod storage;
 pub mod tracker;
 pub mod web;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ use hearth_shared::{AuthClient, Config};
 use crate::config::BugsConfig;
 use crate::storage::AttachmentStore;
 use crate::tracker::Tracker;
+use crate::webhooks::Webhooks;
 
 pub const SERVICE: ServiceInfo = ServiceInfo { name: "bugs", title: "Bugs", prefix: "/bugs" };
 
@@ -53,14 +55,15 @@ pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppStat
 }
 
 impl AppState {
-    /// Opens the database and the attachment store.
+    /// Opens the database and the attachment store, and starts the webhook worker.
     ///
     /// # Errors
     /// A database or storage folder that cannot be opened.
     pub async fn new(config: Config, bugs: BugsConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
         let store = AttachmentStore::open(&bugs.storage_dir)?;
-        let tracker = Tracker::new(service.db.clone(), store, bugs.max_attachment_bytes);
+        let webhooks = Webhooks::start(service.db.clone(), bugs.webhook_backoff_ms)?;
+        let tracker = Tracker::new(service.db.clone(), store, bugs.max_attachment_bytes, webhooks);
         Ok(Self { service, tracker })
     }
 }

@@ -17,12 +17,14 @@ use crate::db::labels::{self, IssueLabel, LabelRow};
 use crate::db::people::{self, PersonRow};
 use crate::db::projects::{self, NewProject, ProjectRow};
 use crate::db::views::{self, ViewRow};
+use crate::db::webhooks::{self as webhook_rows, WebhookRow};
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{
     AttachmentName, Colour, IssueQuery, IssueTitle, LabelName, LinkKind, Priority, ProjectKey, ProjectName, Status,
     search_key,
 };
 use crate::storage::AttachmentStore;
+use crate::webhooks::{EventPayload, Webhooks};
 
 /// Most issues on one page.
 pub const MAX_PAGE: i64 = 100;
@@ -116,12 +118,13 @@ pub struct Tracker {
     known: Arc<Mutex<HashMap<i64, Identity>>>,
     store: AttachmentStore,
     max_attachment_bytes: usize,
+    webhooks: Webhooks,
 }
 
 impl Tracker {
     #[must_use]
-    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize) -> Self {
-        Self { db, store, max_attachment_bytes, known: Arc::default() }
+    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, webhooks: Webhooks) -> Self {
+        Self { db, store, max_attachment_bytes, webhooks, known: Arc::default() }
     }
 
     #[must_use]
@@ -137,6 +140,24 @@ impl Tracker {
         new: Option<String>,
     ) -> Event {
         Event { issue_id: issue.id, actor_id: user.user_id, at: unix_now(), field, old_value: old, new_value: new }
+    }
+
+    /// Tells the project's webhooks; a failure to queue is logged, not the user's problem.
+    async fn publish(&self, event: &str, issue: &IssueRow, user: &Identity) {
+        let payload = EventPayload {
+            event,
+            project: &issue.project_key,
+            number: issue.number,
+            reference: format!("{}-{}", issue.project_key, issue.number),
+            title: &issue.title,
+            status: &issue.status,
+            actor: &user.username,
+            at: unix_now(),
+            url: format!("/bugs/p/{}/{}", issue.project_key, issue.number),
+        };
+        if let Err(e) = self.webhooks.publish(issue.project_id, &payload).await {
+            tracing::error!(error = %e, event, "cannot queue webhook deliveries");
+        }
     }
 
     /// Records who someone is, so lists show their name and `assignee:name` finds them; every
@@ -234,7 +255,9 @@ impl Tracker {
         };
         let number = issues::insert(self.db.pool(), &new).await?;
         tracing::info!(project = %project.key, number, "issue filed");
-        self.load(&project, number).await
+        let issue = self.load(&project, number).await?;
+        self.publish("issue.created", &issue, user).await;
+        Ok(issue)
     }
 
     async fn assignee_id(&self, username: Option<&str>) -> AppResult<Option<i64>> {
@@ -332,6 +355,7 @@ impl Tracker {
         }
         let id = activity::add_comment(self.db.pool(), issue.id, user.user_id, &body, &search_key(&body), unix_now())
             .await?;
+        self.publish("issue.commented", &issue, user).await;
         let comments = activity::comments(self.db.pool(), issue.id).await?;
         comments.into_iter().find(|c| c.id == id).ok_or_else(|| anyhow::anyhow!("comment {id} vanished").into())
     }
@@ -390,7 +414,9 @@ impl Tracker {
             duplicate_of,
         };
         issues::set_status(self.db.pool(), &event, &status).await?;
-        self.load(&project, number).await
+        let issue = self.load(&project, number).await?;
+        self.publish("issue.status_changed", &issue, user).await;
+        Ok(issue)
     }
 
     /// Changes the priority.
@@ -498,7 +524,9 @@ impl Tracker {
             .map_err(|_| AppError::Invalid(format!("There is no issue {target_key}-{target_number} to link to.")))?;
         let label = format!("{} {}-{}", kind.label().to_lowercase(), other.project_key, other.number);
         let event = Self::event(&issue, user, "link", None, Some(label));
-        activity::add_link(self.db.pool(), &event, other.id, kind.as_str()).await?;
+        if activity::add_link(self.db.pool(), &event, other.id, kind.as_str()).await? {
+            self.publish("issue.linked", &issue, user).await;
+        }
         self.load(&project, number).await
     }
 
@@ -566,6 +594,58 @@ impl Tracker {
     pub async fn save_label(&self, user: &Identity, name: &LabelName, colour: &Colour) -> AppResult<()> {
         user.require_admin()?;
         Ok(labels::upsert(self.db.pool(), name.as_str(), colour.as_str()).await?)
+    }
+
+    /// Adds a webhook for one project or all (admins only); returns it and its secret (made
+    /// here when none is given), which is shown once.
+    ///
+    /// # Errors
+    /// Not an admin, a URL that is not `http://…`, or an unknown project.
+    pub async fn create_webhook(
+        &self,
+        user: &Identity,
+        url: &str,
+        project: Option<&str>,
+        secret: Option<&str>,
+    ) -> AppResult<(WebhookRow, String)> {
+        user.require_admin()?;
+        let parsed = url::Url::parse(url.trim())
+            .map_err(|_| AppError::Invalid(format!("{url:?} is not a URL; write it like http://receiver.lan/hook.")))?;
+        if parsed.scheme() != "http" {
+            return Err(AppError::Invalid(
+                "Webhook URLs must start with http:// (this build has no TLS client); point it at a receiver on \
+                 the LAN or a proxy."
+                    .to_owned(),
+            ));
+        }
+        let project_id = match project.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(key) => Some(self.project(user, key).await?.id),
+            None => None,
+        };
+        let secret = match secret.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(secret) if secret.len() < 16 => {
+                return Err(AppError::Invalid("A webhook secret needs at least 16 characters.".to_owned()));
+            }
+            Some(secret) => secret.to_owned(),
+            None => hearth_shared::tokens::random_token(),
+        };
+        let id = webhook_rows::insert(self.db.pool(), parsed.as_str(), &secret, project_id, user.user_id, unix_now())
+            .await?;
+        let row = webhook_rows::all(self.db.pool())
+            .await?
+            .into_iter()
+            .find(|w| w.id == id)
+            .ok_or_else(|| anyhow::anyhow!("webhook {id} vanished"))?;
+        Ok((row, secret))
+    }
+
+    /// Every webhook (admins only).
+    ///
+    /// # Errors
+    /// Not an admin.
+    pub async fn webhooks(&self, user: &Identity) -> AppResult<Vec<WebhookRow>> {
+        user.require_admin()?;
+        Ok(webhook_rows::all(self.db.pool()).await?)
     }
 
     /// The user's saved views.

@@ -1,9 +1,10 @@
 //! The bugs JSON API under `/bugs/api`, documented with utoipa: projects, issues (found with
-//! the query language, a page at a time by cursor), comments, status changes, links, triage
-//! and attachments. Errors are problem+json saying what to fix.
+//! the query language, a page at a time by cursor), comments, status changes, links, triage,
+//! attachments and webhooks. Errors are problem+json saying what to fix.
 
 mod issues;
 mod projects;
+mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -21,7 +22,7 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
     paths(
         me, projects::list_projects, projects::create_project, projects::get_project, issues::search,
         issues::file_issue, issues::get_issue, issues::add_comment, issues::change_status, issues::triage,
-        issues::add_link, issues::attach
+        issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -40,6 +41,7 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/api/projects", get(projects::list_projects).post(projects::create_project))
         .route("/bugs/api/projects/{key}", get(projects::get_project))
         .route("/bugs/api/issues", get(issues::search))
+        .route("/bugs/api/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
         .route("/bugs/api/projects/{key}/issues", post(issues::file_issue))
         .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue))
         .route("/bugs/api/projects/{key}/issues/{number}/comments", post(issues::add_comment))

@@ -8,3 +8,4 @@ pub mod labels;
 pub mod people;
 pub mod projects;
 pub mod views;
+pub mod webhooks;
