@@ -24,7 +24,8 @@ struct Entry {
     who: String,
     when: String,
     at: i64,
-    order: i64,
+    /// Within one second, changes (0) come before comments (1).
+    order: (u8, i64),
     /// Sanitised HTML of a comment; `None` for a change.
     comment_html: Option<String>,
     /// What changed, as plain text (escaped by the template).
@@ -85,7 +86,7 @@ fn timeline(detail: &IssueDetail) -> Vec<Entry> {
             who: someone(&c.author_name),
             when: when(c.created_at),
             at: c.created_at,
-            order: c.id * 2,
+            order: (1, c.id),
             comment_html: Some(to_safe_html(&c.body)),
             change: String::new(),
         })
@@ -99,14 +100,7 @@ fn timeline(detail: &IssueDetail) -> Vec<Entry> {
             (field, _, Some(new)) if !new.is_empty() => format!("set {field} to {new}"),
             (field, _, _) => format!("cleared {field}"),
         };
-        Entry {
-            who: someone(&e.actor_name),
-            when: when(e.at),
-            at: e.at,
-            order: e.id * 2 + 1,
-            comment_html: None,
-            change,
-        }
+        Entry { who: someone(&e.actor_name), when: when(e.at), at: e.at, order: (0, e.id), comment_html: None, change }
     }));
     entries.sort_by_key(|e| (e.at, e.order));
     entries
