@@ -44,6 +44,8 @@ CREATE INDEX issues_updated ON issues (updated_at DESC, id DESC);
 CREATE INDEX issues_priority ON issues (priority DESC, id DESC);
 CREATE INDEX issues_project_updated ON issues (project_id, updated_at DESC, id DESC);
 CREATE INDEX issues_status ON issues (status, updated_at DESC, id DESC);
+-- Counts of open issues per project, from the index alone.
+CREATE INDEX issues_project_status ON issues (project_id, status);
 CREATE INDEX issues_assignee ON issues (assignee_id);
 CREATE INDEX issues_reporter ON issues (reporter_id);
 

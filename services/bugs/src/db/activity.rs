@@ -14,6 +14,16 @@ pub struct Event {
     pub new_value: Option<String>,
 }
 
+/// Marks the event's issue updated at the event's time and records the event.
+pub(super) async fn touch_and_record(tx: &mut Transaction<'_, Any>, event: &Event) -> sqlx::Result<()> {
+    sqlx::query("UPDATE issues SET updated_at = $2 WHERE id = $1")
+        .bind(event.issue_id)
+        .bind(event.at)
+        .execute(&mut **tx)
+        .await?;
+    insert_event(tx, event).await
+}
+
 pub(super) async fn insert_event(tx: &mut Transaction<'_, Any>, event: &Event) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO events (issue_id, actor_id, at, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -145,12 +155,7 @@ pub async fn add_link(pool: &AnyPool, event: &Event, to_issue_id: i64, kind: &st
     .rows_affected()
         > 0;
     if inserted {
-        sqlx::query("UPDATE issues SET updated_at = $2 WHERE id = $1")
-            .bind(event.issue_id)
-            .bind(event.at)
-            .execute(&mut *tx)
-            .await?;
-        insert_event(&mut tx, event).await?;
+        touch_and_record(&mut tx, event).await?;
     }
     tx.commit().await?;
     Ok(inserted)

@@ -3,7 +3,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::activity::{Event, insert_event};
+use super::activity::{Event, touch_and_record};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AttachmentRow {
@@ -44,12 +44,7 @@ pub async fn insert(pool: &AnyPool, event: &Event, attachment: &NewAttachment<'_
     .bind(event.at)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("UPDATE issues SET updated_at = $2 WHERE id = $1")
-        .bind(event.issue_id)
-        .bind(event.at)
-        .execute(&mut *tx)
-        .await?;
-    insert_event(&mut tx, event).await?;
+    touch_and_record(&mut tx, event).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -286,11 +286,6 @@ pub async fn set_labels(pool: &AnyPool, event: &Event, label_ids: &[i64]) -> sql
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("UPDATE issues SET updated_at = $2 WHERE id = $1")
-        .bind(event.issue_id)
-        .bind(event.at)
-        .execute(&mut *tx)
-        .await?;
-    activity::insert_event(&mut tx, event).await?;
+    activity::touch_and_record(&mut tx, event).await?;
     tx.commit().await
 }
