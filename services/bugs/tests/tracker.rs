@@ -591,7 +591,21 @@ async fn feeds_are_read_with_a_personal_token(backend: Backend) {
     );
 }
 
+async fn the_api_is_documented(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let document = json(family.member.get("/bugs/api/openapi.json").send().await.expect("GET")).await;
+    for path in [
+        "/bugs/api/projects",
+        "/bugs/api/issues",
+        "/bugs/api/projects/{key}/issues/{number}/status",
+        "/bugs/api/webhooks",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} is not documented");
+    }
+}
+
 both_backends!(
+    the_api_is_documented,
     feeds_are_read_with_a_personal_token,
     family_files_then_admin_triages_duplicates_and_closes,
     only_the_reporter_assignee_or_an_admin_changes_an_issue,
