@@ -42,6 +42,8 @@ CREATE TABLE issues (
 );
 CREATE INDEX issues_updated ON issues (updated_at DESC, id DESC);
 CREATE INDEX issues_priority ON issues (priority DESC, id DESC);
+-- priority:high in the default order, without sorting every issue of that priority.
+CREATE INDEX issues_priority_updated ON issues (priority, updated_at DESC, id DESC);
 CREATE INDEX issues_project_updated ON issues (project_id, updated_at DESC, id DESC);
 CREATE INDEX issues_status ON issues (status, updated_at DESC, id DESC);
 -- Counts of open issues per project, from the index alone.
