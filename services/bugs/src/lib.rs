@@ -1,71 +1,80 @@
-//! Hearth bugs service: The family's bug tracker: file a bug in three fields, find any bug in one query.
+//! Hearth bugs service: the family's bug tracker — file a bug in three fields, find any bug
+//! in one query.
 //!
-//! This crate is the service's skeleton: its state, its database with (so far no)
-//! migrations, a landing page and an authenticated API, under `/bugs`. The issue for the
-//! bugs service fills it in.
+//! Map: [`tracker`] holds the use cases and who may do what, [`domain`] the types and rules
+//! without I/O (the query language is [`domain::query`]), [`db`] all SQL, [`storage`] the
+//! attachment bytes, [`webhooks`] the signed event deliveries, [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
 
-use askama::Template;
-use axum::routing::get;
-use axum::{Json, Router};
-use hearth_shared::csrf::CsrfToken;
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod storage;
+pub mod tracker;
+pub mod web;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
 use hearth_shared::db::Migrations;
-use hearth_shared::error::Problem;
 use hearth_shared::http::timed;
-use hearth_shared::layout::{PageContext, render};
 use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
-use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
-use utoipa::OpenApi;
+use hearth_shared::{AuthClient, Config};
+
+use crate::config::BugsConfig;
+use crate::storage::AttachmentStore;
+use crate::tracker::Tracker;
+use crate::webhooks::Webhooks;
 
 pub const SERVICE: ServiceInfo = ServiceInfo { name: "bugs", title: "Bugs", prefix: "/bugs" };
 
 pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
-/// The skeleton's state is the common service context; the service's issue gives it a state
-/// of its own when it needs more.
-pub type AppState = ServiceContext;
-
-/// Connects to the service's database and migrates it.
-///
-/// # Errors
-/// The database cannot be reached or migrated.
-pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppState> {
-    ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await
+/// Everything the service's handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: ServiceContext,
+    pub tracker: Tracker,
 }
 
-#[derive(OpenApi)]
-#[openapi(info(title = "Hearth bugs API"), paths(me), components(schemas(Identity, Problem)), security(("token" = []), ("session" = [])))]
-struct ServiceApi;
+impl FromRef<AppState> for AuthClient {
+    fn from_ref(state: &AppState) -> Self {
+        state.service.auth.clone()
+    }
+}
 
-/// The service's OpenAPI document.
-#[must_use]
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ServiceApi::openapi()
+/// Connects with the bugs settings from the environment.
+///
+/// # Errors
+/// Bad settings, or a database or storage folder that cannot be opened.
+pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppState> {
+    let bugs = BugsConfig::from_env(&config)?;
+    AppState::new(config, bugs, auth).await
+}
+
+impl AppState {
+    /// Opens the database and the attachment store, and starts the webhook worker.
+    ///
+    /// # Errors
+    /// A database or storage folder that cannot be opened.
+    pub async fn new(config: Config, bugs: BugsConfig, auth: AuthClient) -> anyhow::Result<Self> {
+        let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
+        let store = AttachmentStore::open(&bugs.storage_dir)?;
+        let webhooks = Webhooks::start(service.db.clone(), bugs.webhook_backoff_ms)?;
+        let tracker = Tracker::new(service.db.clone(), store, bugs.max_attachment_bytes, webhooks);
+        Ok(Self { service, tracker })
+    }
 }
 
 /// The service's routes (without the standard layers, which the binary adds once).
 pub fn router(state: AppState) -> Router {
-    let db = state.db.clone();
-    let config = std::sync::Arc::clone(&state.config);
-    let routes = Router::new()
-        .route("/bugs/", get(landing))
-        .route("/bugs/api/me", get(me))
+    let db = state.service.db.clone();
+    let config = Arc::clone(&state.service.config);
+    let routes = web::routes(state.tracker.max_attachment_bytes())
+        .merge(api::routes(state.tracker.max_attachment_bytes()))
         .with_state(state)
-        .merge(standard_routes(SERVICE, db, &openapi()));
+        .merge(standard_routes(SERVICE, db, &api::openapi()));
     timed(routes, &config)
-}
-
-#[derive(Template)]
-#[template(path = "bugs.html")]
-struct LandingPage {
-    ctx: PageContext,
-}
-
-async fn landing(csrf: CsrfToken, CurrentUser(user): CurrentUser) -> AppResult<axum::response::Response> {
-    render(&LandingPage { ctx: PageContext::new(SERVICE.title, Some(user), &csrf.0, SERVICE.prefix) })
-}
-
-/// Who am I, as this service sees me.
-#[utoipa::path(get, path = "/bugs/api/me", tag = "bugs", responses((status = 200, body = Identity), (status = 401, body = Problem)))]
-async fn me(CurrentUser(user): CurrentUser) -> Json<Identity> {
-    Json(user)
 }

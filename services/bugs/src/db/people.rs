@@ -1,0 +1,41 @@
+//! The `people` table: the portal's users as this service last saw them, so lists can show
+//! names and queries can say `assignee:mum`.
+
+use hearth_shared::Identity;
+use sqlx::{AnyPool, FromRow};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PersonRow {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// Records (or refreshes) who someone is.
+pub async fn remember(pool: &AnyPool, user: &Identity, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO people (user_id, username, display_name, seen_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id) DO UPDATE SET username = $2, display_name = $3, seen_at = $4",
+    )
+    .bind(user.user_id)
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Everyone who has used the tracker, by name: who an issue can be assigned to.
+pub async fn all(pool: &AnyPool) -> sqlx::Result<Vec<PersonRow>> {
+    sqlx::query_as("SELECT user_id, username, display_name FROM people ORDER BY display_name, user_id")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn by_username(pool: &AnyPool, username: &str) -> sqlx::Result<Option<PersonRow>> {
+    sqlx::query_as("SELECT user_id, username, display_name FROM people WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+}

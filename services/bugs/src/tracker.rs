@@ -1,0 +1,705 @@
+//! The bug tracker's use cases: projects, filing, finding, triage, comments, links and
+//! attachments. Pages and the JSON API both call these, and each checks who may do it:
+//! admins create projects; everyone signed in sees the family's projects (admins also the
+//! admins-only ones), files issues and comments; the reporter, the assignee or an admin
+//! changes an issue. Every change writes a history event.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use hearth_shared::db::unix_now;
+use hearth_shared::{AppError, AppResult, Database, Identity};
+
+use crate::db::activity::{self, CommentRow, Event, EventRow, LinkRow};
+use crate::db::attachments::{self, AttachmentRow, NewAttachment};
+use crate::db::issues::{self, Cursor, IssueRow, NewIssue, NewStatus, Viewer};
+use crate::db::labels::{self, IssueLabel, LabelRow};
+use crate::db::people::{self, PersonRow};
+use crate::db::projects::{self, NewProject, ProjectRow};
+use crate::db::views::{self, ViewRow};
+use crate::db::webhooks::{self as webhook_rows, WebhookRow};
+use crate::domain::workflow::{StatusChange, parse_issue_number};
+use crate::domain::{
+    AttachmentName, Colour, IssueQuery, IssueTitle, LabelName, LinkKind, Priority, ProjectKey, ProjectName, Status,
+    search_key,
+};
+use crate::storage::AttachmentStore;
+use crate::webhooks::{EventPayload, Webhooks};
+
+/// Most issues on one page.
+pub const MAX_PAGE: i64 = 100;
+/// Longest description or comment, in characters.
+const MAX_TEXT_CHARS: usize = 50_000;
+
+/// A project to create, parsed.
+pub struct ProjectInput {
+    pub key: ProjectKey,
+    pub name: ProjectName,
+    pub description: String,
+    pub admins_only: bool,
+}
+
+/// An issue to file, parsed. Only the title is required.
+pub struct IssueInput {
+    pub title: IssueTitle,
+    pub description: String,
+    pub priority: Priority,
+    pub labels: Vec<LabelName>,
+    /// A username from the people list.
+    pub assignee: Option<String>,
+}
+
+/// A page of issues, their labels, and where the next page starts.
+#[derive(Debug)]
+pub struct Page {
+    pub issues: Vec<IssueRow>,
+    pub labels: Vec<IssueLabel>,
+    pub next: Option<Cursor>,
+}
+
+/// Everything the issue page shows.
+#[derive(Debug)]
+pub struct IssueDetail {
+    pub project: ProjectRow,
+    pub issue: IssueRow,
+    pub labels: Vec<IssueLabel>,
+    pub comments: Vec<CommentRow>,
+    pub events: Vec<EventRow>,
+    pub links: Vec<LinkRow>,
+    pub attachments: Vec<AttachmentRow>,
+    /// The viewer may change status, priority, labels, assignee and links.
+    pub can_change: bool,
+}
+
+/// An attachment the viewer may see, with its bytes.
+pub struct AttachmentFile {
+    pub row: AttachmentRow,
+    pub bytes: Vec<u8>,
+}
+
+fn viewer(user: &Identity) -> Viewer {
+    Viewer { user_id: user.user_id, is_admin: user.is_admin() }
+}
+
+fn not_found_project(key: &str) -> AppError {
+    AppError::NotFound(format!("There is no project {key}, or it is not shared with you."))
+}
+
+/// Checks a Markdown text's length.
+///
+/// # Errors
+/// Longer than 50 000 characters.
+pub fn markdown_text(raw: &str, what: &str) -> AppResult<String> {
+    let length = raw.chars().count();
+    if length > MAX_TEXT_CHARS {
+        return Err(AppError::Invalid(format!("{what} is {length} characters long; keep it to {MAX_TEXT_CHARS}.")));
+    }
+    Ok(raw.trim().to_owned())
+}
+
+/// The content type of an attachment, from its first bytes (never from what the client says).
+#[must_use]
+pub fn sniff(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [b'%', b'P', b'D', b'F', ..] => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The family's tracker: its database and its attachment store.
+#[derive(Clone)]
+pub struct Tracker {
+    db: Database,
+    /// Who has been recorded in `people` as they are now, so requests do not write again.
+    known: Arc<Mutex<HashMap<i64, Identity>>>,
+    store: AttachmentStore,
+    max_attachment_bytes: usize,
+    webhooks: Webhooks,
+}
+
+impl Tracker {
+    #[must_use]
+    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, webhooks: Webhooks) -> Self {
+        Self { db, store, max_attachment_bytes, webhooks, known: Arc::default() }
+    }
+
+    #[must_use]
+    pub fn max_attachment_bytes(&self) -> usize {
+        self.max_attachment_bytes
+    }
+
+    fn event(
+        issue: &IssueRow,
+        user: &Identity,
+        field: &'static str,
+        old: Option<String>,
+        new: Option<String>,
+    ) -> Event {
+        Event { issue_id: issue.id, actor_id: user.user_id, at: unix_now(), field, old_value: old, new_value: new }
+    }
+
+    /// Tells the project's webhooks; a failure to queue is logged, not the user's problem.
+    async fn publish(&self, event: &str, issue: &IssueRow, user: &Identity) {
+        let payload = EventPayload {
+            event,
+            project: &issue.project_key,
+            number: issue.number,
+            reference: format!("{}-{}", issue.project_key, issue.number),
+            title: &issue.title,
+            status: &issue.status,
+            actor: &user.username,
+            at: unix_now(),
+            url: format!("/bugs/p/{}/{}", issue.project_key, issue.number),
+        };
+        if let Err(e) = self.webhooks.publish(issue.project_id, &payload).await {
+            tracing::error!(error = %e, event, "cannot queue webhook deliveries");
+        }
+    }
+
+    /// Records who someone is, so lists show their name and `assignee:name` finds them; every
+    /// use case that reads a project does this first.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn remember(&self, user: &Identity) -> AppResult<()> {
+        let known = |known: &HashMap<i64, Identity>| known.get(&user.user_id) == Some(user);
+        if self.known.lock().is_ok_and(|k| known(&k)) {
+            return Ok(());
+        }
+        people::remember(self.db.pool(), user, unix_now()).await?;
+        if let Ok(mut k) = self.known.lock() {
+            k.insert(user.user_id, user.clone());
+        }
+        Ok(())
+    }
+
+    /// Everyone an issue can be assigned to.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn people(&self) -> AppResult<Vec<PersonRow>> {
+        Ok(people::all(self.db.pool()).await?)
+    }
+
+    /// The projects the user sees.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn projects(&self, user: &Identity) -> AppResult<Vec<ProjectRow>> {
+        self.remember(user).await?;
+        Ok(projects::visible(self.db.pool(), user.is_admin()).await?)
+    }
+
+    /// Creates a project (admins only).
+    ///
+    /// # Errors
+    /// Not an admin (403), or the key is taken (409).
+    pub async fn create_project(&self, user: &Identity, input: &ProjectInput) -> AppResult<ProjectRow> {
+        user.require_admin()?;
+        self.remember(user).await?;
+        let description = markdown_text(&input.description, "The description")?;
+        let new = NewProject {
+            key: input.key.as_str(),
+            name: input.name.as_str(),
+            description: &description,
+            visibility: if input.admins_only { "admins" } else { "family" },
+            created_by: user.user_id,
+            now: unix_now(),
+        };
+        if projects::insert(self.db.pool(), &new).await?.is_none() {
+            return Err(AppError::Conflict(format!(
+                "There is already a project with the key {}; choose another key.",
+                input.key
+            )));
+        }
+        self.project(user, input.key.as_str()).await
+    }
+
+    /// A project the user sees; one they may not see is "not found", as if it did not exist.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`].
+    pub async fn project(&self, user: &Identity, key: &str) -> AppResult<ProjectRow> {
+        self.remember(user).await?;
+        let key = key.to_ascii_uppercase();
+        projects::by_key(self.db.pool(), &key)
+            .await?
+            .filter(|p| p.visibility == "family" || user.is_admin())
+            .ok_or_else(|| not_found_project(&key))
+    }
+
+    /// Files an issue; anyone who sees the project may.
+    ///
+    /// # Errors
+    /// The project is not visible, or the assignee is unknown.
+    pub async fn file(&self, user: &Identity, key: &str, input: &IssueInput) -> AppResult<IssueRow> {
+        let project = self.project(user, key).await?;
+        let description = markdown_text(&input.description, "What happened")?;
+        let assignee_id = self.assignee_id(input.assignee.as_deref()).await?;
+        let label_ids = self.label_ids(&input.labels).await?;
+        let search_text = search_key(&format!("{} {description}", input.title));
+        let new = NewIssue {
+            project_id: project.id,
+            title: input.title.as_str(),
+            description: &description,
+            priority: input.priority.rank(),
+            reporter_id: user.user_id,
+            assignee_id,
+            label_ids: &label_ids,
+            search_text: &search_text,
+            now: unix_now(),
+        };
+        let number = issues::insert(self.db.pool(), &new).await?;
+        tracing::info!(project = %project.key, number, "issue filed");
+        let issue = self.load(&project, number).await?;
+        self.publish("issue.created", &issue, user).await;
+        Ok(issue)
+    }
+
+    async fn assignee_id(&self, username: Option<&str>) -> AppResult<Option<i64>> {
+        let Some(username) = username.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let person = people::by_username(self.db.pool(), &username.to_lowercase()).await?.ok_or_else(|| {
+            AppError::Invalid(format!(
+                "Nobody called {username:?} has used the bug tracker yet; choose someone from the list."
+            ))
+        })?;
+        Ok(Some(person.user_id))
+    }
+
+    async fn label_ids(&self, labels: &[LabelName]) -> AppResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(labels.len());
+        for label in labels {
+            let id = labels::ensure(self.db.pool(), label.as_str(), Colour::default().as_str()).await?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    async fn load(&self, project: &ProjectRow, number: i64) -> AppResult<IssueRow> {
+        issues::by_number(self.db.pool(), project.id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("There is no issue {}-{number}.", project.key)))
+    }
+
+    /// An issue the user sees.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for a project or issue the user does not see.
+    pub async fn issue(&self, user: &Identity, key: &str, number: i64) -> AppResult<(ProjectRow, IssueRow)> {
+        let project = self.project(user, key).await?;
+        let issue = self.load(&project, number).await?;
+        Ok((project, issue))
+    }
+
+    /// The issue with its timeline, links and attachments.
+    ///
+    /// # Errors
+    /// Not visible, or database failure.
+    pub async fn detail(&self, user: &Identity, key: &str, number: i64) -> AppResult<IssueDetail> {
+        let (project, issue) = self.issue(user, key, number).await?;
+        let pool = self.db.pool();
+        Ok(IssueDetail {
+            labels: labels::of_issues(pool, &[issue.id]).await?,
+            comments: activity::comments(pool, issue.id).await?,
+            events: activity::events(pool, issue.id).await?,
+            links: activity::links(pool, issue.id).await?,
+            attachments: attachments::of_issue(pool, issue.id).await?,
+            can_change: may_change(user, &issue),
+            project,
+            issue,
+        })
+    }
+
+    /// Issues the user sees matching the query, a page after `cursor`.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn search(
+        &self,
+        user: &Identity,
+        query: &IssueQuery,
+        cursor: Option<Cursor>,
+        limit: i64,
+    ) -> AppResult<Page> {
+        self.remember(user).await?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut rows = issues::search(self.db.pool(), viewer(user), query, cursor, limit + 1).await?;
+        let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            rows.last().map(|last| issues::cursor_of(last, query.sort))
+        } else {
+            None
+        };
+        let ids: Vec<i64> = rows.iter().map(|i| i.id).collect();
+        let labels = labels::of_issues(self.db.pool(), &ids).await?;
+        Ok(Page { issues: rows, labels, next })
+    }
+
+    /// Adds a comment; anyone who sees the issue may.
+    ///
+    /// # Errors
+    /// Not visible, or an empty or too long comment.
+    pub async fn comment(&self, user: &Identity, key: &str, number: i64, body: &str) -> AppResult<CommentRow> {
+        let (_, issue) = self.issue(user, key, number).await?;
+        let body = markdown_text(body, "The comment")?;
+        if body.is_empty() {
+            return Err(AppError::Invalid("The comment is empty. Write something first.".to_owned()));
+        }
+        let id = activity::add_comment(self.db.pool(), issue.id, user.user_id, &body, &search_key(&body), unix_now())
+            .await?;
+        self.publish("issue.commented", &issue, user).await;
+        let comments = activity::comments(self.db.pool(), issue.id).await?;
+        comments.into_iter().find(|c| c.id == id).ok_or_else(|| anyhow::anyhow!("comment {id} vanished").into())
+    }
+
+    async fn changeable(&self, user: &Identity, key: &str, number: i64) -> AppResult<(ProjectRow, IssueRow)> {
+        let (project, issue) = self.issue(user, key, number).await?;
+        if !may_change(user, &issue) {
+            return Err(AppError::Forbidden(
+                "Only the person who filed this issue, the person it is assigned to, or a family admin can change it."
+                    .to_owned(),
+            ));
+        }
+        Ok((project, issue))
+    }
+
+    /// Changes the status (and resolution); a duplicate is linked to its original.
+    ///
+    /// # Errors
+    /// Not allowed, or the original is not an issue of the same project.
+    pub async fn change_status(
+        &self,
+        user: &Identity,
+        key: &str,
+        number: i64,
+        change: StatusChange,
+    ) -> AppResult<IssueRow> {
+        let (project, issue) = self.changeable(user, key, number).await?;
+        let duplicate_of = match change.duplicate_of {
+            None => None,
+            Some(original) if original == number => {
+                return Err(AppError::Invalid("An issue cannot be a duplicate of itself.".to_owned()));
+            }
+            Some(original) => Some(
+                issues::by_number(self.db.pool(), project.id, original)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("There is no issue {}-{original} to be a duplicate of.", project.key))
+                    })?
+                    .id,
+            ),
+        };
+        let describe = |status: &str, resolution: Option<&str>, duplicate: Option<i64>| {
+            let status = Status::parse(status).map_or(status.to_owned(), |s| s.label().to_owned());
+            match (resolution.and_then(|r| crate::domain::Resolution::parse(r).ok()), duplicate) {
+                (Some(crate::domain::Resolution::Duplicate), Some(n)) => format!("{status} (duplicate of #{n})"),
+                (Some(resolution), _) => format!("{status} ({})", resolution.label().to_lowercase()),
+                (None, _) => status,
+            }
+        };
+        let old = describe(&issue.status, issue.resolution.as_deref(), issue.duplicate_of_number);
+        let new = describe(change.status.as_str(), change.resolution.map(|r| r.as_str()), change.duplicate_of);
+        let event = Self::event(&issue, user, "status", Some(old), Some(new));
+        let status = NewStatus {
+            status: change.status.as_str(),
+            resolution: change.resolution.map(|r| r.as_str()),
+            duplicate_of,
+        };
+        issues::set_status(self.db.pool(), &event, &status).await?;
+        let issue = self.load(&project, number).await?;
+        self.publish("issue.status_changed", &issue, user).await;
+        Ok(issue)
+    }
+
+    /// Changes the priority.
+    ///
+    /// # Errors
+    /// Not allowed.
+    pub async fn set_priority(
+        &self,
+        user: &Identity,
+        key: &str,
+        number: i64,
+        priority: Priority,
+    ) -> AppResult<IssueRow> {
+        let (project, issue) = self.changeable(user, key, number).await?;
+        let old = Priority::from_rank(issue.priority);
+        if old != priority {
+            let event =
+                Self::event(&issue, user, "priority", Some(old.label().to_owned()), Some(priority.label().to_owned()));
+            issues::set_priority(self.db.pool(), &event, priority.rank()).await?;
+        }
+        self.load(&project, number).await
+    }
+
+    /// Assigns the issue to someone (by username), or to nobody.
+    ///
+    /// # Errors
+    /// Not allowed, or an unknown username.
+    pub async fn assign(&self, user: &Identity, key: &str, number: i64, username: Option<&str>) -> AppResult<IssueRow> {
+        let (project, issue) = self.changeable(user, key, number).await?;
+        let assignee_id = self.assignee_id(username).await?;
+        if assignee_id != issue.assignee_id {
+            let name = match assignee_id {
+                Some(id) => {
+                    people::all(self.db.pool()).await?.into_iter().find(|p| p.user_id == id).map(|p| p.display_name)
+                }
+                None => None,
+            };
+            let event = Self::event(&issue, user, "assignee", issue.assignee_name.clone(), name);
+            issues::set_assignee(self.db.pool(), &event, assignee_id).await?;
+        }
+        self.load(&project, number).await
+    }
+
+    /// Replaces the labels.
+    ///
+    /// # Errors
+    /// Not allowed.
+    pub async fn set_labels(
+        &self,
+        user: &Identity,
+        key: &str,
+        number: i64,
+        labels: &[LabelName],
+    ) -> AppResult<IssueRow> {
+        let (project, issue) = self.changeable(user, key, number).await?;
+        let before: Vec<String> =
+            labels::of_issues(self.db.pool(), &[issue.id]).await?.into_iter().map(|l| l.name).collect();
+        let ids = self.label_ids(labels).await?;
+        let mut after: Vec<String> = labels.iter().map(|l| l.as_str().to_owned()).collect();
+        after.sort();
+        after.dedup();
+        if before != after {
+            let event = Self::event(&issue, user, "labels", Some(before.join(", ")), Some(after.join(", ")));
+            issues::set_labels(self.db.pool(), &event, &ids).await?;
+        }
+        self.load(&project, number).await
+    }
+
+    /// Links the issue to another (`HOME-3`, `#3` or `3` for the same project). "Duplicate of"
+    /// also resolves this issue as a duplicate.
+    ///
+    /// # Errors
+    /// Not allowed, an unknown or invisible target, or a link to itself.
+    pub async fn link(
+        &self,
+        user: &Identity,
+        key: &str,
+        number: i64,
+        kind: LinkKind,
+        target: &str,
+    ) -> AppResult<IssueRow> {
+        let (project, issue) = self.changeable(user, key, number).await?;
+        let target_key = match target.trim().rsplit_once('-') {
+            Some((key, _)) => ProjectKey::parse(key)?.as_str().to_owned(),
+            None => project.key.clone(),
+        };
+        let target_number = parse_issue_number(target)?;
+        if target_key == project.key && target_number == number {
+            return Err(AppError::Invalid("An issue cannot be linked to itself.".to_owned()));
+        }
+        if kind == LinkKind::DuplicateOf {
+            if target_key != project.key {
+                return Err(AppError::Invalid(format!(
+                    "A duplicate must be in the same project; use an issue of {}.",
+                    project.key
+                )));
+            }
+            let change =
+                StatusChange::parse(Status::Resolved, Some(crate::domain::Resolution::Duplicate), Some(target_number))?;
+            return self.change_status(user, key, number, change).await;
+        }
+        let (_, other) = self
+            .issue(user, &target_key, target_number)
+            .await
+            .map_err(|_| AppError::Invalid(format!("There is no issue {target_key}-{target_number} to link to.")))?;
+        let label = format!("{} {}-{}", kind.label().to_lowercase(), other.project_key, other.number);
+        let event = Self::event(&issue, user, "link", None, Some(label));
+        if activity::add_link(self.db.pool(), &event, other.id, kind.as_str()).await? {
+            self.publish("issue.linked", &issue, user).await;
+        }
+        self.load(&project, number).await
+    }
+
+    /// Attaches a file; anyone who sees the issue may.
+    ///
+    /// # Errors
+    /// Not visible, empty, too large, or storage failure.
+    pub async fn attach(
+        &self,
+        user: &Identity,
+        key: &str,
+        number: i64,
+        raw_name: &str,
+        bytes: bytes::Bytes,
+    ) -> AppResult<AttachmentRow> {
+        let (_, issue) = self.issue(user, key, number).await?;
+        let name = AttachmentName::sanitize(raw_name);
+        if bytes.is_empty() {
+            return Err(AppError::Invalid(format!("{name} is empty; choose another file.")));
+        }
+        if bytes.len() > self.max_attachment_bytes {
+            return Err(AppError::PayloadTooLarge(format!(
+                "{name} is larger than the limit of {} MB; send a smaller screenshot.",
+                self.max_attachment_bytes / (1024 * 1024)
+            )));
+        }
+        let content_type = sniff(&bytes);
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let sha256 = self.store.put(bytes).await.map_err(|e| anyhow::anyhow!("storing {name}: {e}"))?;
+        let event = Self::event(&issue, user, "attachment", None, Some(name.as_str().to_owned()));
+        let new = NewAttachment { sha256: &sha256, size, file_name: name.as_str(), content_type };
+        let id = attachments::insert(self.db.pool(), &event, &new).await?;
+        attachments::by_id(self.db.pool(), id).await?.ok_or_else(|| anyhow::anyhow!("attachment {id} vanished").into())
+    }
+
+    /// An attachment and its bytes, if the user sees its issue; otherwise "not found", so a
+    /// guessed id tells nothing.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`], or a missing blob (our failure).
+    pub async fn attachment(&self, user: &Identity, id: i64) -> AppResult<AttachmentFile> {
+        let not_found = || AppError::NotFound("There is no such attachment, or it is not shared with you.".to_owned());
+        let row = attachments::by_id(self.db.pool(), id).await?.ok_or_else(not_found)?;
+        let (_, visibility, _) =
+            attachments::project_of_issue(self.db.pool(), row.issue_id).await?.ok_or_else(not_found)?;
+        if visibility != "family" && !user.is_admin() {
+            return Err(not_found());
+        }
+        let bytes = self.store.get(&row.sha256).await.map_err(|e| anyhow::anyhow!("attachment {id}: {e}"))?;
+        Ok(AttachmentFile { row, bytes })
+    }
+
+    /// All labels with their colours.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn labels(&self) -> AppResult<Vec<LabelRow>> {
+        Ok(labels::all(self.db.pool()).await?)
+    }
+
+    /// Creates a label or changes its colour (admins only).
+    ///
+    /// # Errors
+    /// Not an admin.
+    pub async fn save_label(&self, user: &Identity, name: &LabelName, colour: &Colour) -> AppResult<()> {
+        user.require_admin()?;
+        Ok(labels::upsert(self.db.pool(), name.as_str(), colour.as_str()).await?)
+    }
+
+    /// Adds a webhook for one project or all (admins only); returns it and its secret (made
+    /// here when none is given), which is shown once.
+    ///
+    /// # Errors
+    /// Not an admin, a URL that is not `http://…`, or an unknown project.
+    pub async fn create_webhook(
+        &self,
+        user: &Identity,
+        url: &str,
+        project: Option<&str>,
+        secret: Option<&str>,
+    ) -> AppResult<(WebhookRow, String)> {
+        user.require_admin()?;
+        let parsed = url::Url::parse(url.trim())
+            .map_err(|_| AppError::Invalid(format!("{url:?} is not a URL; write it like http://receiver.lan/hook.")))?;
+        if parsed.scheme() != "http" {
+            return Err(AppError::Invalid(
+                "Webhook URLs must start with http:// (this build has no TLS client); point it at a receiver on \
+                 the LAN or a proxy."
+                    .to_owned(),
+            ));
+        }
+        let project_id = match project.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(key) => Some(self.project(user, key).await?.id),
+            None => None,
+        };
+        let secret = match secret.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(secret) if secret.len() < 16 => {
+                return Err(AppError::Invalid("A webhook secret needs at least 16 characters.".to_owned()));
+            }
+            Some(secret) => secret.to_owned(),
+            None => hearth_shared::tokens::random_token(),
+        };
+        let id = webhook_rows::insert(self.db.pool(), parsed.as_str(), &secret, project_id, user.user_id, unix_now())
+            .await?;
+        let row = webhook_rows::all(self.db.pool())
+            .await?
+            .into_iter()
+            .find(|w| w.id == id)
+            .ok_or_else(|| anyhow::anyhow!("webhook {id} vanished"))?;
+        Ok((row, secret))
+    }
+
+    /// Every webhook (admins only).
+    ///
+    /// # Errors
+    /// Not an admin.
+    pub async fn webhooks(&self, user: &Identity) -> AppResult<Vec<WebhookRow>> {
+        user.require_admin()?;
+        Ok(webhook_rows::all(self.db.pool()).await?)
+    }
+
+    /// The user's saved views.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn views(&self, user: &Identity) -> AppResult<Vec<ViewRow>> {
+        Ok(views::of_owner(self.db.pool(), user.user_id).await?)
+    }
+
+    /// One of the user's saved views; anyone else's is "not found".
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`].
+    pub async fn view(&self, user: &Identity, id: i64) -> AppResult<ViewRow> {
+        views::by_id(self.db.pool(), id)
+            .await?
+            .filter(|v| v.owner_id == user.user_id)
+            .ok_or_else(|| AppError::NotFound("There is no such saved view of yours.".to_owned()))
+    }
+
+    /// Saves a query under a name for the user (the query must parse).
+    ///
+    /// # Errors
+    /// A bad name or query.
+    pub async fn save_view(&self, user: &Identity, name: &str, query: &str) -> AppResult<()> {
+        let name = ProjectName::parse(name)
+            .map_err(|_| AppError::Invalid("Give the view a name of 1 to 80 characters on one line.".to_owned()))?;
+        IssueQuery::parse(query).map_err(|e| AppError::Invalid(format!("The query cannot be saved: {e}.")))?;
+        Ok(views::save(self.db.pool(), user.user_id, name.as_str(), query.trim(), unix_now()).await?)
+    }
+}
+
+/// The reporter, the assignee or an admin may change an issue.
+fn may_change(user: &Identity, issue: &IssueRow) -> bool {
+    user.is_admin() || issue.reporter_id == user.user_id || issue.assignee_id == Some(user.user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{markdown_text, sniff};
+
+    #[test]
+    fn content_types_come_from_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), "image/png");
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), "image/jpeg");
+        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), "image/webp");
+        assert_eq!(sniff(b"<svg onload=alert(1)>"), "application/octet-stream");
+        assert_eq!(sniff(b"<html>"), "application/octet-stream");
+    }
+
+    #[test]
+    fn long_texts_are_refused_with_their_length() {
+        let message = markdown_text(&"a".repeat(50_001), "The comment").expect_err("too long").to_string();
+        assert!(message.contains("50001"), "{message}");
+    }
+}

@@ -1,0 +1,91 @@
+//! The bugs pages: projects, issue lists with the query box, the family form, the issue page
+//! and its actions, and attachments. Handlers parse, call [`crate::tracker`], render.
+
+mod feeds;
+mod files;
+mod issue;
+pub(crate) mod lists;
+mod new_issue;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use hearth_shared::csrf::CsrfToken;
+use hearth_shared::layout::{PageContext, format_time};
+use hearth_shared::{AppError, AppResult, Identity};
+
+use crate::{AppState, SERVICE};
+
+/// Room for the form fields around the largest attachment.
+const FORM_OVERHEAD_BYTES: usize = 256 * 1024;
+
+pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
+    let upload_limit = DefaultBodyLimit::max(max_attachment_bytes + FORM_OVERHEAD_BYTES);
+    Router::new()
+        .route("/bugs/", get(lists::projects))
+        .route("/bugs/projects", post(lists::create_project))
+        .route("/bugs/labels", post(lists::save_label))
+        .route("/bugs/issues", get(lists::all_issues))
+        .route("/bugs/views", post(lists::save_view))
+        .route("/bugs/p/{key}", get(lists::project_issues))
+        .route("/bugs/p/{key}/new", get(new_issue::form))
+        .route("/bugs/p/{key}/feed.atom", get(feeds::project))
+        .route("/bugs/views/{id}/feed.atom", get(feeds::view))
+        .route("/bugs/p/{key}/issues", post(new_issue::file).layer(upload_limit))
+        .route("/bugs/p/{key}/{number}", get(issue::show))
+        .route("/bugs/p/{key}/{number}/comments", post(issue::comment))
+        .route("/bugs/p/{key}/{number}/status", post(issue::status))
+        .route("/bugs/p/{key}/{number}/triage", post(issue::triage))
+        .route("/bugs/p/{key}/{number}/links", post(issue::link))
+        .route("/bugs/p/{key}/{number}/attachments", post(issue::attach).layer(upload_limit))
+        .route("/bugs/attachments/{id}", get(files::attachment))
+        .route("/bugs/static/bugs.js", get(files::script))
+        .route("/bugs/static/bugs.css", get(files::style))
+        .route("/bugs/static/labels.css", get(files::label_style))
+}
+
+fn page(title: impl Into<String>, user: Identity, csrf: &CsrfToken) -> PageContext {
+    PageContext::new(title, Some(user), &csrf.0, SERVICE.prefix)
+}
+
+/// A user's mistake becomes a message beside the form; our failures stay errors.
+fn form_error(error: AppError) -> AppResult<String> {
+    error.form_message().ok_or(error)
+}
+
+/// A label as pages show it: its name, and the class that gives it its colour (inline
+/// styles are refused by the CSP; `/bugs/static/labels.css` defines the classes).
+pub(crate) struct LabelChip {
+    pub name: String,
+    pub class: String,
+}
+
+impl LabelChip {
+    fn new(name: String, colour: &str) -> Self {
+        Self { name, class: colour_class(colour) }
+    }
+}
+
+/// `#1f77b4` → `c-1f77b4` (colours are checked `#rrggbb` when saved).
+fn colour_class(colour: &str) -> String {
+    let hex: String = colour.chars().filter(char::is_ascii_hexdigit).take(6).collect();
+    format!("c-{hex}")
+}
+
+/// Seconds since the epoch as the family reads them.
+fn when(unix_seconds: i64) -> String {
+    format_time(unix_seconds)
+}
+
+/// Labels typed as `printer, wifi` or `printer wifi`.
+fn parse_labels(raw: &str) -> AppResult<Vec<crate::domain::LabelName>> {
+    raw.split([',', ' ']).filter(|l| !l.trim().is_empty()).map(crate::domain::LabelName::parse).collect()
+}
+
+/// An issue number from the path.
+fn number(raw: &str) -> AppResult<i64> {
+    crate::domain::workflow::parse_issue_number(raw)
+        .map_err(|_| AppError::NotFound(format!("There is no issue {raw:?}.")))
+}
+
+pub use lists::{cursor_text, parse_cursor};
