@@ -38,3 +38,4 @@ bench:
 	bench/foundation.sh
 	bench/photos_thumbnail.sh
 	bench/photos_ingest.sh
+	bench/bugs.sh
