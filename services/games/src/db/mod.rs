@@ -1,0 +1,3 @@
+//! All SQL of the games service.
+
+pub mod servers;
