@@ -67,11 +67,24 @@ impl AppState {
         let catalog = Catalog::load(games.templates_dir.as_deref())?;
         std::fs::create_dir_all(&games.servers_dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", games.servers_dir.display()))?;
+        open_for_games(&games.servers_dir)?;
         let manager = Manager::new(service.db.clone(), catalog, Arc::new(ProcessRuntime), games);
         let reconciling = manager.clone();
         tokio::spawn(async move { reconciling.reconcile().await });
         Ok(Self { service, manager })
     }
+}
+
+/// The games folder and the servers folder let the games' own user pass (not read).
+fn open_for_games(servers_dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    for folder in [Some(servers_dir), servers_dir.parent()].into_iter().flatten() {
+        let mode = std::fs::metadata(folder)?.permissions().mode();
+        if mode & 0o001 == 0 {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode((mode & 0o7777) | 0o711))?;
+        }
+    }
+    Ok(())
 }
 
 /// The service's routes (without the standard layers, which the binary adds once). The live

@@ -57,6 +57,8 @@ pub struct Server {
     pub last_lines: String,
     /// Whether console commands are understood.
     pub console_input: bool,
+    /// The game's process id while it runs (for operators).
+    pub pid: Option<i64>,
     pub state_since: i64,
     pub created_at: i64,
 }
@@ -82,6 +84,7 @@ impl Server {
             exit_code: row.exit_code,
             message: row.message,
             last_lines: row.last_lines,
+            pid: row.pid,
             state_since: row.state_since,
             created_at: row.created_at,
         }
@@ -227,7 +230,7 @@ impl Manager {
         let mut errors = FieldErrors::default();
         let template = match GameName::parse(&request.game) {
             Ok(game) => self.inner.catalog.get(&game).cloned().or_else(|| {
-                errors.add("game", format!("There is no game {game:?} here; choose one from the list."));
+                errors.add("game", format!("There is no game {:?} here; choose one from the list.", game.as_str()));
                 None
             }),
             Err(message) => {
@@ -534,6 +537,9 @@ impl Manager {
             }
         }
         dirs::prepare(&dir, owner).map_err(|e| format!("cannot give the server's folder to its user: {e}"))?;
+        if owner.is_some() {
+            dirs::check_reachable(&dir)?;
+        }
         let protocols: HashMap<&str, Protocol> = template.ports.iter().map(|p| (p.name.as_str(), p.protocol)).collect();
         Ok(LaunchSpec {
             server_id: row.id,

@@ -331,14 +331,8 @@ impl GameTemplate {
     pub fn fill(text: &str, with: &Placeholders<'_>) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[start..]);
-                return out;
-            };
-            let name = &after[..end];
+        while let Some((before, name, after)) = next_placeholder(rest) {
+            out.push_str(before);
             match name.split_once('.') {
                 Some(("port", port)) => out.push_str(&with.ports.get(port).map(u16::to_string).unwrap_or_default()),
                 Some(("setting", setting)) => out.push_str(with.settings.get(setting).unwrap_or_default()),
@@ -351,15 +345,37 @@ impl GameTemplate {
                     out.push('}');
                 }
             }
-            rest = &after[end + 1..];
+            rest = after;
         }
         out.push_str(rest);
         out
     }
 }
 
+/// The next `{name}` (lowercase letters, digits, `_` and `.`): the text before, the name, the
+/// text after. Other braces (a config file's, a script's) are left as they are.
+fn next_placeholder(text: &str) -> Option<(&str, &str, &str)> {
+    let mut from = 0;
+    while let Some(start) = text[from..].find('{').map(|i| i + from) {
+        let after = &text[start + 1..];
+        let length = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'))
+            .unwrap_or(after.len());
+        if length > 0 && after[length..].starts_with('}') {
+            return Some((&text[..start], &after[..length], &after[length + 1..]));
+        }
+        from = start + 1;
+    }
+    None
+}
+
 fn placeholder_names(text: &str) -> impl Iterator<Item = &str> {
-    text.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name))
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let (_, name, after) = next_placeholder(rest)?;
+        rest = after;
+        Some(name)
+    })
 }
 
 fn setting_rule(file: SettingFile) -> Result<SettingRule, String> {
@@ -436,6 +452,7 @@ mod tests {
         };
         let args: Vec<String> = template.args.iter().map(|a| GameTemplate::fill(a, &values)).collect();
         assert_eq!(args, ["--port", "30000", "--motd=a b; rm -rf /", "/srv/1/world"]);
+        assert_eq!(GameTemplate::fill("{ print $0 } {port.game}", &values), "{ print $0 } 30000");
     }
 
     #[test]

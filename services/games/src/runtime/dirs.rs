@@ -46,6 +46,26 @@ pub fn prepare(dir: &Path, owner: Option<(u32, u32)>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// When games run as another user, every folder above the server's must let others pass
+/// (`o+x`), or the game cannot open its own folder.
+///
+/// # Errors
+/// The first folder that stops them, with the command that fixes it.
+pub fn check_reachable(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    for folder in dir.ancestors().skip(1) {
+        let Ok(meta) = folder.metadata() else { continue };
+        if meta.permissions().mode() & 0o001 == 0 {
+            return Err(format!(
+                "Game servers run as an unprivileged user, who cannot pass through {0}; run `chmod o+x {0}` \
+                 or move HEARTH_DATA_DIR.",
+                folder.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
     let meta = path.symlink_metadata()?;
     if meta.file_type().is_symlink() {
