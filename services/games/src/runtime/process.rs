@@ -18,6 +18,9 @@ use tokio::sync::{Mutex, watch};
 use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, Status};
 use crate::domain::{Readiness, StopSignal};
 
+/// The pause between the console commands of a graceful stop.
+const COMMAND_GAP: Duration = Duration::from_millis(500);
+
 /// How long SIGTERM is given before SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(5);
 
@@ -136,7 +139,11 @@ impl Instance for ProcessInstance {
             return;
         }
         let plan = self.spec.stop.clone();
-        for command in &plan.commands {
+        for (n, command) in plan.commands.iter().enumerate() {
+            if n > 0 {
+                // Some consoles (OpenTTD's) read one line per wake-up: one write per command.
+                tokio::time::sleep(COMMAND_GAP).await;
+            }
             if self.send(command).await.is_err() {
                 break;
             }
