@@ -227,6 +227,7 @@ impl Manager {
     /// # Errors
     /// What to fix per field; no free port; the database failed.
     pub async fn launch(&self, user: &Identity, request: &LaunchRequest) -> Result<Server, LaunchRefused> {
+        let requested = Instant::now();
         let mut errors = FieldErrors::default();
         let template = match GameName::parse(&request.game) {
             Ok(game) => self.inner.catalog.get(&game).cloned().or_else(|| {
@@ -277,7 +278,7 @@ impl Manager {
             };
             servers::insert(self.pool(), &new, unix_now()).await?
         };
-        self.start_now(id).await?;
+        self.start_now(id, requested).await?;
         Ok(self.get(user, id).await?)
     }
 
@@ -316,8 +317,9 @@ impl Manager {
     /// Not `user`'s server; the database failed.
     pub async fn start(&self, user: &Identity, id: i64) -> AppResult<Server> {
         self.get(user, id).await?;
+        let requested = Instant::now();
         servers::set_restarts(self.pool(), id, 0).await?;
-        self.start_now(id).await?;
+        self.start_now(id, requested).await?;
         self.get(user, id).await
     }
 
@@ -458,7 +460,7 @@ impl Manager {
 
     /// Starts the stored server now unless it runs already; a failure to start is recorded as
     /// `crashed` with the reason.
-    async fn start_now(&self, id: i64) -> AppResult<()> {
+    async fn start_now(&self, id: i64, requested: Instant) -> AppResult<()> {
         let operation = self.operation_lock(id);
         let _one_at_a_time = operation.lock().await;
         if lock(&self.inner.live).contains_key(&id) {
@@ -475,6 +477,10 @@ impl Manager {
         match self.inner.runtime.start(spec).await {
             Ok(instance) => {
                 let pid = instance.pid().unwrap_or_default();
+                console.push(&format!(
+                    "[hearth] spawned as pid {pid}, {} µs after the request",
+                    requested.elapsed().as_micros()
+                ));
                 let started = process::start_ticks(pid).unwrap_or_default();
                 servers::set_started(
                     self.pool(),
@@ -581,14 +587,18 @@ impl Manager {
             let current = status.borrow_and_update().clone();
             match current {
                 Status::Starting => {}
-                Status::Ready => {
+                Status::Ready(seen) => {
                     if !was_ready {
                         was_ready = true;
                         if let Err(error) = servers::mark_running(self.pool(), id, unix_now()).await {
                             tracing::error!(%error, id, "could not record a running game server");
                         }
                         if !stopping.load(Ordering::SeqCst) {
-                            console.push(&format!("[hearth] ready after {} ms", spawned.elapsed().as_millis()));
+                            console.push(&format!(
+                                "[hearth] ready after {} ms; running recorded {} µs after the ready line",
+                                spawned.elapsed().as_millis(),
+                                seen.elapsed().as_micros()
+                            ));
                             console.state(ServerState::Running.as_str());
                         }
                     }
@@ -654,7 +664,7 @@ impl Manager {
             self.inner.config.max_restarts
         ));
         tokio::time::sleep(RESTART_DELAY).await;
-        if let Err(error) = self.start_now(id).await {
+        if let Err(error) = self.start_now(id, Instant::now()).await {
             tracing::error!(%error, id, "could not restart a crashed game server");
         }
     }
@@ -690,7 +700,7 @@ impl Manager {
             }
         }
         if DesiredState::from_stored(&row.desired) == DesiredState::Running {
-            self.start_now(row.id).await
+            self.start_now(row.id, Instant::now()).await
         } else {
             if ServerState::from_stored(&row.state).is_active() {
                 servers::set_ended(

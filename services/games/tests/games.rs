@@ -38,6 +38,12 @@ async fn launch_ready_stop(game: &str, program: &str, first_port: u16, settings:
         let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap_or_default();
         assert!(uid.split_whitespace().nth(1) == Some("65534"), "the game runs as nobody, not root: {uid}");
     }
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap_or_default();
+    let data_limit = running["memory_mb"].as_i64().expect("memory") * 1024 * 1024;
+    assert!(
+        limits.lines().any(|l| l.starts_with("Max data size") && l.contains(&data_limit.to_string())),
+        "the memory limit applies: {limits}"
+    );
     let stopping = kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
     assert_eq!(stopping.status(), StatusCode::OK);
     let stopped = wait_for_state(kid, id, "stopped").await;

@@ -8,6 +8,7 @@ pub mod process;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -39,7 +40,8 @@ pub struct LaunchSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     Starting,
-    Ready,
+    /// Ready since the instant its ready line was read (or its probe answered).
+    Ready(std::time::Instant),
     /// The process ended: its exit code, or the signal that ended it.
     Exited {
         code: Option<i32>,

@@ -1,6 +1,6 @@
 //! The `process` runtime: each server is a child process of this one. It is spawned from an
 //! argument list (never a shell) in its own folder, as an unprivileged user when the manager
-//! is root, with a best-effort memory limit (`RLIMIT_DATA`, see ADR 0030); its stdout and
+//! is root, with a memory limit (`RLIMIT_DATA` through prlimit(1), see ADR 0030); its stdout and
 //! stderr go to the [`Console`], its stdin takes console commands; it is stopped gracefully,
 //! then with SIGTERM, then SIGKILL.
 
@@ -17,6 +17,9 @@ use tokio::sync::{Mutex, watch};
 
 use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, Status};
 use crate::domain::{Readiness, StopSignal};
+
+/// util-linux's prlimit, which sets the game's memory limit before it starts.
+const PRLIMIT: &str = "/usr/bin/prlimit";
 
 /// The pause between the console commands of a graceful stop.
 const COMMAND_GAP: Duration = Duration::from_millis(500);
@@ -35,7 +38,16 @@ impl Runtime for ProcessRuntime {
         for (name, (port, protocol)) in &spec.ports {
             check_port_free(name, *port, protocol.uses_tcp(), protocol.uses_udp())?;
         }
-        let mut command = Command::new(&program);
+        // prlimit(1) lowers its own limit, then execs the game (same pid): no window, and no
+        // privilege needed, unlike setting another user's limit from here.
+        let wrapper = Path::new(PRLIMIT);
+        let mut command = if wrapper.is_file() {
+            let mut command = Command::new(wrapper);
+            command.arg(format!("--data={}", spec.memory_bytes)).arg("--").arg(&program);
+            command
+        } else {
+            Command::new(&program)
+        };
         command
             .args(&spec.args)
             .current_dir(&spec.dir)
@@ -55,7 +67,9 @@ impl Runtime for ProcessRuntime {
             .spawn()
             .map_err(|e| LaunchError::Failed(format!("{} could not be started: {e}", program.display())))?;
         let pid = child.id().ok_or_else(|| LaunchError::Failed("the game ended while it was spawned".to_owned()))?;
-        limit_memory(pid, spec.memory_bytes);
+        if !wrapper.is_file() {
+            limit_memory(pid, spec.memory_bytes);
+        }
         let (status_tx, status_rx) = watch::channel(Status::Starting);
         let status_tx = Arc::new(status_tx);
         let readers: Vec<_> = [
@@ -180,6 +194,7 @@ async fn read_lines(
         match reader.read_until(b'\n', &mut buffer).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {
+                let seen = std::time::Instant::now();
                 let line = String::from_utf8_lossy(&buffer);
                 console.push(&line);
                 if let Readiness::LogLine(pattern) = &ready
@@ -189,7 +204,7 @@ async fn read_lines(
                     status.send_if_modified(|s| {
                         let starting = *s == Status::Starting;
                         if starting {
-                            *s = Status::Ready;
+                            *s = Status::Ready(seen);
                         }
                         starting
                     });
@@ -224,7 +239,7 @@ async fn probe_tcp(port: u16, status: Arc<watch::Sender<Status>>) {
             status.send_if_modified(|s| {
                 let starting = *s == Status::Starting;
                 if starting {
-                    *s = Status::Ready;
+                    *s = Status::Ready(std::time::Instant::now());
                 }
                 starting
             });
