@@ -20,6 +20,8 @@ use crate::domain::{Readiness, StopSignal};
 
 /// util-linux's prlimit, which sets the game's memory limit before it starts.
 const PRLIMIT: &str = "/usr/bin/prlimit";
+/// util-linux's setpriv, which has the game stopped (SIGTERM, so it saves) when the manager dies.
+const SETPRIV: &str = "/usr/bin/setpriv";
 
 /// The pause between the console commands of a graceful stop.
 const COMMAND_GAP: Duration = Duration::from_millis(500);
@@ -38,16 +40,9 @@ impl Runtime for ProcessRuntime {
         for (name, (port, protocol)) in &spec.ports {
             check_port_free(name, *port, protocol.uses_tcp(), protocol.uses_udp())?;
         }
-        // prlimit(1) lowers its own limit, then execs the game (same pid): no window, and no
-        // privilege needed, unlike setting another user's limit from here.
-        let wrapper = Path::new(PRLIMIT);
-        let mut command = if wrapper.is_file() {
-            let mut command = Command::new(wrapper);
-            command.arg(format!("--data={}", spec.memory_bytes)).arg("--").arg(&program);
-            command
-        } else {
-            Command::new(&program)
-        };
+        let (launcher, launcher_args) = launcher(&program, spec.memory_bytes);
+        let mut command = Command::new(&launcher);
+        command.args(&launcher_args);
         command
             .args(&spec.args)
             .current_dir(&spec.dir)
@@ -67,7 +62,7 @@ impl Runtime for ProcessRuntime {
             .spawn()
             .map_err(|e| LaunchError::Failed(format!("{} could not be started: {e}", program.display())))?;
         let pid = child.id().ok_or_else(|| LaunchError::Failed("the game ended while it was spawned".to_owned()))?;
-        if !wrapper.is_file() {
+        if !Path::new(PRLIMIT).is_file() {
             limit_memory(pid, spec.memory_bytes);
         }
         let (status_tx, status_rx) = watch::channel(Status::Starting);
@@ -247,6 +242,23 @@ async fn probe_tcp(port: u16, status: Arc<watch::Sender<Status>>) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// What to execute and its first arguments: util-linux's `prlimit` (the game's memory limit,
+/// set by the process on itself before it execs the game, so no privilege is needed) and
+/// `setpriv --pdeathsig` (the game gets SIGTERM when the manager dies, even by SIGKILL, so no
+/// game outlives it), each only when installed. Both exec in place: the pid stays the game's.
+fn launcher(program: &Path, memory_bytes: u64) -> (std::path::PathBuf, Vec<std::ffi::OsString>) {
+    let mut chain: Vec<std::ffi::OsString> = Vec::new();
+    if Path::new(PRLIMIT).is_file() {
+        chain.extend([PRLIMIT.into(), format!("--data={memory_bytes}").into(), "--".into()]);
+    }
+    if Path::new(SETPRIV).is_file() {
+        chain.extend([SETPRIV.into(), "--pdeathsig".into(), "TERM".into(), "--".into()]);
+    }
+    chain.push(program.as_os_str().to_owned());
+    let first = std::path::PathBuf::from(chain.remove(0));
+    (first, chain)
 }
 
 /// The program to run: a path that exists, or a name found on `PATH`.

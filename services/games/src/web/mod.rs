@@ -20,7 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/games/servers/{id}/start", post(pages::start))
         .route("/games/servers/{id}/stop", post(pages::stop))
         .route("/games/servers/{id}/command", post(pages::command))
-        .route("/games/static/games.js", get(script))
+        .route("/games/static/games.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
+        .route("/games/static/games.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
 }
 
 /// The live console and what waits for a server to stop, beyond the request timeout.
@@ -52,11 +53,12 @@ fn host_without_port(host: &str) -> &str {
 }
 
 const SCRIPT: &str = include_str!("../../static/games.js");
+const STYLESHEET: &str = include_str!("../../static/games.css");
 
-async fn script() -> Response {
-    let mut response = SCRIPT.into_response();
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }
