@@ -22,6 +22,7 @@ use crate::domain::{
     DesiredState, FieldErrors, GameName, GameTemplate, MemoryLimit, Protocol, ServerName, ServerSettings, ServerState,
 };
 use crate::runtime::process::{self, port_is_free};
+use crate::runtime::stats::{self, ProcessStats};
 use crate::runtime::{Console, Instance, LaunchSpec, Runtime, Status, dirs};
 
 /// Lines of the console kept with a server that ended.
@@ -59,6 +60,8 @@ pub struct Server {
     pub console_input: bool,
     /// The game's process id while it runs (for operators).
     pub pid: Option<i64>,
+    /// Uptime, CPU and memory of the game's process while it runs.
+    pub stats: Option<ProcessStats>,
     pub state_since: i64,
     pub created_at: i64,
 }
@@ -84,6 +87,11 @@ impl Server {
             exit_code: row.exit_code,
             message: row.message,
             last_lines: row.last_lines,
+            stats: row
+                .pid
+                .filter(|_| ServerState::from_stored(&row.state).is_active())
+                .and_then(|pid| u32::try_from(pid).ok())
+                .and_then(stats::of),
             pid: row.pid,
             state_since: row.state_since,
             created_at: row.created_at,

@@ -33,6 +33,8 @@ async fn launch_ready_stop(game: &str, program: &str, first_port: u16, settings:
     assert!(server["ports"]["game"].as_u64().is_some_and(|p| games.port_range().contains(&p)));
     let running = wait_for_state(kid, id, "running").await;
     let pid = running["pid"].as_i64().expect("pid");
+    assert!(running["stats"]["memory_mib"].as_f64().is_some_and(|m| m > 0.0), "memory of the process: {running}");
+    assert!(running["stats"]["uptime_secs"].is_u64());
     if rustix_is_root() {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap_or_default();

@@ -25,7 +25,7 @@ pub use servers::{ServerView, TemplateInfo};
     ),
     components(schemas(
         Problem, Identity, Server, ServerView, TemplateInfo, ServerState, DesiredState, PortSpec, Protocol,
-        SettingRule, SettingKind, Choice, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
+        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
         servers::CommandBody
     )),
     security(("token" = []), ("session" = []))

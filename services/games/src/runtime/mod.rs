@@ -5,6 +5,7 @@
 pub mod console;
 pub mod dirs;
 pub mod process;
+pub mod stats;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
