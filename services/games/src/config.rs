@@ -22,6 +22,15 @@ pub struct GamesConfig {
     pub max_restarts: u32,
     /// Console commands one server accepts per minute.
     pub commands_per_minute: u32,
+    /// A member's quota until an admin sets one: servers running at once, and their memory.
+    pub default_quota: Quota,
+}
+
+/// How much a member may run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Quota {
+    pub max_running: u32,
+    pub max_memory_mb: u32,
 }
 
 impl GamesConfig {
@@ -64,6 +73,10 @@ impl GamesConfig {
             public_host: get("HEARTH_GAMES_PUBLIC_HOST"),
             max_restarts: number("HEARTH_GAMES_MAX_RESTARTS", 3)?,
             commands_per_minute: number("HEARTH_GAMES_COMMANDS_PER_MINUTE", 30)?.max(1),
+            default_quota: Quota {
+                max_running: number("HEARTH_GAMES_QUOTA_SERVERS", 2)?,
+                max_memory_mb: number("HEARTH_GAMES_QUOTA_MEMORY_MB", 4096)?,
+            },
         })
     }
 }

@@ -15,7 +15,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::catalog::Catalog;
-use crate::config::GamesConfig;
+use crate::config::{GamesConfig, Quota};
+use crate::db::quotas;
 use crate::db::servers::{self, NewServer, ServerRow};
 use crate::domain::template::Placeholders;
 use crate::domain::{
@@ -275,6 +276,7 @@ impl Manager {
         };
         let id = {
             let _one_at_a_time = self.inner.allocating.lock().await;
+            self.check_quota(user, user.user_id, 0, i64::from(memory.mib())).await?;
             let ports = self.allocate_ports(&template).await?;
             let new = NewServer {
                 owner_id: user.user_id,
@@ -324,7 +326,10 @@ impl Manager {
     /// # Errors
     /// Not `user`'s server; the database failed.
     pub async fn start(&self, user: &Identity, id: i64) -> AppResult<Server> {
-        self.get(user, id).await?;
+        let server = self.get(user, id).await?;
+        if server.desired == DesiredState::Stopped {
+            self.check_quota(user, server.owner_id, id, server.memory_mb).await?;
+        }
         let requested = Instant::now();
         servers::set_restarts(self.pool(), id, 0).await?;
         self.start_now(id, requested).await?;
@@ -398,6 +403,56 @@ impl Manager {
         self.check_rate(id)?;
         self.console(id).push(&format!("> {command}"));
         instance.send(command).await.map_err(AppError::Conflict)
+    }
+
+    /// A member's quota: the one an admin set, or the default.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn quota(&self, user_id: i64) -> AppResult<Quota> {
+        Ok(match quotas::of(self.pool(), user_id).await? {
+            Some((max_running, max_memory_mb)) => Quota {
+                max_running: u32::try_from(max_running).unwrap_or(0),
+                max_memory_mb: u32::try_from(max_memory_mb).unwrap_or(0),
+            },
+            None => self.inner.config.default_quota,
+        })
+    }
+
+    /// Sets a member's quota (admins only).
+    ///
+    /// # Errors
+    /// Not an admin; the database failed.
+    pub async fn set_quota(&self, admin: &Identity, user_id: i64, quota: Quota) -> AppResult<Quota> {
+        admin.require_admin()?;
+        quotas::set(self.pool(), user_id, i64::from(quota.max_running), i64::from(quota.max_memory_mb), unix_now())
+            .await?;
+        Ok(quota)
+    }
+
+    /// Refuses to run one more server (`except` aside) of `owner` with `memory_mb` beyond the
+    /// owner's quota. Admins have none.
+    async fn check_quota(&self, user: &Identity, owner: i64, except: i64, memory_mb: i64) -> AppResult<()> {
+        if user.is_admin() {
+            return Ok(());
+        }
+        let quota = self.quota(owner).await?;
+        let (running, memory) = quotas::in_use(self.pool(), owner, except).await?;
+        if running >= i64::from(quota.max_running) {
+            return Err(AppError::Forbidden(format!(
+                "You may run {} servers at once and {running} are running; stop one first, or ask a family \
+                 admin for a bigger quota.",
+                quota.max_running
+            )));
+        }
+        if memory + memory_mb > i64::from(quota.max_memory_mb) {
+            return Err(AppError::Forbidden(format!(
+                "Your servers may use {} MiB together; {memory} MiB are in use and this one needs {memory_mb}. \
+                 Lower its memory limit, stop another server, or ask a family admin.",
+                quota.max_memory_mb
+            )));
+        }
+        Ok(())
     }
 
     fn check_rate(&self, id: i64) -> AppResult<()> {

@@ -224,3 +224,35 @@ async fn a_crash_after_ready_restarts_the_server() {
     let back = wait_for_state(kid, id, "running").await;
     assert_ne!(back["pid"], running["pid"], "a new process");
 }
+
+async fn quotas_limit_members(backend: Backend) {
+    let Some(games) = Games::start(backend, 31140).await else { return };
+    let (kid, mum) = (&games.family.member, &games.family.admin);
+    let kid_id = kid.identity.user_id;
+    let path = format!("/games/api/quotas/{kid_id}");
+    let quota = json_of(kid.get(&path).send().await.expect("GET")).await;
+    assert_eq!(quota, json!({"max_running": 2, "max_memory_mb": 4096}), "the default");
+    let refused = kid.request(Method::PUT, &path).json(&json!({"max_running": 9, "max_memory_mb": 9})).send().await;
+    assert_eq!(refused.expect("PUT").status(), StatusCode::FORBIDDEN, "a member cannot raise their quota");
+    let set = mum.request(Method::PUT, &path).json(&json!({"max_running": 1, "max_memory_mb": 100})).send().await;
+    assert_eq!(set.expect("PUT").status(), StatusCode::OK);
+
+    let too_big = launch(kid, json!({"game": "echo", "name": "Big", "memory_mb": 128})).await;
+    assert_eq!(too_big.status(), StatusCode::FORBIDDEN);
+    assert!(json_of(too_big).await["detail"].as_str().is_some_and(|d| d.contains("100 MiB together")));
+    let first = json_of(launch(kid, json!({"game": "echo", "name": "One", "memory_mb": 64})).await).await;
+    let second = launch(kid, json!({"game": "echo", "name": "Two", "memory_mb": 16})).await;
+    assert_eq!(second.status(), StatusCode::FORBIDDEN);
+    assert!(json_of(second).await["detail"].as_str().is_some_and(|d| d.contains("You may run 1 servers at once")));
+    let id = first["id"].as_i64().expect("id");
+    kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
+    wait_for_state(kid, id, "stopped").await;
+    let second = launch(kid, json!({"game": "echo", "name": "Two", "memory_mb": 16})).await;
+    assert_eq!(second.status(), StatusCode::CREATED, "room again once the first is stopped");
+    let again = kid.request(Method::POST, &format!("/games/api/servers/{id}/start")).send().await.expect("POST");
+    assert_eq!(again.status(), StatusCode::FORBIDDEN, "starting counts against the quota too");
+    let by_mum = launch(mum, json!({"game": "echo", "name": "Admin's"})).await;
+    assert_eq!(by_mum.status(), StatusCode::CREATED, "admins have no quota");
+}
+
+both_backends!(quotas_limit_members);

@@ -1,6 +1,7 @@
 //! The games JSON API under `/games/api`, documented with utoipa: templates, servers and
 //! their lifecycle, and the console. Members manage their own servers; admins see all.
 
+mod quotas;
 mod servers;
 
 use axum::routing::{get, post};
@@ -21,11 +22,11 @@ pub use servers::{ServerView, TemplateInfo};
     info(title = "Hearth games API", description = "Game servers for friends: templates, servers, their console."),
     paths(
         servers::templates, servers::list, servers::launch, servers::get_server, servers::delete_server,
-        servers::start, servers::stop, servers::restart, servers::console, servers::send_command, me
+        servers::start, servers::stop, servers::restart, servers::console, servers::send_command, quotas::get_quota, quotas::set_quota, me
     ),
     components(schemas(
         Problem, Identity, Server, ServerView, TemplateInfo, ServerState, DesiredState, PortSpec, Protocol,
-        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
+        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::config::Quota, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
         servers::CommandBody
     )),
     security(("token" = []), ("session" = []))
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/games/api/servers/{id}/start", post(servers::start))
         .route("/games/api/servers/{id}/stop", post(servers::stop))
         .route("/games/api/servers/{id}/console", get(servers::console).post(servers::send_command))
+        .route("/games/api/quotas/{user_id}", get(quotas::get_quota).put(quotas::set_quota))
 }
 
 /// Routes that wait for a server to stop, which may take longer than the request timeout.
