@@ -7,6 +7,7 @@
 //! live console, [`api`] the JSON API.
 
 pub mod api;
+pub mod backups;
 pub mod catalog;
 pub mod config;
 pub mod db;

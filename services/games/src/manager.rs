@@ -14,13 +14,15 @@ use hearth_shared::{AppError, AppResult, Identity};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::backups::{self, Backup};
 use crate::catalog::Catalog;
 use crate::config::{GamesConfig, Quota};
 use crate::db::quotas;
 use crate::db::servers::{self, NewServer, ServerRow};
 use crate::domain::template::Placeholders;
 use crate::domain::{
-    DesiredState, FieldErrors, GameName, GameTemplate, MemoryLimit, Protocol, ServerName, ServerSettings, ServerState,
+    BackupName, DesiredState, FieldErrors, GameName, GameTemplate, MemoryLimit, Protocol, ServerName, ServerSettings,
+    ServerState,
 };
 use crate::runtime::process::{self, port_is_free};
 use crate::runtime::stats::{self, ProcessStats};
@@ -32,6 +34,8 @@ const LAST_LINES: usize = 20;
 const STABLE_AFTER: Duration = Duration::from_secs(600);
 /// Wait before restarting a crashed server.
 const RESTART_DELAY: Duration = Duration::from_secs(2);
+/// Time a game is given to write its save before a backup is made.
+const SAVE_WAIT: Duration = Duration::from_secs(2);
 /// The longest console command.
 const MAX_COMMAND: usize = 200;
 
@@ -403,6 +407,81 @@ impl Manager {
         self.check_rate(id)?;
         self.console(id).push(&format!("> {command}"));
         instance.send(command).await.map_err(AppError::Conflict)
+    }
+
+    fn backups_dir(&self, id: i64) -> PathBuf {
+        self.inner.config.servers_dir.with_file_name("backups").join(id.to_string())
+    }
+
+    /// The server's backups, newest first.
+    ///
+    /// # Errors
+    /// Not `user`'s server; the database failed.
+    pub async fn backups(&self, user: &Identity, id: i64) -> AppResult<Vec<Backup>> {
+        self.get(user, id).await?;
+        Ok(backups::list(&self.backups_dir(id)))
+    }
+
+    /// Backs the server's folder up: while it is stopped, or after its save command.
+    ///
+    /// # Errors
+    /// A running game that cannot be told to save; `tar` failed.
+    pub async fn back_up(&self, user: &Identity, id: i64) -> AppResult<Backup> {
+        let server = self.get(user, id).await?;
+        let operation = self.operation_lock(id);
+        let _one_at_a_time = operation.lock().await;
+        let instance = lock(&self.inner.live).get(&id).map(|live| Arc::clone(&live.instance));
+        let console = self.console(id);
+        if let Some(instance) = instance {
+            let save = self.inner.catalog.by_name(&server.game).and_then(|t| t.save_command.clone());
+            let Some(save) = save else {
+                return Err(AppError::Conflict(format!(
+                    "{} cannot be told to save while it runs: stop the server, then back it up.",
+                    server.game_title
+                )));
+            };
+            console.push(&format!("[hearth] saving for a backup: {save}"));
+            instance.send(&save).await.map_err(AppError::Conflict)?;
+            tokio::time::sleep(SAVE_WAIT).await;
+        }
+        let name = BackupName::at(unix_now());
+        let path = backups::make(&self.server_dir(id), &self.backups_dir(id), &name)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+        console.push(&format!("[hearth] backed up as {}", name.as_str()));
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
+        Ok(Backup { name: name.as_str().to_owned(), bytes })
+    }
+
+    /// Where a backup is, for a download.
+    ///
+    /// # Errors
+    /// Not `user`'s server, or no such backup.
+    pub async fn backup_file(&self, user: &Identity, id: i64, name: &str) -> AppResult<PathBuf> {
+        self.get(user, id).await?;
+        let name = BackupName::parse(name).map_err(AppError::NotFound)?;
+        let path = self.backups_dir(id).join(name.as_str());
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(AppError::NotFound(format!("There is no backup {}.", name.as_str())))
+        }
+    }
+
+    /// Puts a backup back into the stopped server's folder.
+    ///
+    /// # Errors
+    /// The server is running; no such backup; `tar` failed.
+    pub async fn restore(&self, user: &Identity, id: i64, name: &str) -> AppResult<()> {
+        let path = self.backup_file(user, id, name).await?;
+        let operation = self.operation_lock(id);
+        let _one_at_a_time = operation.lock().await;
+        if lock(&self.inner.live).contains_key(&id) {
+            return Err(AppError::Conflict("Stop the server before restoring a backup.".to_owned()));
+        }
+        backups::restore(&self.server_dir(id), &path).await.map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+        self.console(id).push(&format!("[hearth] restored the backup {name}"));
+        Ok(())
     }
 
     /// A member's quota: the one an admin set, or the default.

@@ -256,3 +256,40 @@ async fn quotas_limit_members(backend: Backend) {
 }
 
 both_backends!(quotas_limit_members);
+
+#[tokio::test]
+async fn backups_are_made_listed_downloaded_and_restored() {
+    let Some(games) = Games::start(Backend::Sqlite, 31160).await else { return };
+    let kid = &games.family.member;
+    let server = json_of(launch(kid, json!({"game": "echo", "name": "Saved"})).await).await;
+    let id = server["id"].as_i64().expect("id");
+    wait_for_state(kid, id, "running").await;
+    let path = format!("/games/api/servers/{id}/backups");
+    let refused = kid.request(Method::POST, &path).send().await.expect("POST");
+    assert_eq!(refused.status(), StatusCode::CONFLICT, "echo cannot save on command while running");
+    assert!(json_of(refused).await["detail"].as_str().is_some_and(|d| d.contains("stop the server")));
+    kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
+    wait_for_state(kid, id, "stopped").await;
+
+    let world = games.server_dir(id).join("world");
+    std::fs::create_dir_all(&world).expect("world");
+    std::fs::write(world.join("map.txt"), "the castle").expect("write");
+    let made = kid.request(Method::POST, &path).send().await.expect("POST");
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let backup = json_of(made).await;
+    let name = backup["name"].as_str().expect("name").to_owned();
+    let listed = json_of(kid.get(&path).send().await.expect("GET")).await;
+    assert_eq!(listed[0]["name"], name.as_str());
+    let download = kid.get(&format!("{path}/{name}")).send().await.expect("GET");
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.expect("bytes")[..2], [0x1f, 0x8b], "a gzip file");
+    let escape = kid.get(&format!("{path}/..%2F..%2Fgames.db")).send().await.expect("GET");
+    assert_eq!(escape.status(), StatusCode::NOT_FOUND);
+
+    std::fs::write(world.join("map.txt"), "the castle burnt down").expect("write");
+    let restored = kid.request(Method::POST, &format!("{path}/{name}/restore")).send().await.expect("POST");
+    assert_eq!(restored.status(), StatusCode::NO_CONTENT);
+    assert_eq!(std::fs::read_to_string(world.join("map.txt")).expect("read"), "the castle");
+    let mum_sees = games.family.admin.get(&path).send().await.expect("GET");
+    assert_eq!(mum_sees.status(), StatusCode::OK);
+}

@@ -1,6 +1,7 @@
 //! The games JSON API under `/games/api`, documented with utoipa: templates, servers and
 //! their lifecycle, and the console. Members manage their own servers; admins see all.
 
+mod backups;
 mod quotas;
 mod servers;
 
@@ -22,11 +23,12 @@ pub use servers::{ServerView, TemplateInfo};
     info(title = "Hearth games API", description = "Game servers for friends: templates, servers, their console."),
     paths(
         servers::templates, servers::list, servers::launch, servers::get_server, servers::delete_server,
-        servers::start, servers::stop, servers::restart, servers::console, servers::send_command, quotas::get_quota, quotas::set_quota, me
+        servers::start, servers::stop, servers::restart, servers::console, servers::send_command, quotas::get_quota, quotas::set_quota, backups::list, backups::make,
+        backups::download, backups::restore, me
     ),
     components(schemas(
         Problem, Identity, Server, ServerView, TemplateInfo, ServerState, DesiredState, PortSpec, Protocol,
-        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::config::Quota, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
+        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::config::Quota, crate::backups::Backup, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
         servers::CommandBody
     )),
     security(("token" = []), ("session" = []))
@@ -56,6 +58,9 @@ pub fn long_routes() -> Router<AppState> {
     Router::new()
         .route("/games/api/servers/{id}", axum::routing::delete(servers::delete_server))
         .route("/games/api/servers/{id}/restart", post(servers::restart))
+        .route("/games/api/servers/{id}/backups", get(backups::list).post(backups::make))
+        .route("/games/api/servers/{id}/backups/{name}", get(backups::download))
+        .route("/games/api/servers/{id}/backups/{name}/restore", post(backups::restore))
 }
 
 /// Who am I, as this service sees me.

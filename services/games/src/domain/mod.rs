@@ -7,7 +7,7 @@ pub mod settings;
 pub mod state;
 pub mod template;
 
-pub use names::{GameName, MemoryLimit, ServerName};
+pub use names::{BackupName, GameName, MemoryLimit, ServerName};
 pub use settings::{FieldErrors, ServerSettings, SettingKind, SettingRule};
 pub use state::{DesiredState, ServerState};
 pub use template::{GameTemplate, PortSpec, Protocol, Readiness, RelativePath, StopPlan, StopSignal};

@@ -130,3 +130,48 @@ mod tests {
         assert!(MemoryLimit::parse("lots", 128, 1024).is_err());
     }
 }
+
+/// A backup's file name, as the service makes them: `20261125-171500.tar.gz` (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BackupName(String);
+
+impl BackupName {
+    /// # Errors
+    /// Anything but `YYYYMMDD-HHMMSS.tar.gz`, so a name never leads out of the backups folder.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let stamp = value.strip_suffix(".tar.gz").unwrap_or_default();
+        let ok =
+            stamp.len() == 15 && stamp.char_indices().all(|(i, c)| if i == 8 { c == '-' } else { c.is_ascii_digit() });
+        if ok { Ok(Self(value.to_owned())) } else { Err(format!("{value:?} is not one of this server's backups.")) }
+    }
+
+    /// The name of a backup made at `unix_seconds`.
+    #[must_use]
+    pub fn at(unix_seconds: i64) -> Self {
+        let format = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+        let stamp = time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+            .ok()
+            .and_then(|t| t.format(format).ok())
+            .unwrap_or_else(|| "19700101-000000".to_owned());
+        Self(format!("{stamp}.tar.gz"))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod backup_name_tests {
+    use super::BackupName;
+
+    #[test]
+    fn only_our_names() {
+        assert_eq!(BackupName::at(0).as_str(), "19700101-000000.tar.gz");
+        assert!(BackupName::parse("20261125-171500.tar.gz").is_ok());
+        assert!(BackupName::parse("../../etc/passwd").is_err());
+        assert!(BackupName::parse("20261125-171500.tar.gz/..").is_err());
+        assert!(BackupName::parse("2026112x-171500.tar.gz").is_err());
+    }
+}

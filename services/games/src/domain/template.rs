@@ -138,6 +138,9 @@ struct TemplateFile {
     console_input: bool,
     #[serde(default)]
     query: Option<String>,
+    /// A console command that saves the world, so a backup can be made while it runs.
+    #[serde(default)]
+    save_command: Option<String>,
 }
 
 fn whole_folder() -> String {
@@ -214,6 +217,7 @@ pub struct GameTemplate {
     pub data_dir: RelativePath,
     pub console_input: bool,
     pub query: Option<String>,
+    pub save_command: Option<String>,
 }
 
 /// What a server's template is filled in with.
@@ -259,8 +263,8 @@ impl GameTemplate {
         if file.stop.commands.is_empty() && file.stop.signal.is_none() {
             return Err("stop needs console commands or a signal".to_owned());
         }
-        if !file.stop.commands.is_empty() && !file.console_input {
-            return Err("stop.commands needs console_input: true".to_owned());
+        if (!file.stop.commands.is_empty() || file.save_command.is_some()) && !file.console_input {
+            return Err("stop.commands and save_command need console_input: true".to_owned());
         }
         let MemoryFile { default, min, max } = file.memory_mb;
         if !(min <= default && default <= max) || min == 0 {
@@ -298,6 +302,7 @@ impl GameTemplate {
             data_dir: relative(&file.data_dir)?,
             console_input: file.console_input,
             query: file.query,
+            save_command: file.save_command,
         };
         template.check_placeholders()?;
         Ok(template)

@@ -30,6 +30,8 @@ pub fn long_routes() -> Router<AppState> {
         .route("/games/servers/{id}/events", get(console::events))
         .route("/games/servers/{id}/restart", post(pages::restart))
         .route("/games/servers/{id}/delete", post(pages::delete))
+        .route("/games/servers/{id}/backups", post(pages::back_up))
+        .route("/games/servers/{id}/backups/{name}/restore", post(pages::restore))
 }
 
 /// `host:port` for friends: the configured public host, or the host the page was asked on.

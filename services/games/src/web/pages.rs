@@ -236,6 +236,7 @@ struct ServerPage {
     lines: Vec<(u64, String)>,
     last_seq: u64,
     error: String,
+    backups: Vec<crate::backups::Backup>,
 }
 
 #[derive(Deserialize)]
@@ -262,7 +263,9 @@ pub async fn server(
     let address = friends_address(&state, &headers, &server);
     let since = format_time(server.state_since);
     let title = server.name.clone();
-    render(&ServerPage { ctx: page(&title, user, &csrf), server, address, since, lines, last_seq, error: query.error })
+    let backups = state.manager.backups(&user, id).await?;
+    let ctx = page(&title, user, &csrf);
+    render(&ServerPage { ctx, server, address, since, lines, last_seq, error: query.error, backups })
 }
 
 fn back_to(id: i64) -> Response {
@@ -331,6 +334,36 @@ pub async fn command(
             let message: String = url_encode(&error.to_string());
             Ok(Redirect::to(&format!("/games/servers/{id}?error={message}#console")).into_response())
         }
+    }
+}
+
+/// Backs up now; a refusal the user can act on (a running game that cannot save) comes back
+/// on the page.
+pub async fn back_up(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    match state.manager.back_up(&user, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/games/servers/{id}#backups")).into_response()),
+        Err(AppError::Conflict(message)) => {
+            Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, name)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    match state.manager.restore(&user, id, &name).await {
+        Ok(()) => Ok(back_to(id)),
+        Err(AppError::Conflict(message)) => {
+            Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
+        }
+        Err(error) => Err(error),
     }
 }
 
