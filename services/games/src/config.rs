@@ -24,6 +24,8 @@ pub struct GamesConfig {
     pub commands_per_minute: u32,
     /// A member's quota until an admin sets one: servers running at once, and their memory.
     pub default_quota: Quota,
+    /// How long an idle-stop "minute" is: a minute, except in tests, which shorten it.
+    pub idle_minute: std::time::Duration,
 }
 
 /// How much a member may run at once.
@@ -77,6 +79,7 @@ impl GamesConfig {
                 max_running: number("HEARTH_GAMES_QUOTA_SERVERS", 2)?,
                 max_memory_mb: number("HEARTH_GAMES_QUOTA_MEMORY_MB", 4096)?,
             },
+            idle_minute: std::time::Duration::from_secs(60),
         })
     }
 }

@@ -72,6 +72,7 @@ impl AppState {
         let manager = Manager::new(service.db.clone(), catalog, Arc::new(ProcessRuntime), games);
         let reconciling = manager.clone();
         tokio::spawn(async move { reconciling.reconcile().await });
+        tokio::spawn(manager.clone().stop_idle_servers());
         Ok(Self { service, manager })
     }
 }

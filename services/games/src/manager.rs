@@ -21,12 +21,12 @@ use crate::db::quotas;
 use crate::db::servers::{self, NewServer, ServerRow};
 use crate::domain::template::Placeholders;
 use crate::domain::{
-    BackupName, DesiredState, FieldErrors, GameName, GameTemplate, MemoryLimit, Protocol, ServerName, ServerSettings,
-    ServerState,
+    BackupName, DesiredState, FieldErrors, GameName, GameTemplate, MemoryLimit, PlayerLines, Protocol, ServerName,
+    ServerSettings, ServerState,
 };
 use crate::runtime::process::{self, port_is_free};
 use crate::runtime::stats::{self, ProcessStats};
-use crate::runtime::{Console, Instance, LaunchSpec, Runtime, Status, dirs};
+use crate::runtime::{Console, ConsoleEvent, Instance, LaunchSpec, Runtime, Status, dirs};
 
 /// Lines of the console kept with a server that ended.
 const LAST_LINES: usize = 20;
@@ -36,6 +36,8 @@ const STABLE_AFTER: Duration = Duration::from_secs(600);
 const RESTART_DELAY: Duration = Duration::from_secs(2);
 /// Time a game is given to write its save before a backup is made.
 const SAVE_WAIT: Duration = Duration::from_secs(2);
+/// The longest idle time a server may be given before it stops (a day).
+const MAX_IDLE_MINUTES: i64 = 1440;
 /// The longest console command.
 const MAX_COMMAND: usize = 200;
 
@@ -67,6 +69,10 @@ pub struct Server {
     pub pid: Option<i64>,
     /// Uptime, CPU and memory of the game's process while it runs.
     pub stats: Option<ProcessStats>,
+    /// Who is playing, for a game whose console says who joins and leaves, while it runs.
+    pub players: Option<Vec<String>>,
+    /// Stopped after this many minutes with no players (0: never).
+    pub idle_stop_minutes: i64,
     pub state_since: i64,
     pub created_at: i64,
 }
@@ -97,6 +103,8 @@ impl Server {
                 .filter(|_| ServerState::from_stored(&row.state).is_active())
                 .and_then(|pid| u32::try_from(pid).ok())
                 .and_then(stats::of),
+            players: None,
+            idle_stop_minutes: row.idle_stop_minutes,
             pid: row.pid,
             state_since: row.state_since,
             created_at: row.created_at,
@@ -117,6 +125,8 @@ pub struct LaunchRequest {
     pub name: String,
     /// Empty for the template's default.
     pub memory_mb: String,
+    /// Minutes with no players before the server stops; empty or 0 for never.
+    pub idle_stop_minutes: String,
     pub settings: BTreeMap<String, String>,
 }
 
@@ -168,6 +178,14 @@ struct Inner {
     /// One start or stop at a time per server.
     operations: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     commands: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// Who plays on each running server whose console says so.
+    players: Mutex<HashMap<i64, Players>>,
+}
+
+/// The players of one run, and since when nobody has played.
+struct Players {
+    names: std::collections::BTreeSet<String>,
+    empty_since: Option<Instant>,
 }
 
 /// The games service's use cases, shared by pages and API.
@@ -194,6 +212,7 @@ impl Manager {
                 allocating: tokio::sync::Mutex::new(()),
                 operations: Mutex::new(HashMap::new()),
                 commands: Mutex::new(HashMap::new()),
+                players: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -219,7 +238,7 @@ impl Manager {
     pub async fn list(&self, user: &Identity) -> AppResult<Vec<Server>> {
         let owner = (!user.is_admin()).then_some(user.user_id);
         let rows = servers::list(self.pool(), owner).await?;
-        Ok(rows.into_iter().map(|row| Server::from_row(row, &self.inner.catalog)).collect())
+        Ok(rows.into_iter().map(|row| self.with_players(Server::from_row(row, &self.inner.catalog))).collect())
     }
 
     /// One server, when `user` owns it or is an admin.
@@ -229,10 +248,15 @@ impl Manager {
     pub async fn get(&self, user: &Identity, id: i64) -> AppResult<Server> {
         match servers::by_id(self.pool(), id).await? {
             Some(row) if row.owner_id == user.user_id || user.is_admin() => {
-                Ok(Server::from_row(row, &self.inner.catalog))
+                Ok(self.with_players(Server::from_row(row, &self.inner.catalog)))
             }
             _ => Err(AppError::NotFound(format!("There is no game server {id} of yours."))),
         }
+    }
+
+    fn with_players(&self, mut server: Server) -> Server {
+        server.players = lock(&self.inner.players).get(&server.id).map(|p| p.names.iter().cloned().collect());
+        server
     }
 
     /// Checks the form, allocates ports, stores the server and starts it.
@@ -275,7 +299,27 @@ impl Manager {
                 None
             }
         };
-        let (Some(name), Some(memory), Some(settings), true) = (name, memory, settings, errors.is_empty()) else {
+        let idle_stop_minutes = match request.idle_stop_minutes.trim() {
+            "" => Some(0),
+            text => text.parse::<i64>().ok().filter(|m| (0..=MAX_IDLE_MINUTES).contains(m)).or_else(|| {
+                errors.add(
+                    "idle_stop_minutes",
+                    format!(
+                        "Stop after a whole number of idle minutes from 0 (never) to {MAX_IDLE_MINUTES}, not {text:?}."
+                    ),
+                );
+                None
+            }),
+        };
+        if idle_stop_minutes.is_some_and(|m| m > 0) && template.players.is_none() {
+            errors.add(
+                "idle_stop_minutes",
+                format!("{} cannot tell who is playing, so it cannot stop when idle: use 0.", template.title),
+            );
+        }
+        let (Some(name), Some(memory), Some(settings), Some(idle_stop_minutes), true) =
+            (name, memory, settings, idle_stop_minutes, errors.is_empty())
+        else {
             return Err(LaunchRefused::Fields(errors));
         };
         let id = {
@@ -289,6 +333,7 @@ impl Manager {
                 settings: &settings.to_json(),
                 memory_mb: i64::from(memory.mib()),
                 ports: &serde_json::to_string(&ports).unwrap_or_default(),
+                idle_stop_minutes,
             };
             servers::insert(self.pool(), &new, unix_now()).await?
         };
@@ -636,6 +681,13 @@ impl Manager {
                 let stopping = Arc::new(AtomicBool::new(false));
                 lock(&self.inner.live)
                     .insert(id, Live { instance: Arc::clone(&instance), stopping: Arc::clone(&stopping) });
+                if let Some(lines) = self.inner.catalog.by_name(&row.game).and_then(|t| t.players.clone()) {
+                    lock(&self.inner.players).insert(
+                        id,
+                        Players { names: std::collections::BTreeSet::new(), empty_since: Some(Instant::now()) },
+                    );
+                    tokio::spawn(self.clone().follow_players(id, Arc::clone(&instance), lines));
+                }
                 tokio::spawn(self.clone().supervise(id, instance, stopping));
                 Ok(())
             }
@@ -809,6 +861,75 @@ impl Manager {
         if let Err(error) = self.start_now(id, Instant::now()).await {
             tracing::error!(%error, id, "could not restart a crashed game server");
         }
+    }
+
+    /// Keeps the server's player list from its console's join and leave lines, until it ends.
+    async fn follow_players(self, id: i64, instance: Arc<dyn Instance>, lines: PlayerLines) {
+        let mut events = self.console(id).subscribe();
+        let mut status = instance.status();
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(ConsoleEvent::Line { text, .. }) => self.note_player_line(id, &lines, &text),
+                    Ok(ConsoleEvent::State(_)) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                },
+                _ = status.wait_for(|s| matches!(s, Status::Exited { .. })) => break,
+            }
+        }
+        lock(&self.inner.players).remove(&id);
+    }
+
+    fn note_player_line(&self, id: i64, lines: &PlayerLines, text: &str) {
+        let mut players = lock(&self.inner.players);
+        let Some(players) = players.get_mut(&id) else { return };
+        if let Some(name) = lines.join.captures(text).and_then(|c| c.name("name")) {
+            players.names.insert(name.as_str().to_owned());
+            players.empty_since = None;
+        } else if let Some(name) = lines.leave.captures(text).and_then(|c| c.name("name")) {
+            players.names.remove(name.as_str());
+            if players.names.is_empty() {
+                players.empty_since = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Every half idle-minute, stops running servers that have had no players for their
+    /// idle time. Runs for the life of the service.
+    pub async fn stop_idle_servers(self) {
+        let mut every = tokio::time::interval(self.inner.config.idle_minute / 2);
+        loop {
+            every.tick().await;
+            if let Err(error) = self.stop_idle_once().await {
+                tracing::error!(%error, "looking for idle game servers failed");
+            }
+        }
+    }
+
+    /// Stops the servers idle for longer than their idle time; returns how many.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn stop_idle_once(&self) -> AppResult<usize> {
+        let idle: Vec<(i64, Duration)> = lock(&self.inner.players)
+            .iter()
+            .filter_map(|(id, players)| players.empty_since.map(|since| (*id, since.elapsed())))
+            .collect();
+        let mut stopped = 0;
+        for (id, idle_for) in idle {
+            let Some(row) = servers::by_id(self.pool(), id).await? else { continue };
+            let limit = u32::try_from(row.idle_stop_minutes).unwrap_or_default();
+            if limit == 0 || idle_for < self.inner.config.idle_minute * limit {
+                continue;
+            }
+            self.console(id).push(&format!("[hearth] no players for {limit} minutes: stopping to save power"));
+            servers::set_desired(self.pool(), id, DesiredState::Stopped.as_str()).await?;
+            if let Some(instance) = self.begin_stop(id).await? {
+                tokio::spawn(async move { instance.stop().await });
+                stopped += 1;
+            }
+        }
+        Ok(stopped)
     }
 
     /// At start-up: ends processes left from before (their console is lost with the old

@@ -293,3 +293,36 @@ async fn backups_are_made_listed_downloaded_and_restored() {
     let mum_sees = games.family.admin.get(&path).send().await.expect("GET");
     assert_eq!(mum_sees.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn players_are_followed_and_an_idle_server_stops() {
+    let Some(games) = Games::start(Backend::Sqlite, 31180).await else { return };
+    let kid = &games.family.member;
+    let refused = launch(kid, json!({"game": "quitter", "name": "No count", "idle_stop_minutes": 5})).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "a game that cannot count players");
+    let server = json_of(launch(kid, json!({"game": "echo", "name": "Idle", "idle_stop_minutes": 30})).await).await;
+    let id = server["id"].as_i64().expect("id");
+    let running = wait_for_state(kid, id, "running").await;
+    assert_eq!(running["players"], json!([]));
+    let console = format!("/games/api/servers/{id}/console");
+    kid.request(Method::POST, &console).json(&json!({"command": "join bob"})).send().await.expect("POST");
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        seen = json_of(kid.get(&format!("/games/api/servers/{id}")).send().await.expect("GET")).await;
+        if seen["players"] == json!(["bob"]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen["players"], json!(["bob"]));
+    // Bob plays on past the idle time (30 "minutes" of 20 ms here): the server keeps running.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        json_of(kid.get(&format!("/games/api/servers/{id}")).send().await.expect("GET")).await["state"],
+        "running"
+    );
+    kid.request(Method::POST, &console).json(&json!({"command": "leave bob"})).send().await.expect("POST");
+    let stopped = wait_for_state(kid, id, "stopped").await;
+    assert_eq!(stopped["desired"], "stopped");
+    assert!(stopped["last_lines"].as_str().is_some_and(|l| l.contains("no players for 30 minutes")), "{stopped}");
+}

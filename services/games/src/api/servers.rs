@@ -70,6 +70,8 @@ pub struct LaunchBody {
     pub name: String,
     /// MiB; the template's default when left out.
     pub memory_mb: Option<u32>,
+    /// Stop after this many minutes with no players (0 or left out: never).
+    pub idle_stop_minutes: Option<u32>,
     /// Setting name to value (strings, numbers or booleans); defaults for those left out.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -119,6 +121,7 @@ pub async fn launch(
         game: body.game,
         name: body.name,
         memory_mb: body.memory_mb.map(|m| m.to_string()).unwrap_or_default(),
+        idle_stop_minutes: body.idle_stop_minutes.map(|m| m.to_string()).unwrap_or_default(),
         settings,
     };
     let server = state.manager.launch(&user, &request).await?;

@@ -21,10 +21,11 @@ pub struct ServerRow {
     pub pid_started: Option<i64>,
     pub state_since: i64,
     pub created_at: i64,
+    pub idle_stop_minutes: i64,
 }
 
 const COLUMNS: &str = "id, owner_id, name, game, settings, memory_mb, ports, desired, state, exit_code, message, \
-    last_lines, restarts, pid, pid_started, state_since, created_at";
+    last_lines, restarts, pid, pid_started, state_since, created_at, idle_stop_minutes";
 
 /// What a new server is made of.
 pub struct NewServer<'a> {
@@ -34,12 +35,13 @@ pub struct NewServer<'a> {
     pub settings: &'a str,
     pub memory_mb: i64,
     pub ports: &'a str,
+    pub idle_stop_minutes: i64,
 }
 
 pub async fn insert(pool: &AnyPool, server: &NewServer<'_>, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO servers (owner_id, name, game, settings, memory_mb, ports, desired, state, state_since, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'running', 'stopped', $7, $7) RETURNING id",
+        "INSERT INTO servers (owner_id, name, game, settings, memory_mb, ports, desired, state, state_since, created_at, \
+         idle_stop_minutes) VALUES ($1, $2, $3, $4, $5, $6, 'running', 'stopped', $7, $7, $8) RETURNING id",
     )
     .bind(server.owner_id)
     .bind(server.name)
@@ -48,6 +50,7 @@ pub async fn insert(pool: &AnyPool, server: &NewServer<'_>, now: i64) -> sqlx::R
     .bind(server.memory_mb)
     .bind(server.ports)
     .bind(now)
+    .bind(server.idle_stop_minutes)
     .fetch_one(pool)
     .await
 }

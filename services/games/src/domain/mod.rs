@@ -10,4 +10,4 @@ pub mod template;
 pub use names::{BackupName, GameName, MemoryLimit, ServerName};
 pub use settings::{FieldErrors, ServerSettings, SettingKind, SettingRule};
 pub use state::{DesiredState, ServerState};
-pub use template::{GameTemplate, PortSpec, Protocol, Readiness, RelativePath, StopPlan, StopSignal};
+pub use template::{GameTemplate, PlayerLines, PortSpec, Protocol, Readiness, RelativePath, StopPlan, StopSignal};

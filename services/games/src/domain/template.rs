@@ -141,6 +141,37 @@ struct TemplateFile {
     /// A console command that saves the world, so a backup can be made while it runs.
     #[serde(default)]
     save_command: Option<String>,
+    /// Console lines that say a player joined or left (each with a `name` group).
+    #[serde(default)]
+    players: Option<PlayersFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlayersFile {
+    join: String,
+    leave: String,
+}
+
+/// How to follow who is playing from the console: lines that say a player joined or left.
+#[derive(Debug, Clone)]
+pub struct PlayerLines {
+    pub join: Regex,
+    pub leave: Regex,
+}
+
+impl PlayerLines {
+    fn parse(file: PlayersFile) -> Result<Self, String> {
+        let pattern = |which: &str, text: &str| -> Result<Regex, String> {
+            let regex = Regex::new(text).map_err(|e| format!("players.{which}: {e}"))?;
+            if regex.capture_names().flatten().any(|n| n == "name") {
+                Ok(regex)
+            } else {
+                Err(format!("players.{which} needs a (?P<name>...) group"))
+            }
+        };
+        Ok(Self { join: pattern("join", &file.join)?, leave: pattern("leave", &file.leave)? })
+    }
 }
 
 fn whole_folder() -> String {
@@ -218,6 +249,7 @@ pub struct GameTemplate {
     pub console_input: bool,
     pub query: Option<String>,
     pub save_command: Option<String>,
+    pub players: Option<PlayerLines>,
 }
 
 /// What a server's template is filled in with.
@@ -303,6 +335,7 @@ impl GameTemplate {
             console_input: file.console_input,
             query: file.query,
             save_command: file.save_command,
+            players: file.players.map(PlayerLines::parse).transpose()?,
         };
         template.check_placeholders()?;
         Ok(template)

@@ -112,6 +112,7 @@ struct LaunchPage {
     game: Option<GameChoice>,
     name: String,
     memory_mb: String,
+    idle_stop_minutes: String,
     errors: FieldErrors,
 }
 
@@ -122,6 +123,7 @@ struct GameChoice {
     description: String,
     memory_min: u32,
     memory_max: u32,
+    counts_players: bool,
     fields: Vec<Field>,
 }
 
@@ -150,6 +152,7 @@ fn launch_page(state: &AppState, ctx: PageContext, request: &LaunchRequest, erro
         description: t.description.clone(),
         memory_min: t.memory_min,
         memory_max: t.memory_max,
+        counts_players: t.players.is_some(),
         fields: t
             .settings
             .iter()
@@ -164,7 +167,9 @@ fn launch_page(state: &AppState, ctx: PageContext, request: &LaunchRequest, erro
     } else {
         request.memory_mb.clone()
     };
-    LaunchPage { ctx, games, game, name: request.name.clone(), memory_mb, errors }
+    let idle_stop_minutes =
+        if request.idle_stop_minutes.is_empty() { "0".to_owned() } else { request.idle_stop_minutes.clone() };
+    LaunchPage { ctx, games, game, name: request.name.clone(), memory_mb, idle_stop_minutes, errors }
 }
 
 pub async fn launch_form(
@@ -187,6 +192,7 @@ fn launch_request(fields: Vec<(String, String)>) -> LaunchRequest {
             "game" => request.game = value,
             "name" => request.name = value,
             "memory_mb" => request.memory_mb = value,
+            "idle_stop_minutes" => request.idle_stop_minutes = value,
             other => {
                 if let Some(setting) = other.strip_prefix("setting.") {
                     settings.insert(setting.to_owned(), value);

@@ -32,6 +32,7 @@ impl Games {
             games.ports = first..=last;
             games.templates_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/templates"));
             games.commands_per_minute = 3;
+            games.idle_minute = std::time::Duration::from_millis(20);
             let state = hearth_games::AppState::new(config, games, auth).await.expect("games state");
             hearth_games::router(state)
         })
