@@ -32,6 +32,16 @@ pub fn list(folder: &Path) -> Vec<Backup> {
     backups
 }
 
+/// Seconds since the backup `name` in `folder` was written (0 when unknown).
+#[must_use]
+pub fn age_secs(folder: &Path, name: &str) -> i64 {
+    std::fs::metadata(folder.join(name))
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|at| at.elapsed().ok())
+        .map_or(0, |age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Archives `server_dir` as `folder/name`.
 ///
 /// # Errors

@@ -73,6 +73,7 @@ impl AppState {
         let reconciling = manager.clone();
         tokio::spawn(async move { reconciling.reconcile().await });
         tokio::spawn(manager.clone().stop_idle_servers());
+        tokio::spawn(manager.clone().make_scheduled_backups());
         Ok(Self { service, manager })
     }
 }

@@ -38,6 +38,10 @@ const RESTART_DELAY: Duration = Duration::from_secs(2);
 const SAVE_WAIT: Duration = Duration::from_secs(2);
 /// The longest idle time a server may be given before it stops (a day).
 const MAX_IDLE_MINUTES: i64 = 1440;
+/// The longest time between scheduled backups (a week).
+const MAX_BACKUP_HOURS: u32 = 168;
+/// How often due backups are looked for.
+const BACKUP_SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// The longest console command.
 const MAX_COMMAND: usize = 200;
 
@@ -73,6 +77,8 @@ pub struct Server {
     pub players: Option<Vec<String>>,
     /// Stopped after this many minutes with no players (0: never).
     pub idle_stop_minutes: i64,
+    /// Backed up every this many hours (0: only by hand).
+    pub backup_every_hours: i64,
     pub state_since: i64,
     pub created_at: i64,
 }
@@ -105,6 +111,7 @@ impl Server {
                 .and_then(stats::of),
             players: None,
             idle_stop_minutes: row.idle_stop_minutes,
+            backup_every_hours: row.backup_every_hours,
             pid: row.pid,
             state_since: row.state_since,
             created_at: row.created_at,
@@ -527,6 +534,53 @@ impl Manager {
         backups::restore(&self.server_dir(id), &path).await.map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
         self.console(id).push(&format!("[hearth] restored the backup {name}"));
         Ok(())
+    }
+
+    /// Sets how often the server is backed up by itself.
+    ///
+    /// # Errors
+    /// More than a week between backups; not `user`'s server; the database failed.
+    pub async fn set_backup_schedule(&self, user: &Identity, id: i64, every_hours: u32) -> AppResult<Server> {
+        self.get(user, id).await?;
+        if every_hours > MAX_BACKUP_HOURS {
+            return Err(AppError::Invalid(format!(
+                "Back up at least once a week: from 0 (only by hand) to {MAX_BACKUP_HOURS} hours, not {every_hours}."
+            )));
+        }
+        servers::set_backup_schedule(self.pool(), id, i64::from(every_hours)).await?;
+        self.get(user, id).await
+    }
+
+    /// Every ten minutes, backs up the servers whose schedule says a backup is due (a server
+    /// that runs and cannot save on command waits until it is stopped). Runs for the life of
+    /// the service.
+    pub async fn make_scheduled_backups(self) {
+        let mut every = tokio::time::interval(BACKUP_SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            let rows = match servers::with_backup_schedule(self.pool()).await {
+                Ok(rows) => rows,
+                Err(error) => {
+                    tracing::error!(%error, "reading the backup schedules failed");
+                    continue;
+                }
+            };
+            for row in rows {
+                let newest = backups::list(&self.backups_dir(row.id)).into_iter().next();
+                let due = newest.as_ref().is_none_or(|b| {
+                    backups::age_secs(&self.backups_dir(row.id), &b.name) >= row.backup_every_hours.saturating_mul(3600)
+                });
+                let owner = Identity {
+                    user_id: row.owner_id,
+                    username: String::new(),
+                    display_name: String::new(),
+                    role: hearth_shared::Role::Member,
+                };
+                if due && let Err(error) = self.back_up(&owner, row.id).await {
+                    tracing::info!(%error, id = row.id, "a scheduled backup waits");
+                }
+            }
+        }
     }
 
     /// A member's quota: the one an admin set, or the default.

@@ -292,6 +292,13 @@ async fn backups_are_made_listed_downloaded_and_restored() {
     assert_eq!(std::fs::read_to_string(world.join("map.txt")).expect("read"), "the castle");
     let mum_sees = games.family.admin.get(&path).send().await.expect("GET");
     assert_eq!(mum_sees.status(), StatusCode::OK);
+
+    let schedule = format!("/games/api/servers/{id}/backup-schedule");
+    let set = kid.request(Method::PUT, &schedule).json(&json!({"every_hours": 24})).send().await.expect("PUT");
+    assert_eq!(json_of(set).await["backup_every_hours"], 24);
+    let too_rare = kid.request(Method::PUT, &schedule).json(&json!({"every_hours": 500})).send().await.expect("PUT");
+    assert_eq!(too_rare.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json_of(too_rare).await["detail"].as_str().is_some_and(|d| d.contains("at least once a week")));
 }
 
 #[tokio::test]

@@ -75,3 +75,22 @@ pub async fn restore(
     state.manager.restore(&user, id, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// How often the server backs itself up.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct BackupSchedule {
+    /// Hours between backups, 0 (only by hand) to 168.
+    pub every_hours: u32,
+}
+
+/// Sets the server's backup schedule.
+#[utoipa::path(put, path = "/games/api/servers/{id}/backup-schedule", tag = "backups", request_body = BackupSchedule,
+    responses((status = 200, body = crate::manager::Server), (status = 422, body = Problem)))]
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Json(schedule): Json<BackupSchedule>,
+) -> AppResult<Json<crate::manager::Server>> {
+    Ok(Json(state.manager.set_backup_schedule(&user, id, schedule.every_hours).await?))
+}

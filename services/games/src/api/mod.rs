@@ -24,11 +24,11 @@ pub use servers::{ServerView, TemplateInfo};
     paths(
         servers::templates, servers::list, servers::launch, servers::get_server, servers::delete_server,
         servers::start, servers::stop, servers::restart, servers::console, servers::send_command, quotas::get_quota, quotas::set_quota, backups::list, backups::make,
-        backups::download, backups::restore, me
+        backups::download, backups::restore, backups::set_schedule, me
     ),
     components(schemas(
         Problem, Identity, Server, ServerView, TemplateInfo, ServerState, DesiredState, PortSpec, Protocol,
-        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::config::Quota, crate::backups::Backup, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
+        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::config::Quota, crate::backups::Backup, backups::BackupSchedule, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
         servers::CommandBody
     )),
     security(("token" = []), ("session" = []))
@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/games/api/servers/{id}/stop", post(servers::stop))
         .route("/games/api/servers/{id}/console", get(servers::console).post(servers::send_command))
         .route("/games/api/quotas/{user_id}", get(quotas::get_quota).put(quotas::set_quota))
+        .route("/games/api/servers/{id}/backup-schedule", axum::routing::put(backups::set_schedule))
 }
 
 /// Routes that wait for a server to stop, which may take longer than the request timeout.

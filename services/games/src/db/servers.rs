@@ -22,10 +22,11 @@ pub struct ServerRow {
     pub state_since: i64,
     pub created_at: i64,
     pub idle_stop_minutes: i64,
+    pub backup_every_hours: i64,
 }
 
 const COLUMNS: &str = "id, owner_id, name, game, settings, memory_mb, ports, desired, state, exit_code, message, \
-    last_lines, restarts, pid, pid_started, state_since, created_at, idle_stop_minutes";
+    last_lines, restarts, pid, pid_started, state_since, created_at, idle_stop_minutes, backup_every_hours";
 
 /// What a new server is made of.
 pub struct NewServer<'a> {
@@ -160,4 +161,19 @@ pub async fn mark_running(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<()>
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Sets how often the server is backed up (0: only by hand).
+pub async fn set_backup_schedule(pool: &AnyPool, id: i64, every_hours: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE servers SET backup_every_hours = $2 WHERE id = $1")
+        .bind(id)
+        .bind(every_hours)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The servers with a backup schedule.
+pub async fn with_backup_schedule(pool: &AnyPool) -> sqlx::Result<Vec<ServerRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers WHERE backup_every_hours > 0")).fetch_all(pool).await
 }

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/games/servers/{id}/start", post(pages::start))
         .route("/games/servers/{id}/stop", post(pages::stop))
         .route("/games/servers/{id}/command", post(pages::command))
+        .route("/games/servers/{id}/backup-schedule", post(pages::backup_schedule))
         .route("/games/static/games.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/games/static/games.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
 }

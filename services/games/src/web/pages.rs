@@ -359,6 +359,34 @@ pub async fn back_up(
     }
 }
 
+#[derive(Deserialize)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    every_hours: String,
+}
+
+/// Sets the backup schedule; a bad number comes back on the page.
+pub async fn backup_schedule(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<ScheduleForm>,
+) -> AppResult<Response> {
+    let result = match form.every_hours.trim().parse::<u32>() {
+        Ok(hours) => state.manager.set_backup_schedule(&user, id, hours).await.map(|_| ()),
+        Err(_) => {
+            Err(AppError::Invalid(format!("Hours between backups must be a whole number, not {:?}.", form.every_hours)))
+        }
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/games/servers/{id}#backups")).into_response()),
+        Err(AppError::Invalid(message)) => {
+            Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 pub async fn restore(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
