@@ -415,7 +415,8 @@ impl Manager {
         self.start(user, id).await
     }
 
-    /// Stops and forgets the server; its folder (the world) is deleted only when asked.
+    /// Stops and forgets the server; its folder (the world) and its backups are deleted only
+    /// when asked.
     ///
     /// # Errors
     /// Not `user`'s server; the database or the folder failed.
@@ -426,10 +427,11 @@ impl Manager {
         servers::delete(self.pool(), id).await?;
         lock(&self.inner.consoles).remove(&id);
         if delete_world {
-            let dir = self.server_dir(id);
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot delete {}: {e}", dir.display())))?;
+            for dir in [self.server_dir(id), self.backups_dir(id)] {
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot delete {}: {e}", dir.display())))?;
+                }
             }
         }
         Ok(())
