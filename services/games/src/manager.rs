@@ -342,7 +342,17 @@ impl Manager {
                 ports: &serde_json::to_string(&ports).unwrap_or_default(),
                 idle_stop_minutes,
             };
-            servers::insert(self.pool(), &new, unix_now()).await?
+            match servers::insert(self.pool(), &new, unix_now()).await {
+                Ok(id) => id,
+                Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
+                    errors.add(
+                        "name",
+                        format!("You already have a server called {:?}; choose another name.", name.as_str()),
+                    );
+                    return Err(LaunchRefused::Fields(errors));
+                }
+                Err(error) => return Err(error.into()),
+            }
         };
         self.start_now(id, requested).await?;
         Ok(self.get(user, id).await?)
