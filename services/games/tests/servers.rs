@@ -223,6 +223,12 @@ async fn a_crash_after_ready_restarts_the_server() {
     wait_for_state(kid, id, "crashed").await;
     let back = wait_for_state(kid, id, "running").await;
     assert_ne!(back["pid"], running["pid"], "a new process");
+
+    let restarted = kid.request(Method::POST, &format!("/games/api/servers/{id}/restart")).send().await.expect("POST");
+    assert_eq!(restarted.status(), StatusCode::OK);
+    let again = wait_for_state(kid, id, "running").await;
+    assert_ne!(again["pid"], back["pid"], "restart makes a new process");
+    assert!(again["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] stopping")), "{again}");
 }
 
 async fn quotas_limit_members(backend: Backend) {
