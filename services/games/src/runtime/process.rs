@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rustix::process::{Pid, Resource, Rlimit, Signal};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::{Mutex, watch};
 
@@ -186,7 +186,8 @@ async fn read_lines(
     let mut buffer = Vec::with_capacity(256);
     loop {
         buffer.clear();
-        match reader.read_until(b'\n', &mut buffer).await {
+        // At most 8 KiB per line: a game printing without newlines cannot grow the buffer.
+        match (&mut reader).take(8 * 1024).read_until(b'\n', &mut buffer).await {
             Ok(0) | Err(_) => return,
             Ok(_) => {
                 let seen = std::time::Instant::now();
