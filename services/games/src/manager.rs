@@ -806,6 +806,7 @@ impl Manager {
         if owner.is_some() {
             dirs::check_reachable(&dir)?;
         }
+        let console_file = template.console_file.as_ref().map(|path| dirs::confine(&dir, path)).transpose()?;
         let protocols: HashMap<&str, Protocol> = template.ports.iter().map(|p| (p.name.as_str(), p.protocol)).collect();
         Ok(LaunchSpec {
             server_id: row.id,
@@ -824,6 +825,7 @@ impl Manager {
             memory_bytes: memory.bytes(),
             run_as,
             console: Arc::clone(console),
+            console_file,
         })
     }
 

@@ -15,6 +15,18 @@ use support::{Games, json_of, wait_for_state};
 /// Launches `game` with `settings`, waits for `running`, stops it, waits for `stopped`, and
 /// checks `kept` (a path in the server's folder) is there afterwards.
 async fn launch_ready_stop(game: &str, program: &str, first_port: u16, settings: Value, kept: &str) {
+    launch_ready_command_stop(game, program, first_port, settings, None, kept).await;
+}
+
+/// Like [`launch_ready_stop`], sending `command` while it runs and waiting for `answer` in the console.
+async fn launch_ready_command_stop(
+    game: &str,
+    program: &str,
+    first_port: u16,
+    settings: Value,
+    command: Option<(&str, &str)>,
+    kept: &str,
+) {
     if !Path::new(program).exists() {
         skip(&format!("{program} is not installed (apt-get install the {game} server)"));
         return;
@@ -46,6 +58,23 @@ async fn launch_ready_stop(game: &str, program: &str, first_port: u16, settings:
         limits.lines().any(|l| l.starts_with("Max data size") && l.contains(&data_limit.to_string())),
         "the memory limit applies: {limits}"
     );
+    if let Some((command, answer)) = command {
+        let console = format!("/games/api/servers/{id}/console");
+        let sent = kid.request(Method::POST, &console).json(&json!({ "command": command })).send().await.expect("POST");
+        assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+        let mut lines = Value::Null;
+        for _ in 0..100 {
+            lines = json_of(kid.get(&console).send().await.expect("GET")).await;
+            if lines["lines"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|l| l.as_str().is_some_and(|l| l.contains(answer))))
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(lines.to_string().contains(answer), "{command:?} was answered with {answer:?}: {lines:#}");
+    }
     let stopping = kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
     assert_eq!(stopping.status(), StatusCode::OK);
     let stopped = wait_for_state(kid, id, "stopped").await;
@@ -67,8 +96,16 @@ fn rustix_is_root() -> bool {
 
 #[tokio::test]
 async fn minetest_launches_becomes_ready_and_stops_with_its_world() {
-    launch_ready_stop("minetest", "/usr/games/minetestserver", 31200, json!({"max_players": 4}), "world/world.mt")
-        .await;
+    let status = Some(("status", "[console] /status: "));
+    launch_ready_command_stop(
+        "minetest",
+        "/usr/games/minetestserver",
+        31200,
+        json!({"max_players": 4}),
+        status,
+        "world/world.mt",
+    )
+    .await;
 }
 
 #[tokio::test]

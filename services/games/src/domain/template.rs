@@ -141,6 +141,10 @@ struct TemplateFile {
     /// A console command that saves the world, so a backup can be made while it runs.
     #[serde(default)]
     save_command: Option<String>,
+    /// Console commands are appended to this file instead of the game's stdin (for a game
+    /// whose mod reads them, as Minetest's `hearth_console`).
+    #[serde(default)]
+    console_file: Option<String>,
     /// Console lines that say a player joined or left (each with a `name` group).
     #[serde(default)]
     players: Option<PlayersFile>,
@@ -249,6 +253,7 @@ pub struct GameTemplate {
     pub console_input: bool,
     pub query: Option<String>,
     pub save_command: Option<String>,
+    pub console_file: Option<RelativePath>,
     pub players: Option<PlayerLines>,
 }
 
@@ -335,6 +340,7 @@ impl GameTemplate {
             console_input: file.console_input,
             query: file.query,
             save_command: file.save_command,
+            console_file: file.console_file.as_deref().map(relative).transpose()?,
             players: file.players.map(PlayerLines::parse).transpose()?,
         };
         template.check_placeholders()?;

@@ -35,6 +35,8 @@ pub struct LaunchSpec {
     /// The user and group to run as when the manager is root.
     pub run_as: (u32, u32),
     pub console: Arc<Console>,
+    /// Where console commands go instead of stdin, when the game reads them from a file.
+    pub console_file: Option<PathBuf>,
 }
 
 /// What a running server is doing, as its runtime sees it.

@@ -134,6 +134,17 @@ impl Instance for ProcessInstance {
 
     async fn send(&self, line: &str) -> Result<(), String> {
         let mut stdin = self.stdin.lock().await;
+        if let Some(path) = &self.spec.console_file {
+            let mut file = tokio::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .await
+                .map_err(|_| "The server's console file cannot be written.".to_owned())?;
+            return file
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .map_err(|_| "The server's console file cannot be written.".to_owned());
+        }
         let Some(input) = stdin.as_mut() else {
             return Err("This server's console does not take commands.".to_owned());
         };
