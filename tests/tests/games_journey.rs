@@ -1,5 +1,6 @@
 //! A member launches a Minetest server from the form on a phone, watches the live console
-//! until it is ready, stops it, and sees it stopped with its world kept. Skipped loudly
+//! until it is ready, sends a command and sees its answer, stops it, and sees it stopped with
+//! its world kept. Skipped loudly
 //! without Chromium and chromedriver, or without minetest-server.
 
 use std::time::Duration;
@@ -39,7 +40,7 @@ fn state_is(state: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_member_launches_minetest_on_a_phone_watches_it_start_and_stops_it() {
+async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_and_stops_it() {
     if !std::path::Path::new("/usr/games/minetestserver").exists() {
         skip("minetest-server is not installed");
         return;
@@ -75,6 +76,16 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_and_stops_it() {
                 .await?;
             let address = member.text_of("#address").await?;
             ensure!(address.ends_with(":31600"), "the address for friends: {address}");
+
+            member.fill("input[name=command]", "status").await?;
+            member.submit("Send").await?;
+            member
+                .wait_until(
+                    "the answer to /status in the console",
+                    "return document.getElementById('console').textContent.includes('[console] /status')",
+                    GAME,
+                )
+                .await?;
 
             member.submit("Stop").await?;
             member.wait_until("the server to be stopped", &state_is("stopped"), GAME).await?;
