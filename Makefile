@@ -39,3 +39,4 @@ bench:
 	bench/photos_thumbnail.sh
 	bench/photos_ingest.sh
 	bench/bugs.sh
+	bench/games.sh

@@ -1,71 +1,104 @@
-//! Hearth games service: Game servers for friends: launch from a form, watch the console, never lose a world.
+//! Hearth games service: game servers for friends — launch from a form, watch the console,
+//! never lose a world.
 //!
-//! This crate is the service's skeleton: its state, its database with (so far no)
-//! migrations, a landing page and an authenticated API, under `/games`. The issue for the
-//! games service fills it in.
+//! Map: [`domain`] holds the rules without I/O (templates, settings, names, states),
+//! [`catalog`] the templates offered, [`runtime`] how a server runs (the `process` runtime),
+//! [`manager`] the use cases and the supervisor, [`db`] all SQL, [`web`] the pages and the
+//! live console, [`api`] the JSON API.
 
-use askama::Template;
-use axum::routing::get;
-use axum::{Json, Router};
-use hearth_shared::csrf::CsrfToken;
+pub mod api;
+pub mod backups;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod manager;
+pub mod runtime;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
 use hearth_shared::db::Migrations;
-use hearth_shared::error::Problem;
 use hearth_shared::http::timed;
-use hearth_shared::layout::{PageContext, render};
 use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
-use hearth_shared::{AppResult, AuthClient, Config, CurrentUser, Identity};
-use utoipa::OpenApi;
+use hearth_shared::{AuthClient, Config};
+
+use crate::catalog::Catalog;
+use crate::config::GamesConfig;
+use crate::manager::Manager;
+use crate::runtime::process::ProcessRuntime;
 
 pub const SERVICE: ServiceInfo = ServiceInfo { name: "games", title: "Games", prefix: "/games" };
 
 pub static MIGRATIONS: Migrations = hearth_shared::migrations!();
 
-/// The skeleton's state is the common service context; the service's issue gives it a state
-/// of its own when it needs more.
-pub type AppState = ServiceContext;
+/// Everything the service's handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: ServiceContext,
+    pub manager: Manager,
+}
 
-/// Connects to the service's database and migrates it.
+impl FromRef<AppState> for AuthClient {
+    fn from_ref(state: &AppState) -> Self {
+        state.service.auth.clone()
+    }
+}
+
+/// Connects with the games settings from the environment.
 ///
 /// # Errors
-/// The database cannot be reached or migrated.
+/// Bad settings, a template that does not parse, or a database that cannot be opened.
 pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppState> {
-    ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await
+    let games = GamesConfig::from_env(&config)?;
+    AppState::new(config, games, auth).await
 }
 
-#[derive(OpenApi)]
-#[openapi(info(title = "Hearth games API"), paths(me), components(schemas(Identity, Problem)), security(("token" = []), ("session" = [])))]
-struct ServiceApi;
-
-/// The service's OpenAPI document.
-#[must_use]
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ServiceApi::openapi()
+impl AppState {
+    /// Opens the database, loads the templates, and brings back the servers that should run
+    /// (in the background).
+    ///
+    /// # Errors
+    /// A database that cannot be opened, a template that does not parse, a servers folder
+    /// that cannot be made.
+    pub async fn new(config: Config, games: GamesConfig, auth: AuthClient) -> anyhow::Result<Self> {
+        let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
+        let catalog = Catalog::load(games.templates_dir.as_deref())?;
+        std::fs::create_dir_all(&games.servers_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", games.servers_dir.display()))?;
+        open_for_games(&games.servers_dir)?;
+        let manager = Manager::new(service.db.clone(), catalog, Arc::new(ProcessRuntime), games);
+        let reconciling = manager.clone();
+        tokio::spawn(async move { reconciling.reconcile().await });
+        tokio::spawn(manager.clone().stop_idle_servers());
+        tokio::spawn(manager.clone().make_scheduled_backups());
+        Ok(Self { service, manager })
+    }
 }
 
-/// The service's routes (without the standard layers, which the binary adds once).
+/// The games folder and the servers folder let the games' own user pass (not read).
+fn open_for_games(servers_dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    for folder in [Some(servers_dir), servers_dir.parent()].into_iter().flatten() {
+        let mode = std::fs::metadata(folder)?.permissions().mode();
+        if mode & 0o001 == 0 {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode((mode & 0o7777) | 0o711))?;
+        }
+    }
+    Ok(())
+}
+
+/// The service's routes (without the standard layers, which the binary adds once). The live
+/// console is not bound by the request timeout.
 pub fn router(state: AppState) -> Router {
-    let db = state.db.clone();
-    let config = std::sync::Arc::clone(&state.config);
-    let routes = Router::new()
-        .route("/games/", get(landing))
-        .route("/games/api/me", get(me))
-        .with_state(state)
-        .merge(standard_routes(SERVICE, db, &openapi()));
-    timed(routes, &config)
-}
-
-#[derive(Template)]
-#[template(path = "games.html")]
-struct LandingPage {
-    ctx: PageContext,
-}
-
-async fn landing(csrf: CsrfToken, CurrentUser(user): CurrentUser) -> AppResult<axum::response::Response> {
-    render(&LandingPage { ctx: PageContext::new(SERVICE.title, Some(user), &csrf.0, SERVICE.prefix) })
-}
-
-/// Who am I, as this service sees me.
-#[utoipa::path(get, path = "/games/api/me", tag = "games", responses((status = 200, body = Identity), (status = 401, body = Problem)))]
-async fn me(CurrentUser(user): CurrentUser) -> Json<Identity> {
-    Json(user)
+    let db = state.service.db.clone();
+    let config = Arc::clone(&state.service.config);
+    let routes = web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(
+        SERVICE,
+        db,
+        &api::openapi(),
+    ));
+    timed(routes, &config).merge(web::long_routes().merge(api::long_routes()).with_state(state))
 }

@@ -1,0 +1,4 @@
+//! All SQL of the games service.
+
+pub mod quotas;
+pub mod servers;

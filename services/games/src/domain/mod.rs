@@ -1,0 +1,13 @@
+//! The games service's rules without I/O: templates and the settings they allow, names,
+//! memory limits, the server state machine, and the console's ANSI-to-HTML conversion.
+
+pub mod ansi;
+pub mod names;
+pub mod settings;
+pub mod state;
+pub mod template;
+
+pub use names::{BackupName, GameName, MemoryLimit, ServerName};
+pub use settings::{FieldErrors, ServerSettings, SettingKind, SettingRule};
+pub use state::{DesiredState, ServerState};
+pub use template::{GameTemplate, PlayerLines, PortSpec, Protocol, Readiness, RelativePath, StopPlan, StopSignal};

@@ -1,0 +1,71 @@
+//! The games service with a signed-in family, the stand-in templates and a port range of
+//! its own per test (tests run at once in separate processes), and waiting for a state.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use hearth_games::config::GamesConfig;
+use hearth_portal::testing::{Family, Person};
+use hearth_shared::db::Backend;
+use hearth_shared::testing::TestDatabase;
+use serde_json::Value;
+
+pub struct Games {
+    pub family: Family,
+    ports: (u16, u16),
+}
+
+impl Games {
+    /// Ten ports from `first` (plus ten for PostgreSQL, which runs beside SQLite).
+    pub async fn start(backend: Backend, first: u16) -> Option<Self> {
+        let first = if backend == Backend::Postgres { first + 10 } else { first };
+        Self::start_with_ports(backend, first, first + 9).await
+    }
+
+    pub async fn start_with_ports(backend: Backend, first: u16, last: u16) -> Option<Self> {
+        let db = TestDatabase::create(backend).await?;
+        // Games run as nobody when the tests run as root: they must pass through the folder.
+        std::fs::set_permissions(db.data_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711))
+            .expect("chmod");
+        let family = Family::start(db, move |config, auth| async move {
+            let mut games = GamesConfig::from_lookup(&config, |_| None).expect("games config");
+            games.ports = first..=last;
+            games.templates_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/templates"));
+            games.commands_per_minute = 3;
+            games.idle_minute = std::time::Duration::from_millis(20);
+            let state = hearth_games::AppState::new(config, games, auth).await.expect("games state");
+            hearth_games::router(state)
+        })
+        .await;
+        Some(Self { family, ports: (first, last) })
+    }
+
+    pub fn port_range(&self) -> std::ops::RangeInclusive<u64> {
+        u64::from(self.ports.0)..=u64::from(self.ports.1)
+    }
+
+    pub fn server_dir(&self, id: i64) -> PathBuf {
+        self.family.config.data_dir.join("games/servers").join(id.to_string())
+    }
+}
+
+pub async fn json_of(response: reqwest::Response) -> Value {
+    response.json().await.expect("json")
+}
+
+/// The server once it is in `state`.
+///
+/// # Panics
+/// When it is not within 60 seconds.
+pub async fn wait_for_state(person: &Person, id: i64, state: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut server = Value::Null;
+    while Instant::now() < deadline {
+        server = json_of(person.get(&format!("/games/api/servers/{id}")).send().await.expect("GET")).await;
+        if server["state"] == state {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server {id} did not become {state}: {server:#}");
+}

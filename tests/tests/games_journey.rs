@@ -1,0 +1,98 @@
+//! A member launches a Minetest server from the form on a phone, watches the live console
+//! until it is ready, sends a command and sees its answer, stops it, and sees it stopped with
+//! its world kept. Skipped loudly
+//! without Chromium and chromedriver, or without minetest-server.
+
+use std::time::Duration;
+
+use anyhow::ensure;
+use hearth_e2e::HearthProcess;
+use hearth_e2e::browser::{Browser, Session};
+use hearth_shared::testing::skip;
+
+/// How long Minetest may take to say it listens, and to save and stop.
+const GAME: Duration = Duration::from_secs(60);
+
+/// Mum sets Hearth up and invites Joe, who joins on a phone.
+async fn a_member_joins(browser: &Browser) -> anyhow::Result<Session> {
+    let admin = browser.desktop("admin").await?;
+    admin.goto("/").await?;
+    admin.fill("input[name=display_name]", "Mum").await?;
+    admin.fill("input[name=username]", "mum").await?;
+    admin.fill("input[name=password]", "kettle-on-at-four").await?;
+    admin.submit("Create the admin account").await?;
+    admin.goto("/admin").await?;
+    admin.submit("Make an invite link").await?;
+    let invite_url = admin.value_of("#invite-url").await?;
+    let member = browser.phone("member").await?;
+    member.goto(&invite_url).await?;
+    member.fill("input[name=display_name]", "Grandpa Joe").await?;
+    member.fill("input[name=username]", "joe").await?;
+    member.fill("input[name=password]", "allotment-1952").await?;
+    member.submit("Join").await?;
+    Ok(member)
+}
+
+fn state_is(state: &str) -> String {
+    format!(
+        "const s = document.getElementById('state'); return s && s.textContent === '{state}' ? true : (s && s.textContent)"
+    )
+}
+
+#[tokio::test]
+async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_and_stops_it() {
+    if !std::path::Path::new("/usr/games/minetestserver").exists() {
+        skip("minetest-server is not installed");
+        return;
+    }
+    let data = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711)).expect("chmod");
+    let hearth = HearthProcess::start_in(data.path(), None, &[("HEARTH_GAMES_PORTS", "31600-31609")]).await;
+    let Some(browser) = Browser::start(&hearth.base_url).await else {
+        return;
+    };
+    browser
+        .journey("minetest-evening", async {
+            let member = a_member_joins(&browser).await?;
+            member.goto("/games/").await?;
+            member.click_text("Launch a server").await?;
+            member.wait_for("#game-choice").await?;
+            member.execute("document.getElementById('game-choice').value = 'minetest'").await?;
+            member.submit("Choose").await?;
+            member.fill("input[name=name]", "Friday night").await?;
+            member.fill("input[name='setting.max_players']", "6").await?;
+            member.submit("Launch").await?;
+            ensure!(member.path().await?.starts_with("/games/servers/"), "the server's page opens");
+            let width = member.execute("return document.documentElement.scrollWidth").await?;
+            ensure!(width.as_u64().is_some_and(|w| w <= 390), "the page is {width} px wide on a 390 px phone");
+
+            member.wait_until("the server to be running", &state_is("running"), GAME).await?;
+            member
+                .wait_until(
+                    "the ready line in the live console",
+                    "return document.getElementById('console').textContent.includes('listening on')",
+                    GAME,
+                )
+                .await?;
+            let address = member.text_of("#address").await?;
+            ensure!(address.ends_with(":31600"), "the address for friends: {address}");
+
+            member.fill("input[name=command]", "status").await?;
+            member.submit("Send").await?;
+            member
+                .wait_until(
+                    "the answer to /status in the console",
+                    "return document.getElementById('console').textContent.includes('[console] /status')",
+                    GAME,
+                )
+                .await?;
+
+            member.submit("Stop").await?;
+            member.wait_until("the server to be stopped", &state_is("stopped"), GAME).await?;
+            member.wait_for("#start").await?;
+            let world = data.path().join("games/servers/1/world/world.mt");
+            ensure!(world.exists(), "the world is kept at {}", world.display());
+            Ok(())
+        })
+        .await;
+}
