@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, bail, ensure};
 use fantoccini::elements::Element;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -403,4 +403,36 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// The admin (Mum) sets up a fresh Hearth on a computer and makes an invite link; the member
+/// (Grandpa Joe, user name `joe`) opens it on a phone and joins, landing on the home page.
+/// Returns both sessions, signed in (each is photographed if the journey fails).
+///
+/// # Errors
+/// A step of the set-up or of joining did not go as a family would see it go.
+pub async fn a_family_joins(browser: &Browser) -> anyhow::Result<(Session, Session)> {
+    let admin = browser.desktop("admin").await?;
+    admin.goto("/").await?;
+    ensure!(admin.path().await? == "/setup", "a fresh Hearth asks for its admin first");
+    admin.fill("input[name=display_name]", "Mum").await?;
+    admin.fill("input[name=username]", "mum").await?;
+    admin.fill("input[name=password]", "kettle-on-at-four").await?;
+    admin.submit("Create the admin account").await?;
+    ensure!(admin.text_of("h1").await? == "Hello, Mum", "the admin lands on the home page");
+
+    admin.goto("/admin").await?;
+    admin.submit("Make an invite link").await?;
+    let invite_url = admin.value_of("#invite-url").await?;
+    ensure!(invite_url.contains("/invite/"), "not an invite link: {invite_url}");
+
+    let member = browser.phone("member").await?;
+    member.goto(&invite_url).await?;
+    member.fill("input[name=display_name]", "Grandpa Joe").await?;
+    member.fill("input[name=username]", "joe").await?;
+    member.fill("input[name=password]", "allotment-1952").await?;
+    member.submit("Join").await?;
+    ensure!(member.path().await? == "/", "the member lands on the home page");
+    ensure!(member.text_of("h1").await? == "Hello, Grandpa Joe", "the member is greeted");
+    Ok((admin, member))
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::ensure;
 use hearth_e2e::HearthProcess;
-use hearth_e2e::browser::{Browser, Session};
+use hearth_e2e::browser::{Browser, Session, a_family_joins};
 use serde_json::json;
 
 /// The photos the member drops on the timeline: file names and the colour each is filled with
@@ -19,36 +19,6 @@ const THUMBNAILS_MADE: Duration = Duration::from_secs(20);
 
 /// How long a page may take to show what is already there.
 const SHOWN: Duration = Duration::from_secs(10);
-
-/// The admin (Mum) sets up a fresh Hearth on a computer and makes an invite link; the member
-/// (Grandpa Joe) opens it on a phone and joins, landing on the home page. Returns the member's
-/// session; the admin's stays open too (and is photographed if the journey fails).
-async fn a_member_joins(browser: &Browser) -> anyhow::Result<Session> {
-    let admin = browser.desktop("admin").await?;
-    admin.goto("/").await?;
-    assert_eq!(admin.path().await?, "/setup");
-    admin.fill("input[name=display_name]", "Mum").await?;
-    admin.fill("input[name=username]", "mum").await?;
-    admin.fill("input[name=password]", "kettle-on-at-four").await?;
-    admin.submit("Create the admin account").await?;
-    assert_eq!(admin.path().await?, "/");
-    assert_eq!(admin.text_of("h1").await?, "Hello, Mum");
-
-    admin.goto("/admin").await?;
-    admin.submit("Make an invite link").await?;
-    let invite_url = admin.value_of("#invite-url").await?;
-    ensure!(invite_url.contains("/invite/"), "not an invite link: {invite_url}");
-
-    let member = browser.phone("member").await?;
-    member.goto(&invite_url).await?;
-    member.fill("input[name=display_name]", "Grandpa Joe").await?;
-    member.fill("input[name=username]", "joe").await?;
-    member.fill("input[name=password]", "allotment-1952").await?;
-    member.submit("Join").await?;
-    assert_eq!(member.path().await?, "/");
-    assert_eq!(member.text_of("h1").await?, "Hello, Grandpa Joe");
-    Ok(member)
-}
 
 /// Fails when the current page is wider than the 390 px phone (it would scroll sideways).
 async fn fits_the_phone(phone: &Session, page: &str) -> anyhow::Result<()> {
@@ -116,7 +86,7 @@ async fn the_admin_sets_up_hearth_and_a_member_joins_on_a_phone() {
     };
     browser
         .journey("first-family", async {
-            let member = a_member_joins(&browser).await?;
+            let (_admin, member) = a_family_joins(&browser).await?;
             assert_eq!(member.texts_of(".services .service h2").await?, ["Photos", "Bugs", "Games"]);
             fits_the_phone(&member, "the home page").await
         })
@@ -134,7 +104,7 @@ async fn a_member_drops_photos_on_a_phone_and_shares_an_album_with_a_link() {
     };
     browser
         .journey("shared-album", async {
-            let member = a_member_joins(&browser).await?;
+            let (_admin, member) = a_family_joins(&browser).await?;
 
             member.goto("/photos/").await?;
             member.wait_for("#dropzone").await?;

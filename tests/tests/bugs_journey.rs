@@ -6,27 +6,7 @@
 
 use anyhow::ensure;
 use hearth_e2e::HearthProcess;
-use hearth_e2e::browser::{Browser, Session};
-
-/// The admin sets up Hearth and invites a member, who joins on a phone. Returns both sessions.
-async fn a_family(browser: &Browser) -> anyhow::Result<(Session, Session)> {
-    let admin = browser.desktop("admin").await?;
-    admin.goto("/setup").await?;
-    admin.fill("input[name=display_name]", "Mum").await?;
-    admin.fill("input[name=username]", "mum").await?;
-    admin.fill("input[name=password]", "kettle-on-at-four").await?;
-    admin.submit("Create the admin account").await?;
-    admin.goto("/admin").await?;
-    admin.submit("Make an invite link").await?;
-    let invite_url = admin.value_of("#invite-url").await?;
-    let member = browser.phone("member").await?;
-    member.goto(&invite_url).await?;
-    member.fill("input[name=display_name]", "Kid").await?;
-    member.fill("input[name=username]", "kid").await?;
-    member.fill("input[name=password]", "dinosaurs-rule-42").await?;
-    member.submit("Join").await?;
-    Ok((admin, member))
-}
+use hearth_e2e::browser::{Browser, Session, a_family_joins};
 
 /// Makes a PNG in the page (canvas) and drops it on the form's screenshot zone, as a person
 /// dragging a screenshot would; the page's script puts it in the file field.
@@ -61,7 +41,7 @@ async fn a_member_files_a_bug_on_a_phone_and_the_admin_closes_it() {
     };
     browser
         .journey("bug-filed-and-closed", async {
-            let (admin, member) = a_family(&browser).await?;
+            let (admin, member) = a_family_joins(&browser).await?;
 
             admin.goto("/bugs/").await?;
             admin.fill("#project-key", "HOME").await?;
@@ -90,7 +70,7 @@ async fn a_member_files_a_bug_on_a_phone_and_the_admin_closes_it() {
             ensure!(width.as_u64().is_some_and(|w| w <= 390), "the issue page is {width} px wide on a phone");
 
             admin.goto("/bugs/issues").await?;
-            admin.fill("#q", "is:open reporter:kid \"printer page\"").await?;
+            admin.fill("#q", "is:open reporter:joe \"printer page\"").await?;
             admin.submit("Search").await?;
             assert_eq!(admin.texts_of("#issue-list .title").await?, ["The printer page is broken"]);
             admin.click("#issue-list .issue-link").await?;

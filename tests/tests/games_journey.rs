@@ -7,31 +7,11 @@ use std::time::Duration;
 
 use anyhow::ensure;
 use hearth_e2e::HearthProcess;
-use hearth_e2e::browser::{Browser, Session};
+use hearth_e2e::browser::{Browser, a_family_joins};
 use hearth_shared::testing::skip;
 
 /// How long Minetest may take to say it listens, and to save and stop.
 const GAME: Duration = Duration::from_secs(60);
-
-/// Mum sets Hearth up and invites Joe, who joins on a phone.
-async fn a_member_joins(browser: &Browser) -> anyhow::Result<Session> {
-    let admin = browser.desktop("admin").await?;
-    admin.goto("/").await?;
-    admin.fill("input[name=display_name]", "Mum").await?;
-    admin.fill("input[name=username]", "mum").await?;
-    admin.fill("input[name=password]", "kettle-on-at-four").await?;
-    admin.submit("Create the admin account").await?;
-    admin.goto("/admin").await?;
-    admin.submit("Make an invite link").await?;
-    let invite_url = admin.value_of("#invite-url").await?;
-    let member = browser.phone("member").await?;
-    member.goto(&invite_url).await?;
-    member.fill("input[name=display_name]", "Grandpa Joe").await?;
-    member.fill("input[name=username]", "joe").await?;
-    member.fill("input[name=password]", "allotment-1952").await?;
-    member.submit("Join").await?;
-    Ok(member)
-}
 
 fn state_is(state: &str) -> String {
     format!(
@@ -53,7 +33,7 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_
     };
     browser
         .journey("minetest-evening", async {
-            let member = a_member_joins(&browser).await?;
+            let (_admin, member) = a_family_joins(&browser).await?;
             member.goto("/games/").await?;
             member.click_text("Launch a server").await?;
             member.wait_for("#game-choice").await?;
