@@ -601,15 +601,18 @@ fn has_location(jpeg: &[u8]) -> bool {
     exif.fields().any(|f| f.tag == exif::Tag::GPSLatitude)
 }
 
+/// Waits for the worker's previews of an item: up to 30 s, since CI runs tests side by side
+/// on two cores.
 async fn wait_for_preview(person: &Person, id: &Value) {
-    for _ in 0..100 {
-        let item = json(person.get(&format!("/photos/api/items/{id}")).send().await.expect("GET")).await;
+    let mut item = Value::Null;
+    for _ in 0..300 {
+        item = json(person.get(&format!("/photos/api/items/{id}")).send().await.expect("GET")).await;
         if item["preview"] == "ready" {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("no preview for item {id}");
+    panic!("no preview for item {id}: {item}");
 }
 
 async fn guests_download_originals_only_when_no_location_leaks(backend: Backend) {
