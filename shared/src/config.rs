@@ -16,6 +16,23 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// A service setting that is a whole number: `default` when `lookup` has it unset or blank.
+///
+/// # Errors
+/// Set to something that is not a whole number.
+pub fn whole_number(
+    lookup: impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match lookup(name).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(value) => {
+            value.trim().parse().map_err(|_| ConfigError { name, value, reason: "expected a whole number".to_owned() })
+        }
+    }
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use hearth_shared::Config;
-use hearth_shared::config::ConfigError;
+use hearth_shared::config::{ConfigError, whole_number};
 
 #[derive(Debug, Clone)]
 pub struct BugsConfig {
@@ -26,16 +26,7 @@ impl BugsConfig {
     /// # Errors
     /// A variable that is set but not a number.
     pub fn from_lookup(config: &Config, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match lookup(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(value) => value.trim().parse().map_err(|_| ConfigError {
-                    name,
-                    value,
-                    reason: "expected a whole number".to_owned(),
-                }),
-            }
-        };
+        let number = |name: &'static str, default: u64| whole_number(&lookup, name, default);
         Ok(Self {
             storage_dir: config.data_dir.join("bugs"),
             max_attachment_bytes: usize::try_from(number("HEARTH_BUGS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)?)

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use hearth_shared::Config;
-use hearth_shared::config::ConfigError;
+use hearth_shared::config::{ConfigError, whole_number};
 
 #[derive(Debug, Clone)]
 pub struct PhotosConfig {
@@ -27,16 +27,7 @@ impl PhotosConfig {
     /// # Errors
     /// A variable that is set but not a number.
     pub fn from_lookup(config: &Config, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match lookup(name).filter(|v| !v.trim().is_empty()) {
-                None => Ok(default),
-                Some(value) => value.trim().parse().map_err(|_| ConfigError {
-                    name,
-                    value,
-                    reason: "expected a whole number".to_owned(),
-                }),
-            }
-        };
+        let number = |name: &'static str, default: u64| whole_number(&lookup, name, default);
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get) as u64;
         Ok(Self {
             storage_dir: config.data_dir.join("photos"),
