@@ -12,16 +12,17 @@ use hearth_shared::{AppError, AppResult, Database, Identity};
 
 use crate::db::activity::{self, CommentRow, Event, EventRow, LinkRow};
 use crate::db::attachments::{self, AttachmentRow, NewAttachment};
-use crate::db::issues::{self, Cursor, IssueRow, NewIssue, NewStatus, Viewer};
+use crate::db::issues::{self, Cursor, Edit, IssueRow, NewIssue, NewStatus, Viewer};
 use crate::db::labels::{self, IssueLabel, LabelRow};
 use crate::db::people::{self, PersonRow};
 use crate::db::projects::{self, NewProject, ProjectRow};
+use crate::db::search_index;
 use crate::db::views::{self, ViewRow};
 use crate::db::webhooks::{self as webhook_rows, WebhookRow};
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{
     AttachmentName, Colour, IssueQuery, IssueTitle, LabelName, LinkKind, Priority, ProjectKey, ProjectName, Status,
-    search_key,
+    issue_search_key, search_key,
 };
 use crate::storage::AttachmentStore;
 use crate::webhooks::{EventPayload, Webhooks};
@@ -47,6 +48,12 @@ pub struct IssueInput {
     pub labels: Vec<LabelName>,
     /// A username from the people list.
     pub assignee: Option<String>,
+}
+
+/// A new title or description (or both), parsed; what is left out stays.
+pub struct IssueEdit {
+    pub title: Option<IssueTitle>,
+    pub description: Option<String>,
 }
 
 /// A page of issues, their labels, and where the next page starts.
@@ -241,7 +248,7 @@ impl Tracker {
         let description = markdown_text(&input.description, "What happened")?;
         let assignee_id = self.assignee_id(input.assignee.as_deref()).await?;
         let label_ids = self.label_ids(&input.labels).await?;
-        let search_text = search_key(&format!("{} {description}", input.title));
+        let search_text = issue_search_key(input.title.as_str(), &description);
         let new = NewIssue {
             project_id: project.id,
             title: input.title.as_str(),
@@ -331,7 +338,8 @@ impl Tracker {
     ) -> AppResult<Page> {
         self.remember(user).await?;
         let limit = limit.clamp(1, MAX_PAGE);
-        let mut rows = issues::search(self.db.pool(), viewer(user), query, cursor, limit + 1).await?;
+        let narrowing = search_index::narrowing(&self.db, query).await?;
+        let mut rows = issues::search(self.db.pool(), viewer(user), query, &narrowing, cursor, limit + 1).await?;
         let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             rows.last().map(|last| issues::cursor_of(last, query.sort))
@@ -369,6 +377,36 @@ impl Tracker {
             ));
         }
         Ok((project, issue))
+    }
+
+    /// Changes the title and description, records each change and re-indexes the issue for
+    /// search.
+    ///
+    /// # Errors
+    /// Not allowed, or a description that is too long.
+    pub async fn edit(&self, user: &Identity, key: &str, number: i64, edit: &IssueEdit) -> AppResult<IssueRow> {
+        let (project, issue) = self.changeable(user, key, number).await?;
+        let title = edit.title.as_ref().map_or(issue.title.as_str(), IssueTitle::as_str);
+        let description = match &edit.description {
+            Some(raw) => markdown_text(raw, "The description")?,
+            None => issue.description.clone(),
+        };
+        let mut events = Vec::new();
+        if title != issue.title {
+            events.push(Self::event(&issue, user, "title", Some(issue.title.clone()), Some(title.to_owned())));
+        }
+        if description != issue.description {
+            let (old, new) = (Some(issue.description.clone()), Some(description.clone()));
+            events.push(Self::event(&issue, user, "description", old, new));
+        }
+        if events.is_empty() {
+            return Ok(issue);
+        }
+        let changes = Edit { title, description: &description, events: &events, now: unix_now() };
+        issues::edit(self.db.pool(), issue.id, &changes).await?;
+        let issue = self.load(&project, number).await?;
+        self.publish("issue.edited", &issue, user).await;
+        Ok(issue)
     }
 
     /// Changes the status (and resolution); a duplicate is linked to its original.

@@ -54,7 +54,7 @@ fn now_ms() -> i64 {
 /// What a receiver gets.
 #[derive(Debug, Serialize)]
 pub struct EventPayload<'a> {
-    /// issue.created, issue.status_changed, issue.commented or issue.linked.
+    /// issue.created, issue.edited, issue.status_changed, issue.commented or issue.linked.
     pub event: &'a str,
     pub project: &'a str,
     pub number: i64,

@@ -280,6 +280,59 @@ async fn the_query_language_finds_the_same_on_both_backends(backend: Backend) {
     assert!(!listed.contains("Wi-Fi is slow"), "a project's list shows its own issues");
 }
 
+async fn search_follows_edits_and_comments(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let (mum, kid) = (&family.admin, &family.member);
+    project(mum, "HOME", false).await;
+    file(mum, "HOME", json!({ "title": "Printer smudges", "description": "The toner is low" })).await;
+    file(mum, "HOME", json!({ "title": "Doorbell is quiet" })).await;
+    assert_eq!(found(kid, "toner").await, ["HOME-1"]);
+
+    let edit = |body: Value| call(mum, Method::PATCH, "/bugs/api/projects/HOME/issues/1", body);
+    let edited = edit(json!({ "description": "The *drum* is worn" })).await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    assert_eq!(json(edited).await["issue"]["description"], "The *drum* is worn");
+    assert!(found(kid, "toner").await.is_empty(), "a removed word is no longer found");
+    assert_eq!(found(kid, "drum").await, ["HOME-1"]);
+    assert_eq!(found(kid, "smudges").await, ["HOME-1"], "the title left out stays");
+
+    call(kid, Method::POST, "/bugs/api/projects/HOME/issues/1/comments", json!({ "body": "Cartridge REPLACED" })).await;
+    assert_eq!(found(kid, "cartridge replaced").await, ["HOME-1"]);
+    edit(json!({ "title": "Printer streaks" })).await;
+    assert_eq!(found(kid, "streaks").await, ["HOME-1"]);
+    assert!(found(kid, "smudges").await.is_empty());
+    assert_eq!(found(kid, "\"cartridge replaced\"").await, ["HOME-1"], "comments stay searchable after an edit");
+    assert_eq!(found(kid, "drum").await, ["HOME-1"]);
+
+    let refused = call(kid, Method::PATCH, "/bugs/api/projects/HOME/issues/1", json!({ "title": "Mine" })).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "only the reporter, the assignee or an admin edits");
+    let empty = edit(json!({ "title": "  " })).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(empty).await["detail"].as_str().expect("detail").contains("title"));
+
+    let saved = mum
+        .browser
+        .post_form("/bugs/p/HOME/2/edit", &[("title", "Doorbell rings twice"), ("description", "At night")])
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER, "the form works without script");
+    assert_eq!(found(kid, "twice night").await, ["HOME-2"]);
+    let forged = mum.browser.post_form_without_csrf("/bugs/p/HOME/2/edit", &[("title", "Forged")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let page = mum.browser.post_form("/bugs/p/HOME/2/edit", &[("title", ""), ("description", "x")]).await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "a bad title is explained on the page");
+
+    let history: Vec<Value> = issue(mum, "HOME", 1).await["history"].as_array().expect("history").clone();
+    let fields: Vec<&str> = history.iter().map(|e| e["field"].as_str().expect("field")).collect();
+    assert_eq!(fields, ["created", "description", "title"]);
+    assert_eq!(history[2]["old_value"], "Printer smudges");
+    assert_eq!(history[2]["new_value"], "Printer streaks");
+    let html = mum.browser.get("/bugs/p/HOME/1").await.text().await.expect("html");
+    assert!(
+        html.contains("edited the description")
+            && html.contains("changed title from Printer smudges to Printer streaks")
+    );
+}
+
 async fn lists_come_a_page_at_a_time(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
@@ -602,6 +655,7 @@ async fn the_api_is_documented(backend: Backend) {
     ] {
         assert!(document["paths"][path].is_object(), "{path} is not documented");
     }
+    assert!(document["paths"]["/bugs/api/projects/{key}/issues/{number}"]["patch"].is_object(), "editing");
 }
 
 both_backends!(
@@ -611,6 +665,7 @@ both_backends!(
     only_the_reporter_assignee_or_an_admin_changes_an_issue,
     links_and_bad_status_changes_say_what_to_fix,
     the_query_language_finds_the_same_on_both_backends,
+    search_follows_edits_and_comments,
     lists_come_a_page_at_a_time,
     attachments_of_hidden_projects_are_not_found,
     forms_without_the_csrf_token_are_refused,

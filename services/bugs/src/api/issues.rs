@@ -1,5 +1,5 @@
 //! Issues: find with the query language (cursor pagination), file, one issue with its
-//! timeline, comment, change status, triage, link and attach.
+//! timeline, edit, comment, change status, triage, link and attach.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::db::issues::IssueRow;
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{IssueQuery, IssueTitle, LabelName, LinkKind, Priority, Resolution, Status};
-use crate::tracker::{IssueDetail, IssueInput};
+use crate::tracker::{IssueDetail, IssueEdit, IssueInput};
 use crate::web::{cursor_text, parse_cursor};
 
 /// An issue as the API shows it.
@@ -261,6 +261,32 @@ pub async fn get_issue(
     Path((key, raw)): Path<(String, String)>,
 ) -> AppResult<Json<IssueDetailInfo>> {
     detail(&state, &user, &key, number(&raw)?).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditBody {
+    /// The new title; left out, it stays.
+    pub title: Option<String>,
+    /// The new description in Markdown; left out, it stays.
+    pub description: Option<String>,
+}
+
+/// Changes an issue's title or description (the reporter, the assignee or an admin); each
+/// change goes into the history, and search finds the new words.
+#[utoipa::path(patch, path = "/bugs/api/projects/{key}/issues/{number}", tag = "issues",
+    params(("key" = String, Path), ("number" = i64, Path)), request_body = EditBody,
+    responses((status = 200, body = IssueDetailInfo), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn edit_issue(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((key, raw)): Path<(String, String)>,
+    Json(body): Json<EditBody>,
+) -> AppResult<Json<IssueDetailInfo>> {
+    let n = number(&raw)?;
+    let edit =
+        IssueEdit { title: body.title.as_deref().map(IssueTitle::parse).transpose()?, description: body.description };
+    state.tracker.edit(&user, &key, n, &edit).await?;
+    detail(&state, &user, &key, n).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,6 +1,6 @@
 //! The bugs JSON API under `/bugs/api`, documented with utoipa: projects, issues (found with
-//! the query language, a page at a time by cursor), comments, status changes, links, triage,
-//! attachments and webhooks. Errors are problem+json saying what to fix.
+//! the query language, a page at a time by cursor), edits, comments, status changes, links,
+//! triage, attachments and webhooks. Errors are problem+json saying what to fix.
 
 mod issues;
 mod projects;
@@ -21,8 +21,8 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
     info(title = "Hearth bugs API", description = "The family's bug tracker."),
     paths(
         me, projects::list_projects, projects::create_project, projects::get_project, issues::search,
-        issues::file_issue, issues::get_issue, issues::add_comment, issues::change_status, issues::triage,
-        issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook
+        issues::file_issue, issues::get_issue, issues::edit_issue, issues::add_comment, issues::change_status,
+        issues::triage, issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -43,7 +43,7 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/api/issues", get(issues::search))
         .route("/bugs/api/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
         .route("/bugs/api/projects/{key}/issues", post(issues::file_issue))
-        .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue))
+        .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue).patch(issues::edit_issue))
         .route("/bugs/api/projects/{key}/issues/{number}/comments", post(issues::add_comment))
         .route("/bugs/api/projects/{key}/issues/{number}/status", post(issues::change_status))
         .route("/bugs/api/projects/{key}/issues/{number}/triage", post(issues::triage))

@@ -47,9 +47,10 @@ pub async fn list_webhooks(
     Ok(Json(state.tracker.webhooks(&user).await?.into_iter().map(|w| info(w, None)).collect()))
 }
 
-/// Adds a webhook: issue.created, issue.status_changed, issue.commented and issue.linked are
-/// POSTed to it, signed with `X-Hearth-Signature-256: sha256=<hex HMAC-SHA256 of the body>`,
-/// and retried with exponential backoff until it answers 2xx.
+/// Adds a webhook: issue.created, issue.edited, issue.status_changed, issue.commented and
+/// issue.linked are POSTed to it, signed with
+/// `X-Hearth-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, and retried with
+/// exponential backoff until it answers 2xx.
 #[utoipa::path(post, path = "/bugs/api/webhooks", tag = "webhooks", request_body = NewWebhookBody,
     responses((status = 201, body = WebhookInfo), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_webhook(

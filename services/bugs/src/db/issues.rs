@@ -6,8 +6,8 @@ use sqlx::query::QueryAs;
 use sqlx::{Any, AnyPool, FromRow};
 
 use super::activity::{self, Event};
-use crate::domain::contains_pattern;
 use crate::domain::query::{Filter, IssueQuery, PersonRef, Sort, Term};
+use crate::domain::{contains_pattern, issue_search_key, search_key};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct IssueRow {
@@ -186,11 +186,13 @@ pub fn cursor_of(issue: &IssueRow, sort: Sort) -> Cursor {
     }
 }
 
-/// Issues the viewer sees that match every term, in the query's order, after the cursor.
+/// Issues the viewer sees that match every term, in the query's order, after the cursor; read
+/// only among the candidates of each `narrowing` trigram query (`search_index::narrowing`).
 pub async fn search(
     pool: &AnyPool,
     viewer: Viewer,
     query: &IssueQuery,
+    narrowing: &[String],
     after: Option<Cursor>,
     limit: i64,
 ) -> sqlx::Result<Vec<IssueRow>> {
@@ -201,6 +203,10 @@ pub async fn search(
     for term in &query.terms {
         let condition = condition(&mut sql, term, viewer);
         sql.and(&if term.negated { format!("NOT ({condition})") } else { condition });
+    }
+    for trigrams in narrowing {
+        let trigrams = sql.text(trigrams);
+        sql.and(&format!("i.id IN (SELECT rowid FROM issue_search WHERE issue_search MATCH {trigrams})"));
     }
     let (key, order) = match query.sort {
         Sort::Updated => ("i.updated_at", "i.updated_at DESC, i.id DESC"),
@@ -216,6 +222,47 @@ pub async fn search(
     let limit = sql.int(limit);
     let text = format!("{} ORDER BY {order} LIMIT {limit}", sql.text);
     sql.bind(sqlx::query_as(&text)).fetch_all(pool).await
+}
+
+/// A new title and description, with their history events.
+pub struct Edit<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    /// One event per field that changed.
+    pub events: &'a [Event],
+    pub now: i64,
+}
+
+/// Changes the title and description and rebuilds the issue's search key from them and its
+/// comments (in the order comments append theirs), in one transaction. The first update
+/// locks the issue, so a comment added meanwhile appends its key after the rebuilt one.
+pub async fn edit(pool: &AnyPool, issue_id: i64, edit: &Edit<'_>) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE issues SET title = $2, description = $3, updated_at = $4 WHERE id = $1")
+        .bind(issue_id)
+        .bind(edit.title)
+        .bind(edit.description)
+        .bind(edit.now)
+        .execute(&mut *tx)
+        .await?;
+    let comments: Vec<String> = sqlx::query_scalar("SELECT body FROM comments WHERE issue_id = $1 ORDER BY id")
+        .bind(issue_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut search_text = issue_search_key(edit.title, edit.description);
+    for body in &comments {
+        search_text.push(' ');
+        search_text.push_str(&search_key(body));
+    }
+    sqlx::query("UPDATE issues SET search_text = $2 WHERE id = $1")
+        .bind(issue_id)
+        .bind(&search_text)
+        .execute(&mut *tx)
+        .await?;
+    for event in edit.events {
+        activity::insert_event(&mut tx, event).await?;
+    }
+    tx.commit().await
 }
 
 /// A new status, and for a duplicate the issue it duplicates (linked in the same transaction).

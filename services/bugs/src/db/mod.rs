@@ -7,5 +7,6 @@ pub mod issues;
 pub mod labels;
 pub mod people;
 pub mod projects;
+pub mod search_index;
 pub mod views;
 pub mod webhooks;

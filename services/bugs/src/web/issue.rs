@@ -16,8 +16,8 @@ use crate::AppState;
 use crate::db::people::PersonRow;
 use crate::domain::markdown::to_safe_html;
 use crate::domain::workflow::{StatusChange, parse_issue_number};
-use crate::domain::{LinkKind, Priority, Resolution, Status};
-use crate::tracker::IssueDetail;
+use crate::domain::{IssueTitle, LinkKind, Priority, Resolution, Status};
+use crate::tracker::{IssueDetail, IssueEdit};
 
 /// One entry of the timeline: a comment (Markdown made safe) or a change.
 struct Entry {
@@ -94,6 +94,7 @@ fn timeline(detail: &IssueDetail) -> Vec<Entry> {
     entries.extend(detail.events.iter().map(|e| {
         let change = match (e.field.as_str(), e.old_value.as_deref(), e.new_value.as_deref()) {
             ("created", _, _) => "filed this issue".to_owned(),
+            ("description", _, _) => "edited the description".to_owned(),
             ("attachment", _, Some(name)) => format!("attached {name}"),
             ("link", _, Some(link)) => format!("linked: {link}"),
             (field, Some(old), Some(new)) if !old.is_empty() => format!("changed {field} from {old} to {new}"),
@@ -203,6 +204,31 @@ async fn after(
             issue_page(state, user, csrf, key, number, Some(message)).await
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    Path((key, raw_number)): Path<(String, String)>,
+    Form(form): Form<EditForm>,
+) -> AppResult<Response> {
+    let n = number(&raw_number)?;
+    let result = match IssueTitle::parse(&form.title) {
+        Ok(title) => {
+            let edit = IssueEdit { title: Some(title), description: Some(form.description) };
+            state.tracker.edit(&user, &key, n, &edit).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    after(&state, user, &csrf, &key, n, result).await
 }
 
 #[derive(Deserialize)]

@@ -33,6 +33,7 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/views/{id}/feed.atom", get(feeds::view))
         .route("/bugs/p/{key}/issues", post(new_issue::file).layer(upload_limit))
         .route("/bugs/p/{key}/{number}", get(issue::show))
+        .route("/bugs/p/{key}/{number}/edit", post(issue::edit))
         .route("/bugs/p/{key}/{number}/comments", post(issue::comment))
         .route("/bugs/p/{key}/{number}/status", post(issue::status))
         .route("/bugs/p/{key}/{number}/triage", post(issue::triage))
