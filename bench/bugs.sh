@@ -52,5 +52,6 @@ measure "filtered query (HTML)" "/bugs/issues?q=is%3Aopen+label%3Aprinter+priori
 measure "full-text, common word (HTML)" "/bugs/issues?q=printer" 10 20
 measure "full-text, phrase (HTML)" "/bugs/issues?q=%22paper+jam%22" 10 20
 measure "filtered query (API)" "/bugs/api/issues?q=is%3Aopen+label%3Aprinter+priority%3Ahigh" 10 20
-# A word no issue has: every issue's search text is scanned (one connection, one a second).
-measure "full-text, word in no issue (HTML)" "/bugs/issues?q=zebra" 2 1000
+# A word no issue has: answered from the trigram index (docs/adr/0022), no longer a scan of
+# every issue's search text, so it runs at the same pace as the others.
+measure "full-text, word in no issue (HTML)" "/bugs/issues?q=zebra" 10 20
