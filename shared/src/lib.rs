@@ -11,6 +11,7 @@ pub mod config;
 pub mod cookies;
 pub mod csrf;
 pub mod db;
+pub mod download;
 pub mod error;
 pub mod flash;
 pub mod http;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use hearth_shared::download::content_disposition;
 use hearth_shared::{AppResult, CurrentUser};
 use tower::ServiceExt as _;
 use tower_http::services::ServeFile;
@@ -127,43 +128,4 @@ async fn serve(path: PathBuf, content_type: &str, request: Request) -> AppResult
     let mime: mime::Mime = content_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
     let response = ServeFile::new_with_mime(path, &mime).oneshot(request).await.map_err(|e| anyhow::anyhow!(e))?;
     Ok(response.into_response())
-}
-
-/// `inline; filename="…"; filename*=UTF-8''…` with the name made header-safe.
-fn content_disposition(kind: &str, file_name: &str) -> HeaderValue {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
-        .collect();
-    let encoded: String = url_encode(file_name);
-    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn download_names_cannot_break_the_header() {
-        let value = content_disposition("attachment", "évil\"; x=\".html");
-        let text = value.to_str().expect("ascii header");
-        assert!(
-            text.starts_with(
-                "attachment; filename=\"_vil_; x=_.html\"; filename*=UTF-8''%C3%A9vil%22%3B%20x%3D%22.html"
-            )
-        );
-    }
 }
