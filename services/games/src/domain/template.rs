@@ -48,6 +48,17 @@ impl Protocol {
     }
 }
 
+/// A game's own network query protocol, which says who plays (`"query": "openttd"`); see
+/// `crate::query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryProtocol {
+    /// OpenTTD 12 and later: `PACKET_CLIENT_GAME_INFO` on the game's TCP port.
+    Openttd,
+    /// Teeworlds 0.7: a token exchange, then `gie3` on the game's UDP port.
+    Teeworlds,
+}
+
 /// A port a game listens on; its number is allocated per server.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PortSpec {
@@ -136,8 +147,9 @@ struct TemplateFile {
     data_dir: String,
     #[serde(default)]
     console_input: bool,
+    /// The game's network query for who plays, asked on its main port.
     #[serde(default)]
-    query: Option<String>,
+    query: Option<QueryProtocol>,
     /// A console command that saves the world, so a backup can be made while it runs.
     #[serde(default)]
     save_command: Option<String>,
@@ -251,7 +263,7 @@ pub struct GameTemplate {
     pub stop: StopPlan,
     pub data_dir: RelativePath,
     pub console_input: bool,
-    pub query: Option<String>,
+    pub query: Option<QueryProtocol>,
     pub save_command: Option<String>,
     pub console_file: Option<RelativePath>,
     pub players: Option<PlayerLines>,
@@ -368,6 +380,12 @@ impl GameTemplate {
             }
         }
         Ok(())
+    }
+
+    /// Whether the manager can tell who plays: by asking the game, or from its console.
+    #[must_use]
+    pub fn knows_players(&self) -> bool {
+        self.query.is_some() || self.players.is_some()
     }
 
     /// `text` with its placeholders filled in.
@@ -510,6 +528,7 @@ mod tests {
             (with(MINIMAL, "\"program\"", "\"data_dir\": \"/etc\", \"program\""), "relative path"),
             (with(MINIMAL, "\"program\"", "\"colour\": 1, \"program\""), "unknown field"),
             (with(MINIMAL, "\"id\": \"echo\"", "\"id\": \"Echo!\""), "not a game name"),
+            (with(MINIMAL, "\"program\"", "\"query\": \"minetest\", \"program\""), "unknown variant `minetest`"),
         ];
         for (json, expected) in cases {
             let error = GameTemplate::parse("t.json", &json).expect_err(expected);

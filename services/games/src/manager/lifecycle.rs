@@ -10,7 +10,7 @@ use hearth_shared::db::unix_now;
 use hearth_shared::{AppError, AppResult, Identity};
 
 use super::{LAST_LINES, Live, Manager, Server, lock};
-use crate::db::servers;
+use crate::db::servers::{self, ServerRow};
 use crate::domain::{DesiredState, ServerState};
 use crate::runtime::process;
 use crate::runtime::{Console, Instance, Status};
@@ -127,20 +127,15 @@ impl Manager {
         };
         console.push(&format!("[hearth] starting {} {}", spec.program.display(), spec.args.join(" ")));
         match self.inner.runtime.start(spec).await {
-            Ok(instance) => self.record_spawned(id, &row.game, instance, requested).await,
+            Ok(instance) => self.record_spawned(&row, instance, requested).await,
             Err(error) => self.record_failed_start(id, &console, &error.to_string()).await,
         }
     }
 
     /// A spawned process: stored with its start time, followed by the supervisor (and for
     /// who plays).
-    async fn record_spawned(
-        &self,
-        id: i64,
-        game: &str,
-        instance: Arc<dyn Instance>,
-        requested: Instant,
-    ) -> AppResult<()> {
+    async fn record_spawned(&self, row: &ServerRow, instance: Arc<dyn Instance>, requested: Instant) -> AppResult<()> {
+        let id = row.id;
         let console = self.console(id);
         let pid = instance.pid().unwrap_or_default();
         console
@@ -151,7 +146,7 @@ impl Manager {
         console.state(ServerState::Starting.as_str());
         let stopping = Arc::new(AtomicBool::new(false));
         lock(&self.inner.live).insert(id, Live { instance: Arc::clone(&instance), stopping: Arc::clone(&stopping) });
-        self.watch_players(id, game, &instance);
+        self.watch_players(row, &instance);
         tokio::spawn(self.clone().supervise(id, instance, stopping));
         Ok(())
     }

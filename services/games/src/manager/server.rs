@@ -39,8 +39,10 @@ pub struct Server {
     pub pid: Option<i64>,
     /// Uptime, CPU and memory of the game's process while it runs.
     pub stats: Option<ProcessStats>,
-    /// Who is playing, for a game whose console says who joins and leaves, while it runs.
+    /// Who is playing, while it runs and the game says (by its query or its console).
     pub players: Option<Vec<String>>,
+    /// How many are connected (players and spectators), while it runs and the game says.
+    pub players_online: Option<u32>,
     /// Stopped after this many minutes with no players (0: never).
     pub idle_stop_minutes: i64,
     /// Backed up every this many hours (0: only by hand).
@@ -76,6 +78,7 @@ impl Server {
                 .and_then(|pid| u32::try_from(pid).ok())
                 .and_then(stats::of),
             players: None,
+            players_online: None,
             idle_stop_minutes: row.idle_stop_minutes,
             backup_every_hours: row.backup_every_hours,
             pid: row.pid,
