@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
@@ -69,8 +70,10 @@ pub struct PortSpec {
 /// How to tell a server is ready for players.
 #[derive(Debug, Clone)]
 pub enum Readiness {
-    /// A console line matches.
-    LogLine(Regex),
+    /// A console line matches. Shared, not cloned, by every run's readers: each clone of a
+    /// `Regex` keeps caches of its own (a lazy DFA, a PikeVM's), up to hundreds of KiB for
+    /// Unicode classes.
+    LogLine(Arc<Regex>),
     /// The named TCP port accepts connections.
     TcpPort(String),
 }
@@ -170,18 +173,19 @@ struct PlayersFile {
 }
 
 /// How to follow who is playing from the console: lines that say a player joined or left.
+/// Shared by every run (see [`Readiness::LogLine`] for why not cloned).
 #[derive(Debug, Clone)]
 pub struct PlayerLines {
-    pub join: Regex,
-    pub leave: Regex,
+    pub join: Arc<Regex>,
+    pub leave: Arc<Regex>,
 }
 
 impl PlayerLines {
     fn parse(file: PlayersFile) -> Result<Self, String> {
-        let pattern = |which: &str, text: &str| -> Result<Regex, String> {
+        let pattern = |which: &str, text: &str| -> Result<Arc<Regex>, String> {
             let regex = Regex::new(text).map_err(|e| format!("players.{which}: {e}"))?;
             if regex.capture_names().flatten().any(|n| n == "name") {
-                Ok(regex)
+                Ok(Arc::new(regex))
             } else {
                 Err(format!("players.{which} needs a (?P<name>...) group"))
             }
@@ -303,7 +307,7 @@ impl GameTemplate {
         let settings = file.settings.into_iter().map(setting_rule).collect::<Result<Vec<_>, _>>()?;
         let ready = match (file.ready.log_line, file.ready.tcp_port) {
             (Some(pattern), None) => {
-                Readiness::LogLine(Regex::new(&pattern).map_err(|e| format!("ready.log_line: {e}"))?)
+                Readiness::LogLine(Arc::new(Regex::new(&pattern).map_err(|e| format!("ready.log_line: {e}"))?))
             }
             (None, Some(port)) if port_names.contains(&port) => Readiness::TcpPort(port),
             (None, Some(port)) => return Err(format!("ready.tcp_port names no port: {port:?}")),
