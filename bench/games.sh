@@ -10,8 +10,12 @@ cd "$(dirname "$0")/.."
 
 build=${BUILD:-release}
 servers=${SERVERS:-10}
-if [ "$build" = release ]; then cargo build --release -q -p hearth; else cargo build -q -p hearth; fi
+# GAMES_BIN=hearth-games runs the games service's own binary (its container's) instead of
+# `hearth serve games`, the all-in-one binary with every service's code.
+games_bin=${GAMES_BIN:-hearth}
+if [ "$build" = release ]; then cargo build --release -q -p hearth -p "$games_bin"; else cargo build -q -p hearth -p "$games_bin"; fi
 bin=target/$build/hearth
+if [ "$games_bin" = hearth ]; then games=("$bin" serve games); else games=("target/$build/$games_bin"); fi
 data=$(mktemp -d)
 chmod 711 "$data"
 port=18591
@@ -22,7 +26,7 @@ HEARTH_ADDR=127.0.0.1:$portal_port HEARTH_DATA_DIR=$data RUST_LOG=warn "$bin" se
 portal_pid=$!
 HEARTH_ADDR=127.0.0.1:$port HEARTH_DATA_DIR=$data RUST_LOG=warn HEARTH_GAMES_PORTS=31500-31599 \
   HEARTH_PORTAL_URL=http://127.0.0.1:$portal_port \
-  HEARTH_GAMES_TEMPLATES_DIR=$PWD/services/games/tests/templates "$bin" serve games &
+  HEARTH_GAMES_TEMPLATES_DIR=$PWD/services/games/tests/templates "${games[@]}" &
 pid=$!
 trap 'kill $pid $portal_pid 2>/dev/null; rm -rf "$data"' EXIT
 base=http://127.0.0.1:$port
@@ -31,7 +35,10 @@ until curl -sf "$base/games/readyz" >/dev/null; do sleep 0.05; done
 token=$(curl -sf -H 'content-type: application/json' \
   -d '{"username":"mum","display_name":"Mum","password":"bench password"}' \
   "http://127.0.0.1:$portal_port/api/setup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-rss_before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+# VmRSS, and its split: RssAnon (memory the process allocated: heap, stacks) and RssFile (the
+# binary's code and the shared libraries paged in: shared with other processes, reclaimable).
+rss() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s %.1f MB  ", $1, $2 / 1024}' /proc/$pid/status; }
+rss_before=$(rss)
 for n in $(seq 1 "$servers"); do
   curl -sf -o /dev/null -H "authorization: Bearer $token" -H 'content-type: application/json' \
     -d "{\"game\": \"echo\", \"name\": \"Bench $n\"}" "$base/games/api/servers"
@@ -56,7 +63,8 @@ print(f"servers running: {len(spawn)}")
 print(f"request -> spawned: median {statistics.median(spawn):.2f} ms, max {max(spawn):.2f} ms")
 print(f"ready line -> running recorded: median {statistics.median(ready):.2f} ms, max {max(ready):.2f} ms")
 PY
-echo "hearth serve games RSS: before $((rss_before / 1024)) MB, with $servers servers running $(( $(awk '/VmRSS/ {print $2}' /proc/$pid/status) / 1024 )) MB"
+echo "${games[*]}, idle:              $rss_before"
+echo "${games[*]}, $servers servers running: $(rss)"
 for id in $(seq 1 "$servers"); do
   curl -sf -o /dev/null -X DELETE -H "authorization: Bearer $token" "$base/games/api/servers/$id?delete_world=true"
 done

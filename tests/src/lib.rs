@@ -50,6 +50,22 @@ pub async fn wait_until_ok(url: &str) {
     panic!("{url} did not answer 200 within 30 s");
 }
 
+/// Sets up a fresh Hearth at `base_url` (its first admin, "mum") and returns her API token.
+///
+/// # Panics
+/// When the setup is refused (the instance was set up already) or does not answer.
+pub async fn first_admin_token(http: &reqwest::Client, base_url: &str) -> String {
+    let setup = http
+        .post(format!("{base_url}/api/setup"))
+        .json(&serde_json::json!({"username": "mum", "display_name": "Mum", "password": "admin password"}))
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(setup.status(), reqwest::StatusCode::CREATED, "the first-run setup");
+    let setup: serde_json::Value = setup.json().await.expect("json");
+    setup["token"].as_str().expect("token").to_owned()
+}
+
 /// A running `hearth serve` process, killed when dropped.
 pub struct HearthProcess {
     pub base_url: String,

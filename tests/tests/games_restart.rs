@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use hearth_e2e::HearthProcess;
+use hearth_e2e::{HearthProcess, first_admin_token};
 use serde_json::{Value, json};
 
 /// Stand-in games that start at once (the real ones have their own tests in the service).
@@ -50,16 +50,7 @@ async fn servers_that_ran_come_back_after_the_manager_is_killed() {
     let env = [("HEARTH_GAMES_TEMPLATES_DIR", templates.as_str()), ("HEARTH_GAMES_PORTS", "31300-31309")];
     let mut hearth = HearthProcess::start_in(data.path(), None, &env).await;
     let http = reqwest::Client::new();
-    let setup: Value = http
-        .post(format!("{}/api/setup", hearth.base_url))
-        .json(&json!({"username": "mum", "display_name": "Mum", "password": "admin password"}))
-        .send()
-        .await
-        .expect("setup")
-        .json()
-        .await
-        .expect("json");
-    let token = setup["token"].as_str().expect("token").to_owned();
+    let token = first_admin_token(&http, &hearth.base_url).await;
     let mut before = Vec::new();
     for name in ["First", "Second"] {
         let launched: Value = http

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hearth_e2e::HearthProcess;
+use hearth_e2e::{HearthProcess, first_admin_token};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -20,16 +20,7 @@ async fn a_killed_upload_leaves_no_item_and_no_half_blob() {
     let data = tempfile::tempdir().expect("temp dir");
     let mut hearth = HearthProcess::start_in(data.path(), None, &[]).await;
     let http = reqwest::Client::new();
-    let setup: Value = http
-        .post(format!("{}/api/setup", hearth.base_url))
-        .json(&json!({"username": "mum", "display_name": "Mum", "password": "admin password"}))
-        .send()
-        .await
-        .expect("setup")
-        .json()
-        .await
-        .expect("json");
-    let token = setup["token"].as_str().expect("token").to_owned();
+    let token = first_admin_token(&http, &hearth.base_url).await;
 
     let slow_body = futures_util::stream::unfold(0u32, |sent| async move {
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -4,22 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use hearth_e2e::HearthProcess;
+use hearth_e2e::{HearthProcess, first_admin_token};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const CACHE_SECS: u64 = 2;
-
-async fn login(portal: &HearthProcess, http: &reqwest::Client) -> String {
-    let setup = http
-        .post(format!("{}/api/setup", portal.base_url))
-        .json(&json!({"username": "mum", "display_name": "Mum", "password": "admin password"}))
-        .send()
-        .await
-        .expect("setup");
-    assert_eq!(setup.status(), StatusCode::CREATED);
-    setup.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
-}
 
 async fn status_in_bugs(bugs: &HearthProcess, http: &reqwest::Client, token: &str) -> StatusCode {
     http.get(format!("{}/bugs/api/me", bugs.base_url)).bearer_auth(token).send().await.expect("GET").status()
@@ -35,7 +24,7 @@ async fn logout_in_the_portal_locks_the_token_out_of_another_service() {
     )
     .await;
     let http = reqwest::Client::new();
-    let token = login(&portal, &http).await;
+    let token = first_admin_token(&http, &portal.base_url).await;
 
     let me = http.get(format!("{}/bugs/api/me", bugs.base_url)).bearer_auth(&token).send().await.expect("GET");
     assert_eq!(me.status(), StatusCode::OK);

@@ -26,6 +26,8 @@ pub struct GamesConfig {
     pub default_quota: Quota,
     /// How long an idle-stop "minute" is: a minute, except in tests, which shorten it.
     pub idle_minute: std::time::Duration,
+    /// How often a running server whose game has a query protocol is asked who plays.
+    pub players_query_every: std::time::Duration,
 }
 
 /// How much a member may run at once.
@@ -80,6 +82,9 @@ impl GamesConfig {
                 max_memory_mb: number("HEARTH_GAMES_QUOTA_MEMORY_MB", 4096)?,
             },
             idle_minute: std::time::Duration::from_secs(60),
+            players_query_every: std::time::Duration::from_secs(u64::from(
+                number("HEARTH_GAMES_PLAYERS_QUERY_SECS", 60)?.max(1),
+            )),
         })
     }
 }

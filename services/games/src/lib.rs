@@ -3,7 +3,8 @@
 //!
 //! Map: [`domain`] holds the rules without I/O (templates, settings, names, states),
 //! [`catalog`] the templates offered, [`runtime`] how a server runs (the `process` runtime),
-//! [`manager`] the use cases and the supervisor, [`db`] all SQL, [`web`] the pages and the
+//! [`manager`] the use cases and the supervisor, [`query`] the games' own network queries
+//! for who plays, [`db`] all SQL, [`web`] the pages and the
 //! live console, [`api`] the JSON API.
 
 pub mod api;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod manager;
+pub mod query;
 pub mod runtime;
 pub mod web;
 

@@ -10,12 +10,20 @@ use hearth_shared::db::Backend;
 use hearth_shared::testing::skip;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Games, json_of, wait_for_state};
+use support::{Games, json_of, wait_for_state, wait_until};
 
 /// Launches `game` with `settings`, waits for `running`, stops it, waits for `stopped`, and
-/// checks `kept` (a path in the server's folder) is there afterwards.
-async fn launch_ready_stop(game: &str, program: &str, first_port: u16, settings: Value, kept: &str) {
-    launch_ready_command_stop(game, program, first_port, settings, None, kept).await;
+/// checks `kept` (a path in the server's folder) is there afterwards. With `asks_players`, the
+/// game's query protocol must say nobody plays while it runs.
+async fn launch_ready_stop(
+    game: &str,
+    program: &str,
+    first_port: u16,
+    settings: Value,
+    kept: &str,
+    asks_players: bool,
+) {
+    launch_ready_command_stop(game, program, first_port, settings, None, kept, asks_players).await;
 }
 
 /// Like [`launch_ready_stop`], sending `command` while it runs and waiting for `answer` in the console.
@@ -26,6 +34,7 @@ async fn launch_ready_command_stop(
     settings: Value,
     command: Option<(&str, &str)>,
     kept: &str,
+    asks_players: bool,
 ) {
     if !Path::new(program).exists() {
         skip(&format!("{program} is not installed (apt-get install the {game} server)"));
@@ -58,6 +67,11 @@ async fn launch_ready_command_stop(
         limits.lines().any(|l| l.starts_with("Max data size") && l.contains(&data_limit.to_string())),
         "the memory limit applies: {limits}"
     );
+    if asks_players {
+        let answered =
+            wait_until(kid, id, "say through its query that nobody plays", |s| s["players_online"] == 0).await;
+        assert_eq!(answered["players"], json!([]), "{answered}");
+    }
     if let Some((command, answer)) = command {
         let console = format!("/games/api/servers/{id}/console");
         let sent = kid.request(Method::POST, &console).json(&json!({ "command": command })).send().await.expect("POST");
@@ -104,6 +118,7 @@ async fn minetest_launches_becomes_ready_and_stops_with_its_world() {
         json!({"max_players": 4}),
         status,
         "world/world.mt",
+        false,
     )
     .await;
 }
@@ -116,17 +131,25 @@ async fn teeworlds_launches_becomes_ready_and_stops() {
         31220,
         json!({"gametype": "ctf", "map": "ctf2"}),
         ".",
+        true,
     )
     .await;
 }
 
 #[tokio::test]
 async fn openttd_launches_becomes_ready_and_stops_with_its_save() {
-    launch_ready_stop("openttd", "/usr/games/openttd", 31240, json!({"map_size": "6"}), "save/hearth.sav").await;
+    launch_ready_stop("openttd", "/usr/games/openttd", 31240, json!({"map_size": "6"}), "save/hearth.sav", true).await;
 }
 
 #[tokio::test]
 async fn freeciv_launches_becomes_ready_and_stops_with_its_save() {
-    launch_ready_stop("freeciv", "/usr/games/freeciv-server", 31260, json!({"ai_players": 2}), "saves/hearth.sav.xz")
-        .await;
+    launch_ready_stop(
+        "freeciv",
+        "/usr/games/freeciv-server",
+        31260,
+        json!({"ai_players": 2}),
+        "saves/hearth.sav.xz",
+        false,
+    )
+    .await;
 }

@@ -10,4 +10,6 @@ pub mod template;
 pub use names::{BackupName, GameName, MemoryLimit, ServerName};
 pub use settings::{FieldErrors, ServerSettings, SettingKind, SettingRule};
 pub use state::{DesiredState, ServerState};
-pub use template::{GameTemplate, PlayerLines, PortSpec, Protocol, Readiness, RelativePath, StopPlan, StopSignal};
+pub use template::{
+    GameTemplate, PlayerLines, PortSpec, Protocol, QueryProtocol, Readiness, RelativePath, StopPlan, StopSignal,
+};

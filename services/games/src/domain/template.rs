@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
@@ -48,6 +49,17 @@ impl Protocol {
     }
 }
 
+/// A game's own network query protocol, which says who plays (`"query": "openttd"`); see
+/// `crate::query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryProtocol {
+    /// OpenTTD 12 and later: `PACKET_CLIENT_GAME_INFO` on the game's TCP port.
+    Openttd,
+    /// Teeworlds 0.7: a token exchange, then `gie3` on the game's UDP port.
+    Teeworlds,
+}
+
 /// A port a game listens on; its number is allocated per server.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PortSpec {
@@ -58,8 +70,10 @@ pub struct PortSpec {
 /// How to tell a server is ready for players.
 #[derive(Debug, Clone)]
 pub enum Readiness {
-    /// A console line matches.
-    LogLine(Regex),
+    /// A console line matches. Shared, not cloned, by every run's readers: each clone of a
+    /// `Regex` keeps caches of its own (a lazy DFA, a PikeVM's), up to hundreds of KiB for
+    /// Unicode classes.
+    LogLine(Arc<Regex>),
     /// The named TCP port accepts connections.
     TcpPort(String),
 }
@@ -136,8 +150,9 @@ struct TemplateFile {
     data_dir: String,
     #[serde(default)]
     console_input: bool,
+    /// The game's network query for who plays, asked on its main port.
     #[serde(default)]
-    query: Option<String>,
+    query: Option<QueryProtocol>,
     /// A console command that saves the world, so a backup can be made while it runs.
     #[serde(default)]
     save_command: Option<String>,
@@ -158,18 +173,19 @@ struct PlayersFile {
 }
 
 /// How to follow who is playing from the console: lines that say a player joined or left.
+/// Shared by every run (see [`Readiness::LogLine`] for why not cloned).
 #[derive(Debug, Clone)]
 pub struct PlayerLines {
-    pub join: Regex,
-    pub leave: Regex,
+    pub join: Arc<Regex>,
+    pub leave: Arc<Regex>,
 }
 
 impl PlayerLines {
     fn parse(file: PlayersFile) -> Result<Self, String> {
-        let pattern = |which: &str, text: &str| -> Result<Regex, String> {
+        let pattern = |which: &str, text: &str| -> Result<Arc<Regex>, String> {
             let regex = Regex::new(text).map_err(|e| format!("players.{which}: {e}"))?;
             if regex.capture_names().flatten().any(|n| n == "name") {
-                Ok(regex)
+                Ok(Arc::new(regex))
             } else {
                 Err(format!("players.{which} needs a (?P<name>...) group"))
             }
@@ -251,7 +267,7 @@ pub struct GameTemplate {
     pub stop: StopPlan,
     pub data_dir: RelativePath,
     pub console_input: bool,
-    pub query: Option<String>,
+    pub query: Option<QueryProtocol>,
     pub save_command: Option<String>,
     pub console_file: Option<RelativePath>,
     pub players: Option<PlayerLines>,
@@ -291,7 +307,7 @@ impl GameTemplate {
         let settings = file.settings.into_iter().map(setting_rule).collect::<Result<Vec<_>, _>>()?;
         let ready = match (file.ready.log_line, file.ready.tcp_port) {
             (Some(pattern), None) => {
-                Readiness::LogLine(Regex::new(&pattern).map_err(|e| format!("ready.log_line: {e}"))?)
+                Readiness::LogLine(Arc::new(Regex::new(&pattern).map_err(|e| format!("ready.log_line: {e}"))?))
             }
             (None, Some(port)) if port_names.contains(&port) => Readiness::TcpPort(port),
             (None, Some(port)) => return Err(format!("ready.tcp_port names no port: {port:?}")),
@@ -368,6 +384,12 @@ impl GameTemplate {
             }
         }
         Ok(())
+    }
+
+    /// Whether the manager can tell who plays: by asking the game, or from its console.
+    #[must_use]
+    pub fn knows_players(&self) -> bool {
+        self.query.is_some() || self.players.is_some()
     }
 
     /// `text` with its placeholders filled in.
@@ -510,6 +532,7 @@ mod tests {
             (with(MINIMAL, "\"program\"", "\"data_dir\": \"/etc\", \"program\""), "relative path"),
             (with(MINIMAL, "\"program\"", "\"colour\": 1, \"program\""), "unknown field"),
             (with(MINIMAL, "\"id\": \"echo\"", "\"id\": \"Echo!\""), "not a game name"),
+            (with(MINIMAL, "\"program\"", "\"query\": \"minetest\", \"program\""), "unknown variant `minetest`"),
         ];
         for (json, expected) in cases {
             let error = GameTemplate::parse("t.json", &json).expect_err(expected);

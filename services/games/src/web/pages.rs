@@ -152,7 +152,7 @@ fn launch_page(state: &AppState, ctx: PageContext, request: &LaunchRequest, erro
         description: t.description.clone(),
         memory_min: t.memory_min,
         memory_max: t.memory_max,
-        counts_players: t.players.is_some(),
+        counts_players: t.knows_players(),
         fields: t
             .settings
             .iter()

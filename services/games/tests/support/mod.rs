@@ -33,6 +33,7 @@ impl Games {
             games.templates_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/templates"));
             games.commands_per_minute = 3;
             games.idle_minute = std::time::Duration::from_millis(20);
+            games.players_query_every = std::time::Duration::from_millis(200);
             let state = hearth_games::AppState::new(config, games, auth).await.expect("games state");
             hearth_games::router(state)
         })
@@ -58,14 +59,22 @@ pub async fn json_of(response: reqwest::Response) -> Value {
 /// # Panics
 /// When it is not within 60 seconds.
 pub async fn wait_for_state(person: &Person, id: i64, state: &str) -> Value {
+    wait_until(person, id, &format!("become {state}"), |server| server["state"] == state).await
+}
+
+/// The server once `check` holds for it.
+///
+/// # Panics
+/// When it does not within 60 seconds; `what` says what was awaited.
+pub async fn wait_until(person: &Person, id: i64, what: &str, check: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut server = Value::Null;
     while Instant::now() < deadline {
         server = json_of(person.get(&format!("/games/api/servers/{id}")).send().await.expect("GET")).await;
-        if server["state"] == state {
+        if check(&server) {
             return server;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("server {id} did not become {state}: {server:#}");
+    panic!("server {id} did not {what}: {server:#}");
 }

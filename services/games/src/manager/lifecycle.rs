@@ -1,0 +1,161 @@
+//! A server's lifecycle as the family drives it: start, stop (in the background), restart,
+//! delete; and the two steps under them — starting a stored server now, and marking its live
+//! process as stopping.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use hearth_shared::db::unix_now;
+use hearth_shared::{AppError, AppResult, Identity};
+
+use super::{LAST_LINES, Live, Manager, Server, lock};
+use crate::db::servers::{self, ServerRow};
+use crate::domain::{DesiredState, ServerState};
+use crate::runtime::process;
+use crate::runtime::{Console, Instance, Status};
+
+impl Manager {
+    /// Asks for the server to run, and starts it.
+    ///
+    /// # Errors
+    /// Not `user`'s server; the database failed.
+    pub async fn start(&self, user: &Identity, id: i64) -> AppResult<Server> {
+        let server = self.get(user, id).await?;
+        if server.desired == DesiredState::Stopped {
+            self.check_quota(user, server.owner_id, id, server.memory_mb).await?;
+        }
+        let requested = Instant::now();
+        servers::set_restarts(self.pool(), id, 0).await?;
+        self.start_now(id, requested).await?;
+        self.get(user, id).await
+    }
+
+    /// Asks for the server to stop; it stops in the background (see its state).
+    ///
+    /// # Errors
+    /// Not `user`'s server; the database failed.
+    pub async fn stop(&self, user: &Identity, id: i64) -> AppResult<Server> {
+        self.get(user, id).await?;
+        servers::set_desired(self.pool(), id, DesiredState::Stopped.as_str()).await?;
+        if let Some(instance) = self.begin_stop(id).await? {
+            tokio::spawn(async move { instance.stop().await });
+        }
+        self.get(user, id).await
+    }
+
+    /// Stops the server, waits for it, and starts it again.
+    ///
+    /// # Errors
+    /// Not `user`'s server; the database failed.
+    pub async fn restart(&self, user: &Identity, id: i64) -> AppResult<Server> {
+        self.get(user, id).await?;
+        self.stop_and_wait(id).await?;
+        self.start(user, id).await
+    }
+
+    /// Stops and forgets the server; its folder (the world) and its backups are deleted only
+    /// when asked.
+    ///
+    /// # Errors
+    /// Not `user`'s server; the database or the folder failed.
+    pub async fn delete(&self, user: &Identity, id: i64, delete_world: bool) -> AppResult<()> {
+        self.get(user, id).await?;
+        servers::set_desired(self.pool(), id, DesiredState::Stopped.as_str()).await?;
+        self.stop_and_wait(id).await?;
+        servers::delete(self.pool(), id).await?;
+        lock(&self.inner.consoles).remove(&id);
+        if delete_world {
+            for dir in [self.server_dir(id), self.backups_dir(id)] {
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot delete {}: {e}", dir.display())))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks the live process as stopping; `None` when there is none.
+    pub(super) async fn begin_stop(&self, id: i64) -> AppResult<Option<Arc<dyn Instance>>> {
+        let live = lock(&self.inner.live).get(&id).map(|l| (Arc::clone(&l.instance), Arc::clone(&l.stopping)));
+        let Some((instance, stopping)) = live else {
+            let row = servers::by_id(self.pool(), id).await?;
+            if row.is_some_and(|r| ServerState::from_stored(&r.state).is_active()) {
+                servers::set_state(self.pool(), id, ServerState::Stopped.as_str(), unix_now()).await?;
+            }
+            return Ok(None);
+        };
+        stopping.store(true, Ordering::SeqCst);
+        servers::set_state(self.pool(), id, ServerState::Stopping.as_str(), unix_now()).await?;
+        let console = self.console(id);
+        console.push("[hearth] stopping");
+        console.state(ServerState::Stopping.as_str());
+        Ok(Some(instance))
+    }
+
+    async fn stop_and_wait(&self, id: i64) -> AppResult<()> {
+        if let Some(instance) = self.begin_stop(id).await? {
+            let mut status = instance.status();
+            instance.stop().await;
+            let _ = status.wait_for(|s| matches!(s, Status::Exited { .. })).await;
+            // The supervisor records the end; wait until it has.
+            for _ in 0..100 {
+                if !lock(&self.inner.live).contains_key(&id) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the stored server now unless it runs already; a failure to start is recorded as
+    /// `crashed` with the reason.
+    pub(super) async fn start_now(&self, id: i64, requested: Instant) -> AppResult<()> {
+        let operation = self.operation_lock(id);
+        let _one_at_a_time = operation.lock().await;
+        if lock(&self.inner.live).contains_key(&id) {
+            return Ok(());
+        }
+        servers::set_desired(self.pool(), id, DesiredState::Running.as_str()).await?;
+        let Some(row) = servers::by_id(self.pool(), id).await? else { return Ok(()) };
+        let console = self.console(id);
+        let spec = match self.launch_spec(&row, &console) {
+            Ok(spec) => spec,
+            Err(reason) => return self.record_failed_start(id, &console, &reason).await,
+        };
+        console.push(&format!("[hearth] starting {} {}", spec.program.display(), spec.args.join(" ")));
+        match self.inner.runtime.start(spec).await {
+            Ok(instance) => self.record_spawned(&row, instance, requested).await,
+            Err(error) => self.record_failed_start(id, &console, &error.to_string()).await,
+        }
+    }
+
+    /// A spawned process: stored with its start time, followed by the supervisor (and for
+    /// who plays).
+    async fn record_spawned(&self, row: &ServerRow, instance: Arc<dyn Instance>, requested: Instant) -> AppResult<()> {
+        let id = row.id;
+        let console = self.console(id);
+        let pid = instance.pid().unwrap_or_default();
+        console
+            .push(&format!("[hearth] spawned as pid {pid}, {} µs after the request", requested.elapsed().as_micros()));
+        let started = process::start_ticks(pid).unwrap_or_default();
+        servers::set_started(self.pool(), id, i64::from(pid), i64::try_from(started).unwrap_or_default(), unix_now())
+            .await?;
+        console.state(ServerState::Starting.as_str());
+        let stopping = Arc::new(AtomicBool::new(false));
+        lock(&self.inner.live).insert(id, Live { instance: Arc::clone(&instance), stopping: Arc::clone(&stopping) });
+        self.watch_players(row, &instance);
+        tokio::spawn(self.clone().supervise(id, instance, stopping));
+        Ok(())
+    }
+
+    async fn record_failed_start(&self, id: i64, console: &Console, reason: &str) -> AppResult<()> {
+        console.push(&format!("[hearth] could not start: {reason}"));
+        let tail = console.tail(LAST_LINES);
+        servers::set_ended(self.pool(), id, ServerState::Crashed.as_str(), None, reason, &tail, unix_now()).await?;
+        console.state(ServerState::Crashed.as_str());
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! The games service's use cases, shared by pages and API: one [`Manager`] whose jobs live in
+//! one module each — [`launch`] (the form's values checked, ports allocated, the row stored),
+//! `spec` (a stored server turned into what the runtime runs), `lifecycle` (start, stop,
+//! restart, delete), `supervisor` (each run followed from `starting` to its end, restarts
+//! after a crash, and reconciling at start-up), `players` and `idle` (who plays; stopping
+//! idle servers), `backups`, `quotas` and `commands` (the console's input).
+
+mod backups;
+mod commands;
+mod idle;
+pub mod launch;
+mod lifecycle;
+mod players;
+mod quotas;
+mod server;
+mod spec;
+mod supervisor;
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use hearth_shared::db::Database;
+use hearth_shared::{AppError, AppResult, Identity};
+
+pub use self::launch::{LaunchRefused, LaunchRequest};
+pub use self::server::Server;
+use crate::catalog::Catalog;
+use crate::config::GamesConfig;
+use crate::db::servers;
+use crate::runtime::{Console, Instance, Runtime};
+
+/// Lines of the console kept with a server that ended.
+const LAST_LINES: usize = 20;
+
+/// A server's live process, while there is one.
+struct Live {
+    instance: Arc<dyn Instance>,
+    /// Set when a stop was asked for, so its exit is `stopped`, not `crashed`.
+    stopping: Arc<AtomicBool>,
+}
+
+struct Inner {
+    db: Database,
+    catalog: Catalog,
+    runtime: Arc<dyn Runtime>,
+    config: GamesConfig,
+    live: Mutex<HashMap<i64, Live>>,
+    consoles: Mutex<HashMap<i64, Arc<Console>>>,
+    /// One allocation at a time, so two launches never get the same port.
+    allocating: tokio::sync::Mutex<()>,
+    /// One start or stop at a time per server.
+    operations: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    commands: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// Who plays on each running server whose console says so.
+    players: Mutex<HashMap<i64, players::Players>>,
+}
+
+/// The games service's use cases, shared by pages and API.
+#[derive(Clone)]
+pub struct Manager {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Manager {
+    #[must_use]
+    pub fn new(db: Database, catalog: Catalog, runtime: Arc<dyn Runtime>, config: GamesConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                catalog,
+                runtime,
+                config,
+                live: Mutex::new(HashMap::new()),
+                consoles: Mutex::new(HashMap::new()),
+                allocating: tokio::sync::Mutex::new(()),
+                operations: Mutex::new(HashMap::new()),
+                commands: Mutex::new(HashMap::new()),
+                players: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    #[must_use]
+    pub fn catalog(&self) -> &Catalog {
+        &self.inner.catalog
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &GamesConfig {
+        &self.inner.config
+    }
+
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.inner.db.pool()
+    }
+
+    /// The servers `user` sees: their own, or all for an admin.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn list(&self, user: &Identity) -> AppResult<Vec<Server>> {
+        let owner = (!user.is_admin()).then_some(user.user_id);
+        let rows = servers::list(self.pool(), owner).await?;
+        Ok(rows.into_iter().map(|row| self.with_players(Server::from_row(row, &self.inner.catalog))).collect())
+    }
+
+    /// One server, when `user` owns it or is an admin.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] otherwise (a member does not learn others' servers exist).
+    pub async fn get(&self, user: &Identity, id: i64) -> AppResult<Server> {
+        match servers::by_id(self.pool(), id).await? {
+            Some(row) if row.owner_id == user.user_id || user.is_admin() => {
+                Ok(self.with_players(Server::from_row(row, &self.inner.catalog)))
+            }
+            _ => Err(AppError::NotFound(format!("There is no game server {id} of yours."))),
+        }
+    }
+
+    /// The server's console (made on first use; it outlives runs of the server).
+    #[must_use]
+    pub fn console(&self, id: i64) -> Arc<Console> {
+        Arc::clone(lock(&self.inner.consoles).entry(id).or_default())
+    }
+
+    fn server_dir(&self, id: i64) -> PathBuf {
+        self.inner.config.servers_dir.join(id.to_string())
+    }
+
+    fn backups_dir(&self, id: i64) -> PathBuf {
+        self.inner.config.servers_dir.with_file_name("backups").join(id.to_string())
+    }
+
+    fn operation_lock(&self, id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(lock(&self.inner.operations).entry(id).or_default())
+    }
+}
