@@ -1,7 +1,8 @@
 //! The photos service's use cases: upload, the timeline, one item and its files, visibility,
 //! the trash. Pages and the JSON API both call these; each checks who may do it.
 
-use std::io::Read as _;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use crate::config::PhotosConfig;
 use crate::db::items::{self, ItemRow, NewItem};
 use crate::domain::{FileName, SearchQuery, Sha256, Visibility, search};
 use crate::media::{self, MediaKind};
-use crate::storage::{BlobStore, ByteStream, Derived, PutError};
+use crate::storage::{BlobStore, ByteStream, Derived, DerivedWriter, PutError};
 use crate::worker::PreviewQueue;
 
 /// Most items on one timeline page.
@@ -251,18 +252,23 @@ impl Library {
             return Ok(path);
         }
         let original = self.blob_path(item).await?;
-        let cleaned = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, media::LocationError> {
-            let mut cleaned = Vec::new();
-            media::copy_without_location(std::io::BufReader::new(std::fs::File::open(original)?), &mut cleaned)?;
-            Ok(cleaned)
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("location remover stopped: {e}")))?
-        .map_err(|e| {
-            tracing::warn!(item = item.id, error = %e, "cannot remove the location from an original");
-            AppError::Forbidden("This photo records where it was taken and cannot be offered without it.".to_owned())
-        })?;
-        self.blobs.put_derived(&sha256, Derived::WithoutLocation, cleaned.into()).await.map_err(anyhow::Error::from)?;
+        let write_cleaned: DerivedWriter = Box::new(move |out| {
+            let mut cleaned = BufWriter::new(out);
+            media::copy_without_location(BufReader::new(File::open(original)?), &mut cleaned).map_err(|e| match e {
+                media::LocationError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => e,
+                unreadable => io::Error::new(io::ErrorKind::InvalidData, unreadable),
+            })?;
+            cleaned.flush()
+        });
+        match self.blobs.put_derived(&sha256, Derived::WithoutLocation, write_cleaned).await {
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                tracing::warn!(item = item.id, error = %e, "cannot remove the location from an original");
+                return Err(AppError::Forbidden(
+                    "This photo records where it was taken and cannot be offered without it.".to_owned(),
+                ));
+            }
+            stored => stored.map_err(anyhow::Error::from)?,
+        }
         self.blobs
             .derived_path(&sha256, Derived::WithoutLocation)
             .await
@@ -367,7 +373,7 @@ pub(crate) fn visible_to(item: &ItemRow, user: &Identity) -> bool {
 
 /// Kind and content type from the first bytes, and the text of text documents.
 fn inspect(path: &std::path::Path, file_name: &str) -> anyhow::Result<(media::Sniffed, Option<String>)> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = File::open(path)?;
     let mut head = Vec::with_capacity(512);
     (&mut file).take(512).read_to_end(&mut head)?;
     let sniffed = media::sniff(&head, file_name);

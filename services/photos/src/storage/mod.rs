@@ -6,7 +6,7 @@
 
 mod fs;
 
-use std::io;
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use async_trait::async_trait;
@@ -20,6 +20,10 @@ use crate::domain::Sha256;
 
 /// A body being uploaded, chunk by chunk.
 pub type ByteStream<'a> = &'a mut (dyn Stream<Item = io::Result<Bytes>> + Send + Unpin);
+
+/// Writes a derived file's bytes, e.g. a thumbnail already encoded or a cleaned copy of an
+/// original read as it is written.
+pub type DerivedWriter = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
 
 /// What [`BlobStore::put`] stored.
 #[derive(Debug, Clone)]
@@ -77,8 +81,9 @@ pub trait BlobStore: Send + Sync {
     /// Removes a blob and everything derived from it.
     async fn delete(&self, sha256: &Sha256) -> io::Result<()>;
 
-    /// Stores a derived file atomically, replacing an older one.
-    async fn put_derived(&self, sha256: &Sha256, kind: Derived, bytes: Bytes) -> io::Result<()>;
+    /// Stores a derived file atomically, replacing an older one; `write` makes its bytes on a
+    /// blocking thread, straight into the store.
+    async fn put_derived(&self, sha256: &Sha256, kind: Derived, write: DerivedWriter) -> io::Result<()>;
 
     /// Where a derived file is, if it exists.
     async fn derived_path(&self, sha256: &Sha256, kind: Derived) -> Option<PathBuf>;

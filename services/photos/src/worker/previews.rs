@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use hearth_shared::Database;
 use tokio::sync::{Semaphore, mpsc};
 
@@ -139,7 +138,7 @@ async fn store_renditions(
     renditions: Vec<Rendition>,
 ) -> anyhow::Result<()> {
     for (kind, rendition) in [Derived::Thumbnail, Derived::Preview].into_iter().zip(renditions) {
-        blobs.put_derived(sha256, kind, Bytes::from(rendition.bytes)).await?;
+        blobs.put_derived(sha256, kind, Box::new(move |out| out.write_all(&rendition.bytes))).await?;
     }
     items::set_preview(db.pool(), id, "ready", None).await?;
     Ok(())
