@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use hearth_shared::Config;
 use hearth_shared::config::ConfigError;
 
+use crate::domain::Quota;
+
 #[derive(Debug, Clone)]
 pub struct GamesConfig {
     /// One folder per server: `<data dir>/games/servers/<id>`.
@@ -28,13 +30,6 @@ pub struct GamesConfig {
     pub idle_minute: std::time::Duration,
     /// How often a running server whose game has a query protocol is asked who plays.
     pub players_query_every: std::time::Duration,
-}
-
-/// How much a member may run at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Quota {
-    pub max_running: u32,
-    pub max_memory_mb: u32,
 }
 
 impl GamesConfig {

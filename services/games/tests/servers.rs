@@ -1,6 +1,7 @@
 //! The games service through HTTP, in-process with the real portal: launching from the API and
 //! the form, bad input (settings, names, games, a server that exits at once, a missing
-//! program, a taken port, a folder that escapes), permissions, the console, restarts.
+//! program, a taken port, a folder that escapes), permissions, quotas (the API and the admins'
+//! page), the console, restarts.
 //! Stand-in games (`tests/templates/`) make these fast; `games.rs` runs the real ones.
 
 mod support;
@@ -261,7 +262,70 @@ async fn quotas_limit_members(backend: Backend) {
     assert_eq!(by_mum.status(), StatusCode::CREATED, "admins have no quota");
 }
 
-both_backends!(quotas_limit_members);
+async fn admins_set_quotas_on_their_page(backend: Backend) {
+    let Some(games) = Games::start(backend, 31200).await else { return };
+    let (kid, mum) = (&games.family.member, &games.family.admin);
+    let path = format!("/games/quotas/{}", kid.identity.user_id);
+    let kids_list = kid.browser.get("/games/").await.text().await.expect("html");
+    assert!(!kids_list.contains("/games/quotas"), "members get no link to the quotas page");
+    let mums_list = mum.browser.get("/games/").await.text().await.expect("html");
+    assert!(mums_list.contains("href=\"/games/quotas\""), "admins do");
+    let page = mum.browser.get("/games/quotas").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains(&format!("id=\"member-{}\"", kid.identity.user_id)), "{html}");
+    assert!(html.contains("0 of 2") && html.contains("0 of 4096 MiB"), "the default, nothing in use: {html}");
+
+    // A member is refused the page and the form, with a page that says why.
+    for refused in [
+        kid.browser.get("/games/quotas").await,
+        kid.browser.post_form(&path, &[("max_running", "9"), ("max_memory_mb", "9999")]).await,
+    ] {
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(refused.text().await.expect("html").contains("Only a family admin"));
+    }
+    let forged = mum.browser.post_form_without_csrf(&path, &[("max_running", "9"), ("max_memory_mb", "9999")]).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "a form without the CSRF token");
+
+    // Bad input comes back on the page, beside the member's form, with what was typed.
+    let cases = [
+        ("-1", "100", "Servers running at once must be from 0 to 1000, not -1."),
+        ("two", "100", "Servers running at once must be a whole number"),
+        ("1", "", "Total memory (MiB) must be a whole number"),
+        ("1", "99999999", "Total memory (MiB) must be from 0 to 1048576, not 99999999."),
+    ];
+    for (running, memory, expected) in cases {
+        let page = mum.browser.post_form(&path, &[("max_running", running), ("max_memory_mb", memory)]).await;
+        assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "{running} {memory}");
+        let html = page.text().await.expect("html");
+        assert!(html.contains(expected), "{html} should say {expected:?}");
+        assert!(html.contains(&format!("name=\"max_running\" value=\"{running}\"")), "{html}");
+    }
+    let api = format!("/games/api/quotas/{}", kid.identity.user_id);
+    let by_api = mum.request(Method::PUT, &api).json(&json!({"max_running": -1, "max_memory_mb": 100})).send().await;
+    let by_api = by_api.expect("PUT");
+    assert_eq!(by_api.status(), StatusCode::UNPROCESSABLE_ENTITY, "the API checks the same way");
+    assert!(json_of(by_api).await["detail"].as_str().is_some_and(|d| d.contains("must be from 0 to 1000, not -1")));
+
+    // The admin sets it; the member's next launch over it is refused with a clear message.
+    let set = mum.browser.post_form(&path, &[("max_running", "1"), ("max_memory_mb", "100")]).await;
+    assert_eq!(set.status(), StatusCode::SEE_OTHER);
+    let html = mum.browser.get("/games/quotas").await.text().await.expect("html");
+    assert!(html.contains("0 of 1") && html.contains("0 of 100 MiB"), "{html}");
+    let too_big = kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Big"), ("memory_mb", "128")]).await;
+    assert_eq!(too_big.status(), StatusCode::FORBIDDEN);
+    let html = too_big.text().await.expect("html");
+    assert!(html.contains("Your servers may use 100 MiB together"), "{html}");
+    let first = launch(kid, json!({"game": "echo", "name": "One", "memory_mb": 64})).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let second = kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Two"), ("memory_mb", "16")]).await;
+    assert_eq!(second.status(), StatusCode::FORBIDDEN);
+    assert!(second.text().await.expect("html").contains("You may run 1 servers at once"));
+    let html = mum.browser.get("/games/quotas").await.text().await.expect("html");
+    assert!(html.contains("1 of 1") && html.contains("64 of 100 MiB"), "usage shows: {html}");
+}
+
+both_backends!(quotas_limit_members, admins_set_quotas_on_their_page);
 
 #[tokio::test]
 async fn backups_are_made_listed_downloaded_and_restored() {

@@ -28,7 +28,7 @@ pub use servers::{ServerView, TemplateInfo};
     ),
     components(schemas(
         Problem, Identity, Server, ServerView, TemplateInfo, ServerState, DesiredState, PortSpec, Protocol,
-        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::config::Quota, crate::backups::Backup, backups::BackupSchedule, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
+        SettingRule, SettingKind, Choice, crate::runtime::stats::ProcessStats, crate::domain::Quota, quotas::QuotaBody, crate::backups::Backup, backups::BackupSchedule, servers::LaunchBody, servers::MemoryRange, servers::ConsoleLines,
         servers::CommandBody
     )),
     security(("token" = []), ("session" = []))

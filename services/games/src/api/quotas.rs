@@ -4,9 +4,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use hearth_shared::error::Problem;
 use hearth_shared::{AppError, AppResult, CurrentUser};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::config::Quota;
+use crate::domain::Quota;
 
 /// A member's quota (their own, or anyone's for an admin).
 #[utoipa::path(get, path = "/games/api/quotas/{user_id}", tag = "quotas",
@@ -22,17 +24,22 @@ pub async fn get_quota(
     Ok(Json(state.manager.quota(user_id).await?))
 }
 
+/// A quota as sent: each from 0 to the most a quota allows (1000 servers, 1048576 MiB).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct QuotaBody {
+    pub max_running: i64,
+    pub max_memory_mb: i64,
+}
+
 /// Sets a member's quota: servers running at once, and their memory together (admins only).
-#[utoipa::path(put, path = "/games/api/quotas/{user_id}", tag = "quotas", request_body = Quota,
+#[utoipa::path(put, path = "/games/api/quotas/{user_id}", tag = "quotas", request_body = QuotaBody,
     responses((status = 200, body = Quota), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_quota(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(user_id): Path<i64>,
-    Json(quota): Json<Quota>,
+    Json(body): Json<QuotaBody>,
 ) -> AppResult<Json<Quota>> {
-    if quota.max_memory_mb > 1024 * 1024 || quota.max_running > 1000 {
-        return Err(AppError::Invalid("A quota is at most 1000 servers and 1048576 MiB (1 TiB) of memory.".to_owned()));
-    }
+    let quota = Quota::from_numbers(body.max_running, body.max_memory_mb).map_err(AppError::Invalid)?;
     Ok(Json(state.manager.set_quota(&user, user_id, quota).await?))
 }

@@ -1,4 +1,5 @@
 //! All SQL of the games service.
 
+pub mod members;
 pub mod quotas;
 pub mod servers;

@@ -1,13 +1,16 @@
 //! The games service's rules without I/O: templates and the settings they allow, names,
-//! memory limits, the server state machine, and the console's ANSI-to-HTML conversion.
+//! memory limits, members' quotas, the server state machine, and the console's ANSI-to-HTML
+//! conversion.
 
 pub mod ansi;
 pub mod names;
+pub mod quota;
 pub mod settings;
 pub mod state;
 pub mod template;
 
 pub use names::{BackupName, GameName, MemoryLimit, ServerName};
+pub use quota::Quota;
 pub use settings::{FieldErrors, ServerSettings, SettingKind, SettingRule};
 pub use state::{DesiredState, ServerState};
 pub use template::{

@@ -152,6 +152,7 @@ impl Manager {
                 return Err(LaunchRefused::Fields(errors));
             }
         };
+        self.remember_member(user).await?;
         let id = self.store(user, &launch).await?;
         self.start_now(id, requested).await?;
         Ok(self.get(user, id).await?)

@@ -26,6 +26,7 @@ use hearth_shared::db::Database;
 use hearth_shared::{AppError, AppResult, Identity};
 
 pub use self::launch::{LaunchRefused, LaunchRequest};
+pub use self::quotas::MemberQuota;
 pub use self::server::Server;
 use crate::catalog::Catalog;
 use crate::config::GamesConfig;
@@ -101,11 +102,13 @@ impl Manager {
         self.inner.db.pool()
     }
 
-    /// The servers `user` sees: their own, or all for an admin.
+    /// The servers `user` sees: their own, or all for an admin. Remembers `user` for the
+    /// quotas page.
     ///
     /// # Errors
     /// The database failed.
     pub async fn list(&self, user: &Identity) -> AppResult<Vec<Server>> {
+        self.remember_member(user).await?;
         let owner = (!user.is_admin()).then_some(user.user_id);
         let rows = servers::list(self.pool(), owner).await?;
         Ok(rows.into_iter().map(|row| self.with_players(Server::from_row(row, &self.inner.catalog))).collect())

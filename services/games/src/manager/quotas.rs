@@ -1,12 +1,25 @@
 //! Per-member quotas: servers running at once and their memory together. Admins set them and
-//! have none themselves.
+//! have none themselves; the members the service has seen are listed with theirs.
 
 use hearth_shared::db::unix_now;
 use hearth_shared::{AppError, AppResult, Identity};
 
 use super::Manager;
-use crate::config::Quota;
-use crate::db::quotas;
+use crate::db::{members, quotas};
+use crate::domain::Quota;
+
+/// A member, their quota, and what their servers hold against it now.
+#[derive(Debug, Clone)]
+pub struct MemberQuota {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub quota: Quota,
+    /// True when no admin has set one and the configured default applies.
+    pub is_default: bool,
+    pub running: i64,
+    pub memory_mb: i64,
+}
 
 impl Manager {
     /// A member's quota: the one an admin set, or the default.
@@ -14,13 +27,48 @@ impl Manager {
     /// # Errors
     /// The database failed.
     pub async fn quota(&self, user_id: i64) -> AppResult<Quota> {
-        Ok(match quotas::of(self.pool(), user_id).await? {
-            Some((max_running, max_memory_mb)) => Quota {
-                max_running: u32::try_from(max_running).unwrap_or(0),
-                max_memory_mb: u32::try_from(max_memory_mb).unwrap_or(0),
-            },
-            None => self.inner.config.default_quota,
-        })
+        Ok(quotas::of(self.pool(), user_id).await?.map_or(self.inner.config.default_quota, stored))
+    }
+
+    /// Remembers `user` as a member of the family who uses the games service, for the
+    /// quotas page.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn remember_member(&self, user: &Identity) -> AppResult<()> {
+        members::seen(self.pool(), user.user_id, &user.username, &user.display_name, user.role.as_str(), unix_now())
+            .await?;
+        Ok(())
+    }
+
+    /// Every member the service has seen (admins aside, who have no quota), with their quota
+    /// and usage (admins only).
+    ///
+    /// # Errors
+    /// Not an admin; the database failed.
+    pub async fn member_quotas(&self, admin: &Identity) -> AppResult<Vec<MemberQuota>> {
+        if !admin.is_admin() {
+            return Err(AppError::Forbidden(
+                "Only a family admin can see and set members' quotas. Ask one if you need more room.".to_owned(),
+            ));
+        }
+        let default = self.inner.config.default_quota;
+        let rows = members::with_quotas(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let set = row.max_running.zip(row.max_memory_mb).map(stored);
+                MemberQuota {
+                    user_id: row.user_id,
+                    username: row.username,
+                    display_name: row.display_name,
+                    quota: set.unwrap_or(default),
+                    is_default: set.is_none(),
+                    running: row.running,
+                    memory_mb: row.memory_mb,
+                }
+            })
+            .collect())
     }
 
     /// Sets a member's quota (admins only).
@@ -57,5 +105,13 @@ impl Manager {
             )));
         }
         Ok(())
+    }
+}
+
+/// A quota read back from the database (checked when it was set).
+fn stored((max_running, max_memory_mb): (i64, i64)) -> Quota {
+    Quota {
+        max_running: u32::try_from(max_running).unwrap_or(0),
+        max_memory_mb: u32::try_from(max_memory_mb).unwrap_or(0),
     }
 }

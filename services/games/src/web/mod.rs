@@ -1,8 +1,10 @@
-//! The games pages (the server list, the launch form, a server's page with its console) and
-//! the live console as server-sent events. Handlers parse, call the [`crate::manager`], render.
+//! The games pages (the server list, the launch form, a server's page with its console, the
+//! admins' quotas page) and the live console as server-sent events. Handlers parse, call the
+//! [`crate::manager`], render.
 
 mod console;
 mod pages;
+mod quotas;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -21,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/games/servers/{id}/stop", post(pages::stop))
         .route("/games/servers/{id}/command", post(pages::command))
         .route("/games/servers/{id}/backup-schedule", post(pages::backup_schedule))
+        .route("/games/quotas", get(quotas::show))
+        .route("/games/quotas/{user_id}", post(quotas::set))
         .route("/games/static/games.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/games/static/games.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
 }

@@ -18,7 +18,7 @@ use crate::domain::{FieldErrors, GameTemplate, SettingKind, ansi};
 use crate::manager::{LaunchRefused, LaunchRequest, Server};
 use crate::{AppState, SERVICE};
 
-fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
+pub(super) fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
     PageContext::new(title, Some(user), &csrf.0, SERVICE.prefix)
 }
 
