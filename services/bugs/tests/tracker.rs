@@ -318,8 +318,15 @@ async fn search_follows_edits_and_comments(backend: Backend) {
     assert_eq!(found(kid, "twice night").await, ["HOME-2"]);
     let forged = mum.browser.post_form_without_csrf("/bugs/p/HOME/2/edit", &[("title", "Forged")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let page = mum.browser.post_form("/bugs/p/HOME/2/edit", &[("title", ""), ("description", "x")]).await;
+    let page =
+        mum.browser.post_form("/bugs/p/HOME/2/edit", &[("title", ""), ("description", "Typed <at> length")]).await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "a bad title is explained on the page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Typed &#60;at&#62; length</textarea>"), "the refused description is kept, escaped");
+    let comment = "x".repeat(50_001);
+    let refused = mum.browser.post_form("/bugs/p/HOME/2/comments", &[("body", comment.as_str())]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "an overlong comment is explained");
+    assert!(refused.text().await.expect("html").contains(&format!("{comment}</textarea>")), "and kept");
 
     let history: Vec<Value> = issue(mum, "HOME", 1).await["history"].as_array().expect("history").clone();
     let fields: Vec<&str> = history.iter().map(|e| e["field"].as_str().expect("field")).collect();

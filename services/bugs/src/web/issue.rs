@@ -38,6 +38,15 @@ struct Attachment {
     image: bool,
 }
 
+/// What the user typed into a form that was refused, put back into it so nothing is lost.
+#[derive(Default)]
+struct Draft {
+    /// Title and description of a refused edit.
+    edit: Option<(String, String)>,
+    /// A refused comment.
+    comment: String,
+}
+
 struct Link {
     label: &'static str,
     reference: String,
@@ -51,6 +60,11 @@ struct Link {
 struct IssuePage {
     ctx: PageContext,
     detail: IssueDetail,
+    /// What the edit form shows: the issue's, or a refused edit's (then it is open).
+    edit_open: bool,
+    edit_title: String,
+    edit_description: String,
+    comment_draft: String,
     reference: String,
     base: String,
     description_html: String,
@@ -122,6 +136,7 @@ async fn issue_page(
     key: &str,
     number: i64,
     error: Option<String>,
+    draft: Draft,
 ) -> AppResult<Response> {
     let detail = state.tracker.detail(&user, key, number).await?;
     let issue = &detail.issue;
@@ -132,8 +147,14 @@ async fn issue_page(
             (Some(r), _) => r.label().to_lowercase(),
             (None, _) => String::new(),
         };
+    let edit_open = draft.edit.is_some();
+    let (edit_title, edit_description) = draft.edit.unwrap_or_else(|| (issue.title.clone(), issue.description.clone()));
     let page_data = IssuePage {
         ctx: page(format!("{}-{} {}", issue.project_key, issue.number, issue.title), user, csrf),
+        edit_open,
+        edit_title,
+        edit_description,
+        comment_draft: draft.comment,
         reference: format!("{}-{}", issue.project_key, issue.number),
         base: format!("/bugs/p/{}/{}", issue.project_key, issue.number),
         description_html: to_safe_html(&issue.description),
@@ -185,23 +206,23 @@ pub async fn show(
     CurrentUser(user): CurrentUser,
     Path((key, raw_number)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    issue_page(&state, user, &csrf, &key, number(&raw_number)?, None).await
+    issue_page(&state, user, &csrf, &key, number(&raw_number)?, None, Draft::default()).await
 }
 
-/// Back to the issue after a change, or the page again with what to fix.
+/// Back to the issue after a change, or the page again with what to fix and what was typed.
 async fn after(
     state: &AppState,
     user: Identity,
     csrf: &CsrfToken,
-    key: &str,
-    number: i64,
+    (key, number): (&str, i64),
     result: AppResult<()>,
+    draft: Draft,
 ) -> AppResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/bugs/p/{}/{number}", key.to_ascii_uppercase())).into_response()),
         Err(e) => {
             let message = form_error(e)?;
-            issue_page(state, user, csrf, key, number, Some(message)).await
+            issue_page(state, user, csrf, key, number, Some(message), draft).await
         }
     }
 }
@@ -223,12 +244,13 @@ pub async fn edit(
     let n = number(&raw_number)?;
     let result = match IssueTitle::parse(&form.title) {
         Ok(title) => {
-            let edit = IssueEdit { title: Some(title), description: Some(form.description) };
+            let edit = IssueEdit { title: Some(title), description: Some(form.description.clone()) };
             state.tracker.edit(&user, &key, n, &edit).await.map(|_| ())
         }
         Err(e) => Err(e),
     };
-    after(&state, user, &csrf, &key, n, result).await
+    let draft = Draft { edit: Some((form.title, form.description)), ..Draft::default() };
+    after(&state, user, &csrf, (&key, n), result, draft).await
 }
 
 #[derive(Deserialize)]
@@ -245,7 +267,7 @@ pub async fn comment(
 ) -> AppResult<Response> {
     let n = number(&raw_number)?;
     let result = state.tracker.comment(&user, &key, n, &form.body).await.map(|_| ());
-    after(&state, user, &csrf, &key, n, result).await
+    after(&state, user, &csrf, (&key, n), result, Draft { comment: form.body, ..Draft::default() }).await
 }
 
 #[derive(Deserialize)]
@@ -285,7 +307,7 @@ pub async fn status(
         Ok(change) => state.tracker.change_status(&user, &key, n, change).await.map(|_| ()),
         Err(e) => Err(e),
     };
-    after(&state, user, &csrf, &key, n, result).await
+    after(&state, user, &csrf, (&key, n), result, Draft::default()).await
 }
 
 #[derive(Deserialize)]
@@ -315,7 +337,7 @@ pub async fn triage(
         Ok(())
     }
     .await;
-    after(&state, user, &csrf, &key, n, result).await
+    after(&state, user, &csrf, (&key, n), result, Draft::default()).await
 }
 
 #[derive(Deserialize)]
@@ -336,7 +358,7 @@ pub async fn link(
         Ok(kind) => state.tracker.link(&user, &key, n, kind, &form.target).await.map(|_| ()),
         Err(e) => Err(e),
     };
-    after(&state, user, &csrf, &key, n, result).await
+    after(&state, user, &csrf, (&key, n), result, Draft::default()).await
 }
 
 pub async fn attach(
@@ -360,5 +382,5 @@ pub async fn attach(
             }
         }
     }
-    after(&state, user, &csrf, &key, n, result).await
+    after(&state, user, &csrf, (&key, n), result, Draft::default()).await
 }
