@@ -206,9 +206,15 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
         statuses.push(response.status());
     }
     assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
-    let events =
+    let mut events =
         kid.browser.http.get(kid.browser.url(&format!("/games/servers/{id}/events"))).send().await.expect("SSE");
     assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let first = events.chunk().await.expect("SSE chunk").expect("an event");
+    let first = String::from_utf8_lossy(&first);
+    assert!(
+        first.starts_with("event: state\ndata: running"),
+        "the state now comes first, so a page never misses it: {first}"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! The live console: server-sent events of new lines (as safe HTML) and state changes,
-//! starting after the last line the page already shows.
+//! The live console: server-sent events of the server's state now, then new lines (as safe
+//! HTML) after the last one the page already shows, and state changes.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -31,6 +31,10 @@ pub async fn events(
     state.manager.get(&user, id).await?;
     let console = state.manager.console(id);
     let receiver = console.subscribe();
+    // Read after subscribing: a change made since the page was rendered (a server that
+    // stopped while the page loaded) is not lost, and any later one arrives live.
+    let now = state.manager.get(&user, id).await?.state;
+    let current = futures_util::stream::once(async move { Ok(state_event(now.as_str())) });
     let missed: Vec<(u64, String)> = console.snapshot().into_iter().filter(|(seq, _)| *seq > after).collect();
     let last = missed.last().map_or(after, |(seq, _)| *seq);
     let backlog = futures_util::stream::iter(missed.into_iter().map(|(seq, text)| Ok(line_event(seq, &text))));
@@ -42,9 +46,7 @@ pub async fn events(
                     return Some((Ok(line_event(seq, &text)), (receiver, last)));
                 }
                 Ok(ConsoleEvent::Line { .. }) => {}
-                Ok(ConsoleEvent::State(state)) => {
-                    return Some((Ok(Event::default().event("state").data(state)), (receiver, last)));
-                }
+                Ok(ConsoleEvent::State(state)) => return Some((Ok(state_event(&state)), (receiver, last))),
                 Err(broadcast::error::RecvError::Lagged(skipped)) => {
                     let note = format!("[hearth] {skipped} lines skipped (too fast to show)");
                     return Some((Ok(Event::default().event("line").data(ansi::to_html(&note))), (receiver, last)));
@@ -53,8 +55,12 @@ pub async fn events(
             }
         }
     });
-    Ok(Sse::new(futures_util::StreamExt::chain(backlog, live))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let stream = futures_util::StreamExt::chain(current, futures_util::StreamExt::chain(backlog, live));
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn state_event(state: &str) -> Event {
+    Event::default().event("state").data(state)
 }
 
 fn line_event(seq: u64, text: &str) -> Event {
