@@ -61,12 +61,19 @@ pub struct TestDatabase {
     pub data_dir: TempDir,
 }
 
+/// Sends the warnings and errors of the code under test to the test's own output, which the
+/// test runner shows when the test fails (e.g. why a background job gave up).
+fn capture_logs() {
+    let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
+}
+
 impl TestDatabase {
     /// A fresh database, or `None` (after a loud skip) when the backend is not available.
     ///
     /// # Panics
     /// When PostgreSQL is configured but a database cannot be created in it.
     pub async fn create(backend: Backend) -> Option<Self> {
+        capture_logs();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", data_dir.path().join("portal.db").display()),
