@@ -151,9 +151,10 @@ pub struct PhotoFacts<'a> {
 }
 
 pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE items SET width = $2, height = $3, taken_at = $4, sort_at = COALESCE($4, uploaded_at), camera = $5, \
-         lens = $6, gps_lat = $7, gps_lon = $8, search_text = $9, camera_key = $10 WHERE id = $1",
+         lens = $6, search_text = $7, camera_key = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(facts.width)
@@ -161,13 +162,21 @@ pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) ->
     .bind(facts.taken_at)
     .bind(facts.camera)
     .bind(facts.lens)
-    .bind(facts.gps.map(|g| g.0))
-    .bind(facts.gps.map(|g| g.1))
     .bind(facts.search_text)
     .bind(facts.camera_key)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    // A statement of its own, never bound to NULL: PostgreSQL keeps the parameter types of a
+    // statement's first use on a connection, and a NULL first then a float failed with
+    // "incorrect binary data format in bind parameter".
+    let location = match facts.gps {
+        Some((lat, lon)) => {
+            sqlx::query("UPDATE items SET gps_lat = $2, gps_lon = $3 WHERE id = $1").bind(id).bind(lat).bind(lon)
+        }
+        None => sqlx::query("UPDATE items SET gps_lat = NULL, gps_lon = NULL WHERE id = $1").bind(id),
+    };
+    location.execute(&mut *tx).await?;
+    tx.commit().await
 }
 
 /// Records the preview outcome: `ready`, `pending` (to be made again) or `none` with a reason.
