@@ -2,7 +2,8 @@
 //! `blobs/ab/cd/<sha256>`, `derived/ab/<sha256>.<kind>.jpg` and `tmp/` for uploads in flight.
 //!
 //! A blob is written to `tmp/`, fsynced, renamed into place and its folder fsynced (and the
-//! folder's own entry, when the folder is new), so after a crash it is either whole or absent. Hashing and writing run on a blocking thread fed
+//! folder's own entry, when the folder is new), so after a crash it is either whole or
+//! absent. Hashing and writing run on a blocking thread fed
 //! through a small bounded channel: memory stays flat however large the file.
 
 use std::fs::{self, File};
