@@ -75,6 +75,27 @@ impl Identity {
     }
 }
 
+/// The identities a service has copied into its own table of people (it cannot read the
+/// portal's), as copied, so that a request copies again only when the portal's name or role
+/// for someone changed rather than writing on every page view.
+#[derive(Debug, Clone, Default)]
+pub struct CopiedIdentities(Arc<Mutex<HashMap<i64, Identity>>>);
+
+impl CopiedIdentities {
+    /// Whether `user` was copied as they are now.
+    #[must_use]
+    pub fn is_current(&self, user: &Identity) -> bool {
+        self.0.lock().is_ok_and(|copied| copied.get(&user.user_id) == Some(user))
+    }
+
+    /// Notes that `user` was copied as they are now.
+    pub fn copied(&self, user: &Identity) {
+        if let Ok(mut copied) = self.0.lock() {
+            copied.insert(user.user_id, user.clone());
+        }
+    }
+}
+
 /// Turns a session or API token into the identity behind it, or `None` when the token is
 /// unknown, expired, revoked or belongs to a disabled account.
 #[async_trait]

@@ -4,9 +4,7 @@
 //! admins-only ones), files issues and comments; the reporter, the assignee or an admin
 //! changes an issue. Every change writes a history event.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
+use hearth_shared::auth::CopiedIdentities;
 use hearth_shared::db::unix_now;
 use hearth_shared::{AppError, AppResult, Database, Identity};
 
@@ -15,8 +13,8 @@ use crate::db::attachments::{self, AttachmentRow, NewAttachment};
 use crate::db::issues::{self, Cursor, Edit, IssueRow, NewIssue, NewStatus, Viewer};
 use crate::db::labels::{self, IssueLabel, LabelRow};
 use crate::db::people::{self, PersonRow};
-use crate::db::projects::{self, NewProject, ProjectRow};
-use crate::db::search_index;
+use crate::db::projects::{self, CountedProject, NewProject, ProjectRow};
+use crate::db::search_index::{self, CommonWords};
 use crate::db::views::{self, ViewRow};
 use crate::db::webhooks::{self as webhook_rows, WebhookRow};
 use crate::domain::workflow::{StatusChange, parse_issue_number};
@@ -88,6 +86,11 @@ fn viewer(user: &Identity) -> Viewer {
     Viewer { user_id: user.user_id, is_admin: user.is_admin() }
 }
 
+/// Whether `user` sees `project`: family projects everyone, the others only admins.
+fn sees(user: &Identity, project: &ProjectRow) -> bool {
+    project.visibility == "family" || user.is_admin()
+}
+
 fn not_found_project(key: &str) -> AppError {
     AppError::NotFound(format!("There is no project {key}, or it is not shared with you."))
 }
@@ -122,7 +125,8 @@ pub fn sniff(bytes: &[u8]) -> &'static str {
 pub struct Tracker {
     db: Database,
     /// Who has been recorded in `people` as they are now, so requests do not write again.
-    known: Arc<Mutex<HashMap<i64, Identity>>>,
+    known: CopiedIdentities,
+    common_words: CommonWords,
     store: AttachmentStore,
     max_attachment_bytes: usize,
     webhooks: Webhooks,
@@ -131,7 +135,14 @@ pub struct Tracker {
 impl Tracker {
     #[must_use]
     pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, webhooks: Webhooks) -> Self {
-        Self { db, store, max_attachment_bytes, webhooks, known: Arc::default() }
+        Self {
+            db,
+            store,
+            max_attachment_bytes,
+            webhooks,
+            known: CopiedIdentities::default(),
+            common_words: CommonWords::default(),
+        }
     }
 
     #[must_use]
@@ -173,14 +184,11 @@ impl Tracker {
     /// # Errors
     /// Database failure.
     pub async fn remember(&self, user: &Identity) -> AppResult<()> {
-        let known = |known: &HashMap<i64, Identity>| known.get(&user.user_id) == Some(user);
-        if self.known.lock().is_ok_and(|k| known(&k)) {
+        if self.known.is_current(user) {
             return Ok(());
         }
         people::remember(self.db.pool(), user, unix_now()).await?;
-        if let Ok(mut k) = self.known.lock() {
-            k.insert(user.user_id, user.clone());
-        }
+        self.known.copied(user);
         Ok(())
     }
 
@@ -196,7 +204,7 @@ impl Tracker {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn projects(&self, user: &Identity) -> AppResult<Vec<ProjectRow>> {
+    pub async fn projects(&self, user: &Identity) -> AppResult<Vec<CountedProject>> {
         self.remember(user).await?;
         Ok(projects::visible(self.db.pool(), user.is_admin()).await?)
     }
@@ -205,7 +213,7 @@ impl Tracker {
     ///
     /// # Errors
     /// Not an admin (403), or the key is taken (409).
-    pub async fn create_project(&self, user: &Identity, input: &ProjectInput) -> AppResult<ProjectRow> {
+    pub async fn create_project(&self, user: &Identity, input: &ProjectInput) -> AppResult<CountedProject> {
         user.require_admin()?;
         self.remember(user).await?;
         let description = markdown_text(&input.description, "The description")?;
@@ -223,7 +231,7 @@ impl Tracker {
                 input.key
             )));
         }
-        self.project(user, input.key.as_str()).await
+        self.counted_project(user, input.key.as_str()).await
     }
 
     /// A project the user sees; one they may not see is "not found", as if it did not exist.
@@ -233,9 +241,19 @@ impl Tracker {
     pub async fn project(&self, user: &Identity, key: &str) -> AppResult<ProjectRow> {
         self.remember(user).await?;
         let key = key.to_ascii_uppercase();
-        projects::by_key(self.db.pool(), &key)
+        projects::by_key(self.db.pool(), &key).await?.filter(|p| sees(user, p)).ok_or_else(|| not_found_project(&key))
+    }
+
+    /// [`Self::project`] with the number of its open issues.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`].
+    pub async fn counted_project(&self, user: &Identity, key: &str) -> AppResult<CountedProject> {
+        self.remember(user).await?;
+        let key = key.to_ascii_uppercase();
+        projects::counted_by_key(self.db.pool(), &key)
             .await?
-            .filter(|p| p.visibility == "family" || user.is_admin())
+            .filter(|p| sees(user, &p.project))
             .ok_or_else(|| not_found_project(&key))
     }
 
@@ -338,7 +356,7 @@ impl Tracker {
     ) -> AppResult<Page> {
         self.remember(user).await?;
         let limit = limit.clamp(1, MAX_PAGE);
-        let narrowing = search_index::narrowing(&self.db, query).await?;
+        let narrowing = search_index::narrowing(&self.db, query, &self.common_words).await?;
         let mut rows = issues::search(self.db.pool(), viewer(user), query, &narrowing, cursor, limit + 1).await?;
         let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::db::projects::ProjectRow;
+use crate::db::projects::CountedProject;
 use crate::domain::{ProjectKey, ProjectName};
 use crate::tracker::ProjectInput;
 
@@ -25,14 +25,14 @@ pub struct ProjectInfo {
     pub created_at: i64,
 }
 
-impl From<ProjectRow> for ProjectInfo {
-    fn from(row: ProjectRow) -> Self {
+impl From<CountedProject> for ProjectInfo {
+    fn from(CountedProject { project: row, open_issues }: CountedProject) -> Self {
         Self {
             key: row.key,
             name: row.name,
             description: row.description,
             visibility: row.visibility,
-            open_issues: row.open_issues,
+            open_issues,
             created_at: row.created_at,
         }
     }
@@ -86,5 +86,5 @@ pub async fn get_project(
     CurrentUser(user): CurrentUser,
     Path(key): Path<String>,
 ) -> AppResult<Json<ProjectInfo>> {
-    Ok(Json(state.tracker.project(&user, &key).await?.into()))
+    Ok(Json(state.tracker.counted_project(&user, &key).await?.into()))
 }

@@ -10,11 +10,21 @@ pub struct ProjectRow {
     pub description: String,
     pub visibility: String,
     pub created_at: i64,
-    /// Issues still open or in progress.
+}
+
+/// A project with the number of its issues still open or in progress, for the projects list
+/// and the API. Counting reads every open issue's index entry, so a project's own pages,
+/// which do not show the count, use [`by_key`] instead.
+#[derive(Debug, Clone, FromRow)]
+pub struct CountedProject {
+    #[sqlx(flatten)]
+    pub project: ProjectRow,
     pub open_issues: i64,
 }
 
-const SELECT: &str = "SELECT p.id, p.key, p.name, p.description, p.visibility, p.created_at, \
+const SELECT: &str = "SELECT p.id, p.key, p.name, p.description, p.visibility, p.created_at FROM projects p";
+
+const SELECT_COUNTED: &str = "SELECT p.id, p.key, p.name, p.description, p.visibility, p.created_at, \
     (SELECT COUNT(*) FROM issues i WHERE i.project_id = p.id AND i.status IN ('open', 'in_progress')) AS open_issues \
     FROM projects p";
 
@@ -50,8 +60,8 @@ pub async fn insert(pool: &AnyPool, project: &NewProject<'_>) -> sqlx::Result<Op
 }
 
 /// The projects someone sees (admins see every one), by key.
-pub async fn visible(pool: &AnyPool, is_admin: bool) -> sqlx::Result<Vec<ProjectRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE p.visibility = 'family' OR $1 = 1 ORDER BY p.key"))
+pub async fn visible(pool: &AnyPool, is_admin: bool) -> sqlx::Result<Vec<CountedProject>> {
+    sqlx::query_as(&format!("{SELECT_COUNTED} WHERE p.visibility = 'family' OR $1 = 1 ORDER BY p.key"))
         .bind(i64::from(is_admin))
         .fetch_all(pool)
         .await
@@ -59,4 +69,8 @@ pub async fn visible(pool: &AnyPool, is_admin: bool) -> sqlx::Result<Vec<Project
 
 pub async fn by_key(pool: &AnyPool, key: &str) -> sqlx::Result<Option<ProjectRow>> {
     sqlx::query_as(&format!("{SELECT} WHERE p.key = $1")).bind(key).fetch_optional(pool).await
+}
+
+pub async fn counted_by_key(pool: &AnyPool, key: &str) -> sqlx::Result<Option<CountedProject>> {
+    sqlx::query_as(&format!("{SELECT_COUNTED} WHERE p.key = $1")).bind(key).fetch_optional(pool).await
 }

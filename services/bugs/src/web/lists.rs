@@ -15,7 +15,7 @@ use super::{LabelChip, form_error, page, when};
 use crate::AppState;
 use crate::db::issues::Cursor;
 use crate::db::labels::LabelRow;
-use crate::db::projects::ProjectRow;
+use crate::db::projects::{CountedProject, ProjectRow};
 use crate::db::views::ViewRow;
 use crate::domain::query::{IssueQuery, QueryError, Sort};
 use crate::domain::{Colour, LabelName, Priority, ProjectKey, ProjectName, Status};
@@ -28,7 +28,7 @@ const LIST_PAGE: i64 = 50;
 #[template(path = "projects.html")]
 struct ProjectsPage {
     ctx: PageContext,
-    projects: Vec<ProjectRow>,
+    projects: Vec<CountedProject>,
     labels: Vec<LabelChip>,
     views: Vec<ViewRow>,
     error: Option<String>,
@@ -86,7 +86,7 @@ pub async fn create_project(
     }
     .await;
     match created {
-        Ok(project) => Ok(Redirect::to(&format!("/bugs/p/{}", project.key)).into_response()),
+        Ok(created) => Ok(Redirect::to(&format!("/bugs/p/{}", created.project.key)).into_response()),
         Err(e) => projects_page(&state, user, &csrf, Some(form_error(e)?)).await,
     }
 }

@@ -22,6 +22,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use hearth_shared::auth::CopiedIdentities;
 use hearth_shared::db::Database;
 use hearth_shared::{AppError, AppResult, Identity};
 
@@ -57,6 +58,9 @@ struct Inner {
     commands: Mutex<HashMap<i64, VecDeque<Instant>>>,
     /// Who plays on each running server whose console says so.
     players: Mutex<HashMap<i64, players::Players>>,
+    /// Each member as last written to the `members` table, so a page view writes only when
+    /// the portal's name or role for them changed.
+    remembered: CopiedIdentities,
 }
 
 /// The games service's use cases, shared by pages and API.
@@ -84,6 +88,7 @@ impl Manager {
                 operations: Mutex::new(HashMap::new()),
                 commands: Mutex::new(HashMap::new()),
                 players: Mutex::new(HashMap::new()),
+                remembered: CopiedIdentities::default(),
             }),
         }
     }

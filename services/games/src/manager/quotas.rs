@@ -31,13 +31,18 @@ impl Manager {
     }
 
     /// Remembers `user` as a member of the family who uses the games service, for the
-    /// quotas page.
+    /// quotas page. Writes only the first time in this process and when the portal's name or
+    /// role for them changed, not on every page view.
     ///
     /// # Errors
     /// The database failed.
     pub async fn remember_member(&self, user: &Identity) -> AppResult<()> {
+        if self.inner.remembered.is_current(user) {
+            return Ok(());
+        }
         members::seen(self.pool(), user.user_id, &user.username, &user.display_name, user.role.as_str(), unix_now())
             .await?;
+        self.inner.remembered.copied(user);
         Ok(())
     }
 
