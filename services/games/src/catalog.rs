@@ -76,6 +76,38 @@ mod tests {
         assert_eq!(games, ["freeciv", "minecraft", "minetest", "openttd", "teeworlds"]);
     }
 
+    /// The join and leave patterns of the games followed by their console, on lines as the
+    /// real servers write them.
+    #[test]
+    fn console_player_lines_match_the_games_own() {
+        let catalog = Catalog::load(None).expect("shipped templates");
+        let cases = [
+            (
+                "minetest",
+                "2026-11-24 20:01:02: ACTION[Server]: ana [127.0.0.1] joins game. List of players: ana",
+                "2026-11-24 20:31:02: ACTION[Server]: ana leaves game. List of players: ",
+            ),
+            (
+                "minecraft",
+                "[20:01:02] [Server thread/INFO]: Ana_2 joined the game",
+                "[20:31:02] [Server thread/INFO]: Ana_2 left the game",
+            ),
+        ];
+        for (game, join, leave) in cases {
+            let lines = catalog.by_name(game).and_then(|t| t.players.clone()).expect(game);
+            let name = |regex: &regex::Regex, line: &str| {
+                regex.captures(line).and_then(|c| c.name("name")).map(|n| n.as_str().to_owned())
+            };
+            let expected = if game == "minetest" { "ana" } else { "Ana_2" };
+            assert_eq!(name(&lines.join, join).as_deref(), Some(expected), "{game} join");
+            assert_eq!(name(&lines.leave, leave).as_deref(), Some(expected), "{game} leave");
+            assert_eq!(name(&lines.join, leave), None, "{game}: a leave line is not a join");
+        }
+        let minecraft = catalog.by_name("minecraft").and_then(|t| t.players.clone()).expect("minecraft");
+        let chat = "[20:05:00] [Server thread/INFO]: <Bob> [20:05:00] [Server thread/INFO]: Eve joined the game";
+        assert!(!minecraft.join.is_match(chat), "a chat message does not make a player");
+    }
+
     #[test]
     fn a_folder_adds_and_replaces() {
         let folder = tempfile::tempdir().expect("temp dir");
