@@ -39,7 +39,8 @@ pub struct ItemInfo {
     pub gps: Option<[f64; 2]>,
     /// pending, ready or none.
     pub preview: String,
-    /// Why there is no preview, when `preview` is none.
+    /// Why there is no preview: for good when `preview` is none, for now when it is pending
+    /// (an attempt failed for a reason of Hearth's own and will be made again).
     pub preview_error: Option<String>,
     pub deleted_at: Option<i64>,
     pub original_url: String,

@@ -179,7 +179,8 @@ pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) ->
     tx.commit().await
 }
 
-/// Records the preview outcome: `ready`, `pending` (to be made again) or `none` with a reason.
+/// Records the preview outcome: `ready`, `pending` (to be made, with a reason when an attempt
+/// failed) or `none` with a reason.
 pub async fn set_preview(pool: &AnyPool, id: i64, preview: &str, error: Option<&str>) -> sqlx::Result<()> {
     sqlx::query("UPDATE items SET preview = $2, preview_error = $3 WHERE id = $1")
         .bind(id)

@@ -2,8 +2,13 @@
 //! reads its details (date taken, camera, GPS), a bounded number at a time, on blocking
 //! threads, with decoder panics caught. The queue lives in the database (`preview =
 //! 'pending'`), so work interrupted by a restart is picked up again at start-up.
+//!
+//! A failure that is not the file's fault (the database, the disk) leaves the item pending
+//! with a reason the family sees at once, is tried again once a little later, and then at the
+//! next start. A file that cannot be decoded is `none` with the decoder's reason, for good.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use hearth_shared::Database;
 use tokio::sync::{Semaphore, mpsc};
@@ -17,10 +22,24 @@ use crate::storage::{BlobStore, Derived};
 const THUMBNAIL: Fit = Fit::ShortEdge(400);
 const PREVIEW: Fit = Fit::LongEdge(1440);
 
+/// How long after a failed attempt the worker tries once more.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// Shown with a pending preview whose attempt failed for a reason of Hearth's own.
+pub const NOT_MADE_YET: &str =
+    "Hearth could not make it yet (its log says why); it tries again shortly and at its next start.";
+
+/// An item to make previews for, and whether this is already the second try.
+#[derive(Clone, Copy)]
+struct Job {
+    id: i64,
+    retry: bool,
+}
+
 /// Hands item ids to the worker.
 #[derive(Clone)]
 pub struct PreviewQueue {
-    sender: mpsc::UnboundedSender<i64>,
+    sender: mpsc::UnboundedSender<Job>,
 }
 
 impl PreviewQueue {
@@ -35,32 +54,56 @@ impl PreviewQueue {
         for id in items::pending_previews(db.pool()).await? {
             queue.enqueue(id);
         }
-        tokio::spawn(run(db, blobs, receiver, concurrency));
+        tokio::spawn(run(db, blobs, receiver, queue.sender.downgrade(), concurrency));
         Ok(queue)
     }
 
     /// Asks for the previews of an item; the row stays `pending` until they are made.
     pub fn enqueue(&self, id: i64) {
-        if self.sender.send(id).is_err() {
+        if self.sender.send(Job { id, retry: false }).is_err() {
             tracing::warn!(item = id, "preview worker is gone; the item stays pending until restart");
         }
     }
 }
 
-async fn run(db: Database, blobs: Arc<dyn BlobStore>, mut receiver: mpsc::UnboundedReceiver<i64>, concurrency: usize) {
+async fn run(
+    db: Database,
+    blobs: Arc<dyn BlobStore>,
+    mut receiver: mpsc::UnboundedReceiver<Job>,
+    retries: mpsc::WeakUnboundedSender<Job>,
+    concurrency: usize,
+) {
     let permits = Arc::new(Semaphore::new(concurrency));
-    while let Some(id) = receiver.recv().await {
+    while let Some(job) = receiver.recv().await {
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             return;
         };
-        let (db, blobs) = (db.clone(), Arc::clone(&blobs));
+        let (db, blobs, retries) = (db.clone(), Arc::clone(&blobs), retries.clone());
         tokio::spawn(async move {
-            if let Err(e) = make_previews(&db, blobs.as_ref(), id).await {
-                tracing::error!(item = id, error = %e, "making previews failed");
-            }
+            let made = make_previews(&db, blobs.as_ref(), job.id).await;
             drop(permit);
+            if let Err(e) = made {
+                tracing::error!(item = job.id, retry = job.retry, error = %e, "making previews failed");
+                failed(&db, retries, job).await;
+            }
         });
     }
+}
+
+/// Says why the item is still pending, and queues it once more after [`RETRY_AFTER`].
+async fn failed(db: &Database, retries: mpsc::WeakUnboundedSender<Job>, job: Job) {
+    if let Err(e) = items::set_preview(db.pool(), job.id, "pending", Some(NOT_MADE_YET)).await {
+        tracing::error!(item = job.id, error = %e, "recording a failed preview");
+    }
+    if job.retry {
+        return;
+    }
+    tokio::spawn(async move {
+        tokio::time::sleep(RETRY_AFTER).await;
+        if let Some(sender) = retries.upgrade() {
+            let _ = sender.send(Job { id: job.id, retry: true });
+        }
+    });
 }
 
 async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow::Result<()> {
@@ -167,4 +210,47 @@ async fn index_pdf_text(db: &Database, blobs: &dyn BlobStore, item: &ItemRow) ->
     let search_text = search::key(&format!("{} {text}", item.file_name));
     items::set_text(db.pool(), item.id, &text, &search_text).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::items::NewItem;
+    use crate::storage::FsBlobStore;
+
+    /// A photo whose blob has gone (a disk problem, not the file's fault) stays pending, and
+    /// the family is told so instead of waiting on a placeholder.
+    #[tokio::test]
+    async fn a_failure_of_hearths_own_is_shown_and_stays_pending() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", folder.path().join("photos.db").display());
+        let db = Database::connect(&url, "photos", &crate::MIGRATIONS).await.expect("database");
+        let blobs = FsBlobStore::open(&folder.path().join("blobs")).expect("blob store");
+        let missing = "ab".repeat(32);
+        let item = NewItem {
+            owner_id: 1,
+            sha256: &missing,
+            size: 10,
+            file_name: "gone.jpg",
+            content_type: "image/jpeg",
+            kind: "photo",
+            visibility: "family",
+            now: 0,
+            text_content: None,
+            search_text: "gone.jpg",
+        };
+        let id = items::insert(db.pool(), &item).await.expect("insert").expect("new item");
+        let _queue = PreviewQueue::start(db.clone(), Arc::new(blobs), 1).await.expect("worker");
+        let mut row = None;
+        for _ in 0..200 {
+            row = items::by_id(db.pool(), id).await.expect("read");
+            if row.as_ref().is_some_and(|r| r.preview_error.is_some()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let row = row.expect("the item");
+        assert_eq!(row.preview, "pending");
+        assert_eq!(row.preview_error.as_deref(), Some(NOT_MADE_YET));
+    }
 }
