@@ -1,25 +1,19 @@
 //! The `members` table: who has used the games service, and each member's quota and usage
 //! for the quotas page.
 
+use hearth_shared::Identity;
 use sqlx::AnyPool;
 
-/// Remembers `user_id` as the portal names them now.
-pub async fn seen(
-    pool: &AnyPool,
-    user_id: i64,
-    username: &str,
-    display_name: &str,
-    role: &str,
-    now: i64,
-) -> sqlx::Result<()> {
+/// Remembers `user` as the portal names them now.
+pub async fn seen(pool: &AnyPool, user: &Identity, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO members (user_id, username, display_name, role, seen_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id) DO UPDATE SET username = $2, display_name = $3, role = $4, seen_at = $5",
     )
-    .bind(user_id)
-    .bind(username)
-    .bind(display_name)
-    .bind(role)
+    .bind(user.user_id)
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(user.role.as_str())
     .bind(now)
     .execute(pool)
     .await?;

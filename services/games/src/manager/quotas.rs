@@ -40,8 +40,7 @@ impl Manager {
         if self.inner.remembered.is_current(user) {
             return Ok(());
         }
-        members::seen(self.pool(), user.user_id, &user.username, &user.display_name, user.role.as_str(), unix_now())
-            .await?;
+        members::seen(self.pool(), user, unix_now()).await?;
         self.inner.remembered.copied(user);
         Ok(())
     }

@@ -214,6 +214,9 @@ async fn index_pdf_text(db: &Database, blobs: &dyn BlobStore, item: &ItemRow) ->
 
 #[cfg(test)]
 mod tests {
+    use hearth_shared::db::Backend;
+    use hearth_shared::testing::TestDatabase;
+
     use super::*;
     use crate::db::items::NewItem;
     use crate::storage::FsBlobStore;
@@ -222,10 +225,9 @@ mod tests {
     /// the family is told so instead of waiting on a placeholder.
     #[tokio::test]
     async fn a_failure_of_hearths_own_is_shown_and_stays_pending() {
-        let folder = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", folder.path().join("photos.db").display());
-        let db = Database::connect(&url, "photos", &crate::MIGRATIONS).await.expect("database");
-        let blobs = FsBlobStore::open(&folder.path().join("blobs")).expect("blob store");
+        let test_db = TestDatabase::create(Backend::Sqlite).await.expect("SQLite is always there");
+        let db = Database::connect(&test_db.url_for("photos"), "photos", &crate::MIGRATIONS).await.expect("database");
+        let blobs = FsBlobStore::open(&test_db.data_dir.path().join("blobs")).expect("blob store");
         let missing = "ab".repeat(32);
         let item = NewItem {
             owner_id: 1,
