@@ -117,19 +117,8 @@ impl Library {
             PutError::Interrupted(e) => AppError::BadRequest(format!("The upload of {file_name} broke off ({e}). Try again.")),
             PutError::Storage(e) => AppError::Internal(anyhow::anyhow!("storing {file_name}: {e}")),
         })?;
-        let pool = self.db.pool();
-        if let Some(existing) = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str()).await? {
-            if existing.deleted_at.is_some() {
-                items::set_deleted(pool, existing.id, None).await?;
-            }
-            let item = self.load(existing.id).await?;
-            return Ok(Uploaded { item, duplicate: true });
-        }
-        let path =
-            self.blobs.local_path(&blob.sha256).await.ok_or_else(|| anyhow::anyhow!("blob vanished after upload"))?;
-        let name = file_name.as_str().to_owned();
-        let (sniffed, text) =
-            tokio::task::spawn_blocking(move || inspect(&path, &name)).await.map_err(|e| anyhow::anyhow!(e))??;
+        let sniffed = media::sniff(&blob.head, file_name.as_str());
+        let text = if is_text(sniffed) { Some(self.read_text(&blob.sha256).await?) } else { None };
         let new = NewItem {
             owner_id: user.user_id,
             sha256: blob.sha256.as_str(),
@@ -142,15 +131,34 @@ impl Library {
             text_content: text.as_deref(),
             search_text: &search::key(&format!("{file_name} {}", text.as_deref().unwrap_or_default())),
         };
-        let Some(id) = items::insert(pool, &new).await? else {
-            let existing = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str())
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("duplicate item vanished"))?;
+        let pool = self.db.pool();
+        if let Some(item) = items::insert(pool, &new).await? {
+            self.previews.enqueue(item.id);
+            tracing::info!(item = item.id, size = blob.size, kind = sniffed.kind.as_str(), "uploaded");
+            return Ok(Uploaded { item, duplicate: false });
+        }
+        let existing = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("duplicate item vanished"))?;
+        if existing.deleted_at.is_none() {
             return Ok(Uploaded { item: existing, duplicate: true });
-        };
-        self.previews.enqueue(id);
-        tracing::info!(item = id, size = blob.size, kind = sniffed.kind.as_str(), "uploaded");
-        Ok(Uploaded { item: self.load(id).await?, duplicate: false })
+        }
+        items::set_deleted(pool, existing.id, None).await?;
+        Ok(Uploaded { item: self.load(existing.id).await?, duplicate: true })
+    }
+
+    /// The start of a text document's stored text, for search.
+    async fn read_text(&self, sha256: &Sha256) -> AppResult<String> {
+        let path = self.blobs.local_path(sha256).await.ok_or_else(|| anyhow::anyhow!("blob vanished after upload"))?;
+        let read = tokio::task::spawn_blocking(move || -> io::Result<String> {
+            let mut bytes = Vec::new();
+            File::open(path)?.take(MAX_TEXT_BYTES).read_to_end(&mut bytes)?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        });
+        Ok(read
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?
+            .map_err(|e| anyhow::anyhow!("reading the text of {sha256}: {e}"))?)
     }
 
     pub(crate) async fn load(&self, id: i64) -> AppResult<ItemRow> {
@@ -372,19 +380,9 @@ pub(crate) fn visible_to(item: &ItemRow, user: &Identity) -> bool {
 }
 
 /// Kind and content type from the first bytes, and the text of text documents.
-fn inspect(path: &std::path::Path, file_name: &str) -> anyhow::Result<(media::Sniffed, Option<String>)> {
-    let mut file = File::open(path)?;
-    let mut head = Vec::with_capacity(512);
-    (&mut file).take(512).read_to_end(&mut head)?;
-    let sniffed = media::sniff(&head, file_name);
-    let text = if sniffed.kind == MediaKind::Document && sniffed.content_type.starts_with("text/") {
-        let mut bytes = head;
-        file.take(MAX_TEXT_BYTES).read_to_end(&mut bytes)?;
-        Some(String::from_utf8_lossy(&bytes).into_owned())
-    } else {
-        None
-    };
-    Ok((sniffed, text))
+/// Whether the file is a text document, whose text is kept for search.
+fn is_text(sniffed: media::Sniffed) -> bool {
+    sniffed.kind == MediaKind::Document && sniffed.content_type.starts_with("text/")
 }
 
 /// Bytes as the family reads them: `4 GB`, `20 MB`.

@@ -49,12 +49,13 @@ pub struct NewItem<'a> {
     pub search_text: &'a str,
 }
 
-/// Inserts an item, or returns `None` when the owner already has these bytes.
-pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<i64>> {
-    let result = sqlx::query_scalar(
+/// Inserts an item and returns it, or `None` when the owner already has these bytes.
+pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<ItemRow>> {
+    let result = sqlx::query_as(&format!(
         "INSERT INTO items (owner_id, sha256, size, file_name, content_type, kind, visibility, uploaded_at, sort_at, \
-         preview, text_content, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 'pending', $9, $10) RETURNING id",
-    )
+         preview, text_content, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 'pending', $9, $10) \
+         RETURNING {COLUMNS}"
+    ))
     .bind(item.owner_id)
     .bind(item.sha256)
     .bind(item.size)
@@ -68,7 +69,7 @@ pub async fn insert(pool: &AnyPool, item: &NewItem<'_>) -> sqlx::Result<Option<i
     .fetch_one(pool)
     .await;
     match result {
-        Ok(id) => Ok(Some(id)),
+        Ok(row) => Ok(Some(row)),
         Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => Ok(None),
         Err(e) => Err(e),
     }

@@ -1,32 +1,19 @@
 //! The local filesystem store, under `<data dir>/photos/`:
-//! `blobs/ab/cd/<sha256>`, `derived/ab/<sha256>.<kind>.jpg` and `tmp/` for uploads in flight.
+//! `blobs/ab/<sha256>`, `derived/ab/<sha256>.<kind>.jpg` and `tmp/` for uploads in flight.
 //!
-//! A blob is written to `tmp/`, fsynced, renamed into place and its folder fsynced (and the
-//! folder's own entry, when the folder is new), so after a crash it is either whole or
-//! absent. Hashing and writing run on a blocking thread fed
-//! through a small bounded channel: memory stays flat however large the file.
+//! A blob is written to `tmp/` (straight to the disk where it can be: [`upload`]), fsynced,
+//! renamed into place and its folder fsynced (and the folder's own entry, when the folder is
+//! new), so after a crash it is either whole or absent.
 
 use std::fs::{self, File};
-use std::io::{self, IoSlice, Write as _};
-use std::os::fd::AsRawFd as _;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use bytes::Bytes;
-use futures_util::StreamExt as _;
-use sha2::{Digest as _, Sha256 as Hasher};
-use tokio::sync::mpsc;
 
+use super::upload::{self, TempFile};
 use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, StoredBlob};
 use crate::domain::Sha256;
-
-/// Batches in flight between the request and the writer thread.
-const CHANNEL_BATCHES: usize = 8;
-/// Bytes of the request's small frames gathered (not copied) before they go to the writer
-/// thread: each hand-off wakes a thread and each batch is one `writev`.
-const BATCH_BYTES: usize = 256 * 1024;
-/// Bytes written between two requests to the kernel to start writing them to disk.
-const WRITEBACK_BYTES: u64 = 1024 * 1024;
 
 pub struct FsBlobStore {
     root: PathBuf,
@@ -49,12 +36,12 @@ impl FsBlobStore {
         if removed > 0 {
             tracing::info!(removed, "removed leftovers of interrupted uploads");
         }
+        move_to_one_level(root)?;
         Ok(Self { root: root.to_owned() })
     }
 
     fn blob_path(&self, sha256: &Sha256) -> PathBuf {
-        let hex = sha256.as_str();
-        self.root.join("blobs").join(&hex[..2]).join(&hex[2..4]).join(hex)
+        blob_path(&self.root.join("blobs"), sha256)
     }
 
     fn derived_file(&self, sha256: &Sha256, kind: Derived) -> PathBuf {
@@ -67,77 +54,54 @@ impl FsBlobStore {
     }
 }
 
-/// Deletes a temp file unless the write finished.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
+/// Written beside the folders once the blobs are in this layout, for the operator to read.
+const LAYOUT_FILE: &str = "LAYOUT";
+const LAYOUT: &str = "Hearth photos store.\n\
+    blobs/ab/<sha256>                originals, named by the SHA-256 of their bytes\n\
+    derived/ab/<sha256>.<kind>.jpg   thumbnails and previews; may be deleted, they are made again\n\
+    tmp/                             uploads in flight; emptied at start-up\n";
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_file(&self.path);
+/// Moves the blobs of the earlier two-level layout (`ab/cd/<sha256>`: a new folder, and two
+/// fsyncs, for most uploads) up into `ab/`, once. Every step is a rename, so a crash in the
+/// middle loses nothing and the next start carries on.
+fn move_to_one_level(root: &Path) -> io::Result<()> {
+    let layout = root.join(LAYOUT_FILE);
+    if layout.exists() {
+        return Ok(());
+    }
+    let blobs = root.join("blobs");
+    let mut moved = 0;
+    for top in fs::read_dir(&blobs)? {
+        let top = top?;
+        if !top.file_type()?.is_dir() {
+            continue;
+        }
+        for inner in fs::read_dir(top.path())? {
+            let inner = inner?;
+            if !inner.file_type()?.is_dir() {
+                continue;
+            }
+            for blob in fs::read_dir(inner.path())? {
+                let blob = blob?;
+                fs::rename(blob.path(), top.path().join(blob.file_name()))?;
+                moved += 1;
+            }
+            File::open(top.path())?.sync_all()?;
+            fs::remove_dir(inner.path())?;
         }
     }
-}
-
-/// What the writer thread hands back: the digest and size of what it wrote.
-struct Written {
-    temp: TempFile,
-    sha256: Sha256,
-    size: u64,
-}
-
-/// Writes batches to `path` while hashing; stops at `limit`. Runs on a blocking thread.
-fn write_batches(path: PathBuf, mut batches: mpsc::Receiver<Vec<Bytes>>, limit: u64) -> Result<Written, PutError> {
-    let temp = TempFile { path, keep: false };
-    let mut file = File::create(&temp.path).map_err(PutError::Storage)?;
-    let mut hasher = Hasher::new();
-    let mut size: u64 = 0;
-    let mut on_its_way: u64 = 0;
-    while let Some(batch) = batches.blocking_recv() {
-        size += batch.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
-        if size > limit {
-            return Err(PutError::TooLarge { limit });
-        }
-        for chunk in &batch {
-            hasher.update(chunk);
-        }
-        write_all_vectored(&mut file, &batch).map_err(PutError::Storage)?;
-        if size - on_its_way >= WRITEBACK_BYTES {
-            start_writeback(&file, on_its_way, size - on_its_way);
-            on_its_way = size;
-        }
-    }
-    file.sync_data().map_err(PutError::Storage)?;
-    Ok(Written { temp, sha256: Sha256::from_digest(&hasher.finalize()), size })
-}
-
-/// Asks the kernel to start writing a range of the file to disk now, without waiting, so that
-/// the disk works while the rest arrives and the fsync at the end finds little left to do.
-/// Advisory: the fsync is what makes the file durable, so a failure here changes nothing.
-#[allow(unsafe_code)]
-fn start_writeback(file: &File, offset: u64, length: u64) {
-    let (Ok(offset), Ok(length)) = (i64::try_from(offset), i64::try_from(length)) else { return };
-    // SAFETY: `sync_file_range` only reads its integer arguments, and the descriptor belongs
-    // to `file`, which is open for the whole call.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), offset, length, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-/// Writes every chunk with as few system calls as the kernel allows.
-fn write_all_vectored(file: &mut File, chunks: &[Bytes]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|chunk| IoSlice::new(chunk)).collect();
-    let mut remaining = &mut slices[..];
-    while !remaining.is_empty() {
-        let written = file.write_vectored(remaining)?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        IoSlice::advance_slices(&mut remaining, written);
+    fs::write(&layout, LAYOUT)?;
+    File::open(root)?.sync_all()?;
+    if moved > 0 {
+        tracing::info!(moved, "moved blobs to the one-level layout");
     }
     Ok(())
+}
+
+/// Where the blob with this hash is under the `blobs` folder: `ab/<sha256>`.
+fn blob_path(blobs: &Path, sha256: &Sha256) -> PathBuf {
+    let hex = sha256.as_str();
+    blobs.join(&hex[..2]).join(hex)
 }
 
 /// Creates `folder` and any missing parents; returns the folders whose entries changed (the
@@ -180,42 +144,9 @@ async fn blocking<T: Send + 'static>(job: impl FnOnce() -> io::Result<T> + Send 
 #[async_trait]
 impl BlobStore for FsBlobStore {
     async fn put(&self, body: ByteStream<'_>, limit: u64) -> Result<StoredBlob, PutError> {
-        let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
-        let path = self.temp_path();
-        let writer = tokio::task::spawn_blocking(move || write_batches(path, receiver, limit));
-        let mut interrupted = None;
-        let mut batch = Vec::new();
-        let mut batch_bytes = 0;
-        while let Some(chunk) = body.next().await {
-            match chunk {
-                Ok(chunk) => {
-                    batch_bytes += chunk.len();
-                    batch.push(chunk);
-                    if batch_bytes >= BATCH_BYTES {
-                        batch_bytes = 0;
-                        if sender.send(std::mem::take(&mut batch)).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-                Err(e) => {
-                    interrupted = Some(e);
-                    break;
-                }
-            }
-        }
-        if interrupted.is_none() && !batch.is_empty() {
-            let _ = sender.send(batch).await;
-        }
-        drop(sender);
-        let written = writer.await.map_err(|e| PutError::Storage(io::Error::other(e)))?;
-        if let Some(error) = interrupted {
-            return Err(PutError::Interrupted(error));
-        }
-        let Written { temp, sha256, size } = written?;
-        let target = self.blob_path(&sha256);
-        let newly_stored = blocking(move || commit(temp, &target)).await.map_err(PutError::Storage)?;
-        Ok(StoredBlob { sha256, size, newly_stored })
+        let blobs = self.root.join("blobs");
+        let commit = Box::new(move |temp, sha256: &Sha256| commit(temp, &blob_path(&blobs, sha256)));
+        upload::receive(body, self.temp_path(), limit, commit).await
     }
 
     async fn local_path(&self, sha256: &Sha256) -> Option<PathBuf> {
@@ -264,6 +195,7 @@ impl BlobStore for FsBlobStore {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
     use futures_util::stream;
 
     use super::*;
@@ -302,6 +234,24 @@ mod tests {
         assert!(matches!(store.put(&mut broken, 100).await, Err(PutError::Interrupted(_))));
         assert_eq!(count(&root.path().join("tmp")), 0);
         assert_eq!(count(&root.path().join("blobs")), 0);
+    }
+
+    #[tokio::test]
+    async fn blobs_of_the_two_level_layout_are_moved_up_once() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let hex = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+        let old = root.path().join("blobs/b9/4d");
+        fs::create_dir_all(&old).expect("old folders");
+        fs::write(old.join(hex), b"hello world").expect("old blob");
+        let store = FsBlobStore::open(root.path()).expect("store");
+        let sha256 = Sha256::parse(hex).expect("hash");
+        let path = store.local_path(&sha256).await.expect("moved");
+        assert_eq!(path, root.path().join("blobs/b9").join(hex));
+        assert_eq!(fs::read(path).expect("read"), b"hello world");
+        assert!(!old.exists());
+        assert!(root.path().join(LAYOUT_FILE).exists());
+        drop(FsBlobStore::open(root.path()).expect("opened again"));
+        assert!(store.local_path(&sha256).await.is_some());
     }
 
     #[tokio::test]

@@ -4,7 +4,9 @@
 //!
 //! [`BlobStore`] is the seam for other stores (S3); [`FsBlobStore`] is the local one.
 
+mod block_writer;
 mod fs;
+mod upload;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -25,6 +27,10 @@ pub type ByteStream<'a> = &'a mut (dyn Stream<Item = io::Result<Bytes>> + Send +
 /// original read as it is written.
 pub type DerivedWriter = Box<dyn FnOnce(&mut dyn Write) -> io::Result<()> + Send>;
 
+/// Bytes of the start of an upload kept in [`StoredBlob::head`]: what [`crate::media::sniff`]
+/// reads to tell what a file is.
+pub const HEAD_BYTES: usize = 512;
+
 /// What [`BlobStore::put`] stored.
 #[derive(Debug, Clone)]
 pub struct StoredBlob {
@@ -32,6 +38,9 @@ pub struct StoredBlob {
     pub size: u64,
     /// False when a blob with these bytes was already there.
     pub newly_stored: bool,
+    /// The first [`HEAD_BYTES`] (fewer in a smaller file), so that the file can be told
+    /// without reading it back.
+    pub head: Vec<u8>,
 }
 
 #[derive(Debug, Error)]

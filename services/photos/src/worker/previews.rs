@@ -124,21 +124,19 @@ async fn make_previews(db: &Database, blobs: &dyn BlobStore, id: i64) -> anyhow:
     let sha256 = Sha256::parse(&item.sha256).map_err(|e| anyhow::anyhow!("{e}"))?;
     let path = blobs.local_path(&sha256).await.ok_or_else(|| anyhow::anyhow!("blob {sha256} is missing"))?;
     let content_type = item.content_type.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        let info = media::read_photo_info(&path, &content_type);
-        let renditions = media::render_previews(&path, &content_type, &[THUMBNAIL, PREVIEW]);
-        (info, renditions)
+    // A picture whose header cannot be read cannot be decoded either: its whole file is not
+    // read for a decode that would fail the same way.
+    let outcome = tokio::task::spawn_blocking(move || match media::read_photo_info(&path, &content_type) {
+        Ok(info) => (Some(info), media::render_previews(&path, &content_type, &[THUMBNAIL, PREVIEW])),
+        Err(reason) => (None, Err(reason)),
     })
     .await;
     let (info, renditions) = match outcome {
         Ok(result) => result,
-        Err(e) if e.is_panic() => {
-            let reason = "the decoder crashed on this file".to_owned();
-            (Err(MediaError::Corrupt(reason.clone())), Err(MediaError::Corrupt(reason)))
-        }
+        Err(e) if e.is_panic() => (None, Err(MediaError::Corrupt("the decoder crashed on this file".to_owned()))),
         Err(e) => return Err(e.into()),
     };
-    if let Ok(info) = &info {
+    if let Some(info) = &info {
         record_facts(db, &item, info).await?;
     }
     match renditions {
@@ -241,7 +239,7 @@ mod tests {
             text_content: None,
             search_text: "gone.jpg",
         };
-        let id = items::insert(db.pool(), &item).await.expect("insert").expect("new item");
+        let id = items::insert(db.pool(), &item).await.expect("insert").expect("new item").id;
         let _queue = PreviewQueue::start(db.clone(), Arc::new(blobs), 1).await.expect("worker");
         let mut row = None;
         for _ in 0..200 {
