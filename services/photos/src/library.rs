@@ -379,7 +379,6 @@ pub(crate) fn visible_to(item: &ItemRow, user: &Identity) -> bool {
     item.owner_id == user.user_id || item.visibility == Visibility::Family.as_str()
 }
 
-/// Kind and content type from the first bytes, and the text of text documents.
 /// Whether the file is a text document, whose text is kept for search.
 fn is_text(sniffed: media::Sniffed) -> bool {
     sniffed.kind == MediaKind::Document && sniffed.content_type.starts_with("text/")
