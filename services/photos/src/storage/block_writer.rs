@@ -63,12 +63,6 @@ impl Block {
     }
 }
 
-impl Default for Block {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// A new file written block by block.
 pub struct BlockWriter {
     file: File,

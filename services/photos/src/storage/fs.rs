@@ -76,6 +76,7 @@ fn move_to_one_level(root: &Path) -> io::Result<()> {
         if !top.file_type()?.is_dir() {
             continue;
         }
+        let mut emptied = Vec::new();
         for inner in fs::read_dir(top.path())? {
             let inner = inner?;
             if !inner.file_type()?.is_dir() {
@@ -86,8 +87,14 @@ fn move_to_one_level(root: &Path) -> io::Result<()> {
                 fs::rename(blob.path(), top.path().join(blob.file_name()))?;
                 moved += 1;
             }
-            File::open(top.path())?.sync_all()?;
-            fs::remove_dir(inner.path())?;
+            emptied.push(inner.path());
+        }
+        if emptied.is_empty() {
+            continue;
+        }
+        File::open(top.path())?.sync_all()?;
+        for folder in emptied {
+            fs::remove_dir(folder)?;
         }
     }
     fs::write(&layout, LAYOUT)?;
