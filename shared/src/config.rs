@@ -66,7 +66,17 @@ pub struct Config {
     pub portal_url: Option<String>,
     /// How long another service may trust a resolved session (at most 60 s).
     pub auth_cache_ttl: Duration,
+    /// Longest a quick request (a page, an API call) may take; uploads, downloads and restores
+    /// are bounded by `body_idle_timeout` instead.
     pub request_timeout: Duration,
+    /// Longest a request body may stop arriving, or a response stay unread, before Hearth gives up.
+    pub body_idle_timeout: Duration,
+    /// Longest a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// Connections open at once (also kept below the open-files limit).
+    pub max_connections: usize,
+    /// Connections open at once from one client address, unless a trusted proxy is in front.
+    pub max_connections_per_address: usize,
     /// Largest request body accepted by default, in bytes.
     pub body_limit: usize,
     pub secure_cookies: SecureCookies,
@@ -139,6 +149,10 @@ impl Config {
             portal_url: get("HEARTH_PORTAL_URL").map(|u| u.trim_end_matches('/').to_owned()),
             auth_cache_ttl,
             request_timeout: Duration::from_secs(get_parsed(&get, "HEARTH_REQUEST_TIMEOUT_SECS", 30)?),
+            body_idle_timeout: Duration::from_secs(get_parsed(&get, "HEARTH_IDLE_TIMEOUT_SECS", 60)?),
+            header_timeout: Duration::from_secs(get_parsed(&get, "HEARTH_HEADER_TIMEOUT_SECS", 10)?),
+            max_connections: get_parsed(&get, "HEARTH_MAX_CONNECTIONS", 4096)?,
+            max_connections_per_address: get_parsed(&get, "HEARTH_MAX_CONNECTIONS_PER_ADDRESS", 128)?,
             body_limit: get_parsed(&get, "HEARTH_BODY_LIMIT_BYTES", 2 * 1024 * 1024)?,
             secure_cookies,
             trust_forwarded_for: get_parsed(&get, "HEARTH_TRUST_FORWARDED_FOR", false)?,

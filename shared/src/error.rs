@@ -44,6 +44,9 @@ pub enum AppError {
     /// Existed once but is used up or expired (an invite link, a share link).
     #[error("{0}")]
     Gone(String),
+    /// The body stopped arriving; the message says for how long.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// The body is larger than this route accepts; the message gives the limit.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -83,6 +86,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod cookies;
 pub mod csrf;
 pub mod db;
+pub mod display;
 pub mod download;
 pub mod error;
 pub mod flash;
@@ -24,7 +25,7 @@ pub mod service;
 pub mod telemetry;
 pub mod tokens;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use auth::{AuthClient, CurrentUser, Identity, IdentityResolver, Role};

@@ -122,14 +122,24 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Serves `app` as `hearth serve` does, with the default limits.
+    ///
     /// # Panics
     /// When no local port can be bound.
     pub async fn start(app: Router) -> Self {
+        let defaults = Config::from_lookup(|_| None).expect("default config");
+        Self::start_with(app, crate::server::Limits::from_config(&defaults)).await
+    }
+
+    /// Serves `app` with the given connection limits.
+    ///
+    /// # Panics
+    /// When no local port can be bound.
+    pub async fn start_with(app: Router, limits: crate::server::Limits) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
         let addr = listener.local_addr().expect("local addr");
         let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, service).await;
+            let _ = crate::server::serve_until(app, listener, limits, std::future::pending()).await;
         });
         Self { addr, task }
     }

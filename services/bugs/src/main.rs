@@ -9,5 +9,5 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;
     let state = hearth_bugs::connect(config.clone(), auth).await?;
-    server::serve(http::app(hearth_bugs::router(state), &config), config.addr).await
+    server::serve(http::app(hearth_bugs::router(state), &config), &config).await
 }

@@ -27,5 +27,5 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let app = hearth::app(&config, selection).await?;
-    server::serve(app, config.addr).await
+    server::serve(app, &config).await
 }

@@ -7,5 +7,5 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let state = hearth_portal::AppState::new(config.clone()).await?;
-    server::serve(http::app(hearth_portal::router(state), &config), config.addr).await
+    server::serve(http::app(hearth_portal::router(state), &config), &config).await
 }

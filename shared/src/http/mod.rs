@@ -1,9 +1,14 @@
 //! The standard tower layers every Hearth service runs behind, applied in one place, and the
 //! client address as far as it can be trusted.
 
+pub mod body;
+#[cfg(test)]
+mod tests;
+
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -11,6 +16,9 @@ use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::map_response_body::MapResponseBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -27,13 +35,17 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; \
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Wraps a service's routes (or all services' merged routes) in the standard layers:
-/// request id, tracing, security headers (and `no-store` unless a handler sets caching), metrics, compression, error rendering, panic
-/// catching, timeout, body limit and the CSRF guard, from outermost to innermost.
+/// Wraps a service's routes (or all services' merged routes) in the standard layers, from
+/// outermost to innermost: request id, tracing, security headers and `Cache-Control: no-store`
+/// (unless a handler sets its own caching), metrics, compression of what is not already
+/// compressed, error rendering, panic catching, the idle timeout of request bodies, the body
+/// limit and the CSRF guard. The total request timeout is not here: [`timed`] puts it on the
+/// routes that should answer quickly, so an hour-long upload or download is not cut off.
 pub fn app(router: Router, config: &Config) -> Router {
     metrics::handle();
     let errors = ErrorRendering { body_limit: config.body_limit };
     let csrf = CsrfSettings { secure_cookies: config.secure_cookies, body_limit: config.body_limit };
+    let idle = config.body_idle_timeout;
     let layers = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(
@@ -48,20 +60,39 @@ pub fn app(router: Router, config: &Config) -> Router {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         .layer(security_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
+        .layer(security_header(header::CACHE_CONTROL, "no-store"))
         .layer(from_fn(metrics::track))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(compressible()))
+        .layer(MapResponseBodyLayer::new(|inner| Body::new(body::Fused::new(inner))))
         .layer(from_fn_with_state(errors, error::render_errors))
-        .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(CatchPanicLayer::custom(telemetry::panic_response))
+        .layer(MapRequestBodyLayer::new(move |inner| Body::new(body::IdleTimeout::new(inner, idle))))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(from_fn_with_state(csrf, csrf::guard));
     router.layer(layers)
 }
 
 /// Answers 408 when a handler takes longer than `HEARTH_REQUEST_TIMEOUT_SECS`. Applies to the
-/// routes `router` has now: merge long-running routes (uploads, downloads) afterwards.
+/// routes `router` has now: merge long-running routes (uploads, downloads, restores)
+/// afterwards; they are bounded by the idle timeouts instead (see [`body::IdleTimeout`] and
+/// [`crate::server`]).
 pub fn timed<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &Config) -> Router<S> {
     router.layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+}
+
+/// What the compression layer compresses: the default (not images, gRPC or event streams, not
+/// tiny bodies) minus what is compressed already or cannot shrink: archives, audio, video,
+/// PDFs and files of unknown type, which are mostly photos' and attachments' originals.
+fn compressible() -> impl Predicate {
+    DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/gzip"))
+        .and(NotForContentType::const_new("application/x-gzip"))
+        .and(NotForContentType::const_new("application/x-tar"))
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/octet-stream"))
+        .and(NotForContentType::const_new("video/"))
+        .and(NotForContentType::const_new("audio/"))
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
