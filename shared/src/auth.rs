@@ -224,17 +224,21 @@ impl AuthClient {
     }
 }
 
-/// The bearer token, else the session cookie, of a request.
+/// The token a request authenticates with: its `Authorization: Bearer` token when it sends an
+/// `Authorization` header (any other scheme authenticates nobody), else its session cookie.
+/// A request with a header is never authenticated by its cookie: the CSRF guard lets such
+/// requests through because another site cannot add the header, which holds only if the
+/// header is what decides who is asking.
 #[must_use]
 pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    if let Some(token) = bearer {
-        return Some(token.to_owned());
+    if let Some(authorization) = headers.get(header::AUTHORIZATION) {
+        return authorization
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
     }
     CookieJar::from_headers(headers).get(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty())
 }
@@ -291,5 +295,32 @@ impl SeenUser {
     #[must_use]
     pub fn get(&self) -> Option<Identity> {
         self.0.get().cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(name.clone(), HeaderValue::from_str(value).expect("header value"));
+        }
+        headers
+    }
+
+    #[test]
+    fn an_authorization_header_alone_decides_who_is_asking() {
+        let cookie = (header::COOKIE, "hearth_session=from-the-cookie");
+        assert_eq!(request_token(&headers(&[cookie.clone()])).as_deref(), Some("from-the-cookie"));
+        let bearer = (header::AUTHORIZATION, "Bearer hth_token");
+        assert_eq!(request_token(&headers(&[cookie.clone(), bearer])).as_deref(), Some("hth_token"));
+        for other in ["Basic dXNlcjpwYXNz", "Bearer ", "anything"] {
+            let sent = headers(&[cookie.clone(), (header::AUTHORIZATION, other)]);
+            assert_eq!(request_token(&sent), None, "{other}");
+        }
     }
 }

@@ -1,12 +1,41 @@
 //! Passwords (accounts, protected share links): the rule for a new one, and hashing with
-//! argon2id (slow on purpose, so it runs on the blocking pool).
+//! argon2id: slow on purpose and 19 MiB of memory each, so it runs on the blocking pool, at
+//! most [`HASHES_AT_ONCE`] at a time: a flood of logins waits its turn, or is told to come
+//! back, instead of taking the box's memory.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
 use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::AppError;
 use argon2::Argon2;
+
+/// Password hashes computed at once, whatever the number of requests asking.
+pub const HASHES_AT_ONCE: usize = 4;
+
+/// How long a request waits for its turn to hash before it is asked to come back.
+const HASH_WAIT: Duration = Duration::from_secs(3);
+
+static HASHING: Semaphore = Semaphore::const_new(HASHES_AT_ONCE);
+
+/// A turn to hash, or 429 when others have held every turn for [`HASH_WAIT`].
+async fn turn_to_hash() -> Result<SemaphorePermit<'static>, AppError> {
+    turn(&HASHING, HASH_WAIT).await
+}
+
+async fn turn(turns: &Semaphore, wait: Duration) -> Result<SemaphorePermit<'_>, AppError> {
+    match tokio::time::timeout(wait, turns.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(closed)) => Err(AppError::Internal(closed.into())),
+        Err(_) => Err(AppError::TooManyRequests {
+            message: "Hearth is checking many passwords at the moment. Try again in a few seconds.".to_owned(),
+            retry_after_secs: wait.as_secs().max(1),
+        }),
+    }
+}
 
 /// A new password that meets the rule: 8 to 256 characters.
 pub struct Password(String);
@@ -44,6 +73,7 @@ impl Password {
     /// Hashing failed (our failure).
     pub async fn hash(self) -> Result<PasswordHash, AppError> {
         let password = self.0;
+        let _turn = turn_to_hash().await?;
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
             Argon2::default()
@@ -80,8 +110,10 @@ fn decoy_hash() -> String {
 /// Whether `candidate` matches `stored` (or the decoy when there is no account).
 ///
 /// # Errors
-/// The blocking task failed (our failure).
+/// [`AppError::TooManyRequests`] when too many hashes are waiting; the blocking task failed
+/// (our failure).
 pub async fn verify(candidate: &str, stored: Option<&PasswordHash>) -> Result<bool, AppError> {
+    let _turn = turn_to_hash().await?;
     let candidate = candidate.to_owned();
     let has_account = stored.is_some();
     let stored = stored.map(|h| h.0.clone());
@@ -108,5 +140,18 @@ mod tests {
         assert!(verify("correct horse", Some(&hash)).await.expect("verify"));
         assert!(!verify("wrong horse", Some(&hash)).await.expect("verify"));
         assert!(!verify("correct horse", None).await.expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn a_hash_waits_its_turn_and_then_is_asked_to_come_back() {
+        let turns: &'static Semaphore = Box::leak(Box::new(Semaphore::new(2)));
+        let held = turns.acquire_many(2).await.expect("every turn");
+        let wait = Duration::from_millis(200);
+        let refused = turn(turns, wait).await.expect_err("no turn came");
+        assert!(matches!(refused, AppError::TooManyRequests { retry_after_secs: 1, .. }), "{refused}");
+        let waiting = tokio::spawn(async move { turn(turns, Duration::from_secs(5)).await.map(drop).is_ok() });
+        tokio::time::sleep(wait).await;
+        drop(held);
+        assert!(waiting.await.expect("task"), "a turn freed in time is taken");
     }
 }

@@ -296,7 +296,8 @@ impl Accounts {
         Ok(users::list(self.db.pool()).await?)
     }
 
-    /// Disables (ending every session at once) or enables an account.
+    /// Disables (ending every session and revoking every API token at once) or enables an
+    /// account.
     ///
     /// # Errors
     /// Not an admin, the admin's own account, no such user, or database failure.
@@ -306,11 +307,13 @@ impl Accounts {
             return Err(AppError::Invalid("You cannot disable your own account.".to_owned()));
         }
         let pool = self.db.pool();
-        if !users::set_disabled(pool, user_id, disabled.then(unix_now)).await? {
+        let found = if disabled {
+            users::disable(pool, user_id, unix_now()).await?
+        } else {
+            users::enable(pool, user_id).await?
+        };
+        if !found {
             return Err(AppError::NotFound("There is no such account.".to_owned()));
-        }
-        if disabled {
-            sessions::delete_all_for_user_except(pool, user_id, "").await?;
         }
         tracing::info!(user_id, disabled, by = admin.user_id, "account status changed");
         Ok(())
@@ -374,8 +377,8 @@ impl Accounts {
         }
     }
 
-    /// Changes the user's password after checking the current one, and ends every other
-    /// session of theirs (the one making the change stays logged in).
+    /// Changes the user's password after checking the current one, ends every other session
+    /// of theirs (the one making the change stays logged in) and revokes their API tokens.
     ///
     /// # Errors
     /// Wrong current password, a new password that breaks the rule, or database failure.
@@ -393,9 +396,8 @@ impl Accounts {
             return Err(AppError::Invalid("Your current password is not right.".to_owned()));
         }
         let hash = new.hash().await?;
-        users::set_password(pool, user.user_id, &hash.0).await?;
-        sessions::delete_all_for_user_except(pool, user.user_id, &hash_token(current_token)).await?;
-        tracing::info!(user_id = user.user_id, "password changed; other sessions ended");
+        users::change_password(pool, user.user_id, &hash.0, &hash_token(current_token)).await?;
+        tracing::info!(user_id = user.user_id, "password changed; other sessions ended, API tokens revoked");
         Ok(())
     }
 

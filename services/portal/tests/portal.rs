@@ -211,6 +211,26 @@ async fn disabling_a_member_locks_them_out(backend: Backend) {
     assert_eq!(introspection["active"], false);
 }
 
+/// A token made before the account was disabled does not come back when it is enabled.
+async fn enabling_a_member_again_brings_back_no_old_token(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let kid = portal.member("kid").await;
+    let script: Value =
+        portal.api_post("/api/me/tokens", Some(&kid), json!({"name": "game bot"})).await.json().await.expect("json");
+    let script = script["token"].as_str().expect("token").to_owned();
+    let me: Value = portal.api_get("/api/me", &script).await.json().await.expect("json");
+    let admin = portal.token("mum", ADMIN_PASSWORD).await;
+    for action in ["disable", "enable"] {
+        let changed = portal.api_post(&format!("/api/users/{}/{action}", me["user_id"]), Some(&admin), json!({})).await;
+        assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+    }
+    assert_eq!(portal.api_get("/api/me", &script).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(portal.api_get("/api/me", &kid).await.status(), StatusCode::UNAUTHORIZED);
+    portal.token("kid", "kid password").await;
+}
+
 async fn sessions_and_api_tokens_can_be_listed_and_revoked(backend: Backend) {
     let Some(portal) = Portal::start(backend).await else {
         return;
@@ -249,6 +269,9 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
         return;
     };
     let other = portal.token("mum", ADMIN_PASSWORD).await;
+    let script: Value =
+        portal.api_post("/api/me/tokens", Some(&other), json!({"name": "backup"})).await.json().await.expect("json");
+    let script = script["token"].as_str().expect("token").to_owned();
     let wrong = portal
         .admin
         .post_form("/account/password", &[("current_password", "nope"), ("new_password", "new password")])
@@ -262,7 +285,58 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
     assert_eq!(location(&changed), "/account?done=password");
     assert_eq!(portal.admin.get("/account").await.status(), StatusCode::OK, "this session stays");
     assert_eq!(portal.api_get("/api/me", &other).await.status(), StatusCode::UNAUTHORIZED, "others end");
+    assert_eq!(portal.api_get("/api/me", &script).await.status(), StatusCode::UNAUTHORIZED, "tokens end");
     portal.token("mum", "new password").await;
+}
+
+/// A request that sends an `Authorization` header is not forgeable, so it skips the CSRF check:
+/// its cookie must then not sign it in either.
+async fn a_cookie_beside_an_authorization_header_signs_nobody_in(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    assert_eq!(portal.admin.get("/api/me").await.status(), StatusCode::OK);
+    let forged = portal
+        .admin
+        .http
+        .post(portal.server.url("/api/me/tokens"))
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .json(&json!({"name": "stolen"}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn after_login_only_this_sites_paths_are_followed(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    for (next, expected) in [
+        ("/photos/%3Falbum%3D3", "/photos/?album=3"),
+        ("/%09/evil.example/x", "/"),
+        ("//evil.example", "/"),
+        ("/%0A/evil.example", "/"),
+        ("/%0D%0ASet-Cookie:%20x=1", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let response = portal.admin.get(&format!("/login?next={next}")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&response), expected, "{next}");
+    }
+}
+
+/// The page that shows a new API token's secret once is never kept by a browser's or a
+/// proxy's cache.
+async fn pages_with_secrets_are_not_cached(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let created = portal.admin.post_form("/account/tokens", &[("name", "phone")]).await;
+    let shown = portal.admin.get(location(&created)).await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    assert_eq!(shown.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    assert!(shown.text().await.expect("page").contains("hth_"), "the secret is on the page");
 }
 
 async fn bad_requests_get_clear_4xx_answers(backend: Backend) {
@@ -331,6 +405,10 @@ both_backends!(
     an_invite_link_makes_one_member_once,
     an_expired_invite_says_so,
     disabling_a_member_locks_them_out,
+    enabling_a_member_again_brings_back_no_old_token,
+    a_cookie_beside_an_authorization_header_signs_nobody_in,
+    after_login_only_this_sites_paths_are_followed,
+    pages_with_secrets_are_not_cached,
     sessions_and_api_tokens_can_be_listed_and_revoked,
     changing_the_password_ends_other_sessions,
     bad_requests_get_clear_4xx_answers,

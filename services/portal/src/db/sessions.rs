@@ -82,15 +82,6 @@ pub async fn delete_for_user(pool: &AnyPool, user_id: i64, id: &str) -> sqlx::Re
 }
 
 /// Deletes all of a user's sessions except the one with `keep_hash` (pass "" to keep none).
-pub async fn delete_all_for_user_except(pool: &AnyPool, user_id: i64, keep_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-        .bind(user_id)
-        .bind(keep_hash)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
 pub async fn delete_expired(pool: &AnyPool, now: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected())
 }

@@ -95,14 +95,46 @@ pub async fn list(pool: &AnyPool) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY display_name, id")).fetch_all(pool).await
 }
 
-/// Sets or clears `disabled_at`; false when there is no such user.
-pub async fn set_disabled(pool: &AnyPool, id: i64, disabled_at: Option<i64>) -> sqlx::Result<bool> {
-    let result =
-        sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1").bind(id).bind(disabled_at).execute(pool).await?;
+/// Clears `disabled_at`; false when there is no such user.
+pub async fn enable(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
+    let result = sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1").bind(id).execute(pool).await?;
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn set_password(pool: &AnyPool, id: i64, password_hash: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(id).bind(password_hash).execute(pool).await?;
+/// Sets `disabled_at` and, in the same transaction, ends every session and revokes every API
+/// token of the account, so that enabling it again brings none of them back; false when there
+/// is no such user.
+pub async fn disable(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let result =
+        sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1").bind(id).bind(now).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Sets a new password and, in the same transaction, ends every other session of the account
+/// (all but the one whose token hashes to `keep_session_hash`) and revokes its API tokens: a
+/// password changed because it leaked leaves nothing made with it working.
+pub async fn change_password(
+    pool: &AnyPool,
+    id: i64,
+    password_hash: &str,
+    keep_session_hash: &str,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(id)
+        .bind(keep_session_hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(())
 }

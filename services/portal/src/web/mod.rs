@@ -87,11 +87,19 @@ fn with_session_cookie(state: &AppState, headers: &HeaderMap, token: Option<&str
     response
 }
 
-/// Where to go after login: a local path only, never another site.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
-        _ => "/",
+/// Where to go after login: a path of this site, never another site. What a browser would
+/// read differently from us (tabs, newlines and other control characters, which browsers strip;
+/// backslashes, which they turn into slashes) sends the member home instead.
+fn safe_next(next: Option<&str>) -> String {
+    let home = || "/".to_owned();
+    let Some(raw) = next.filter(|n| n.starts_with('/')) else { return home() };
+    if raw.chars().any(|c| c.is_control() || c == '\\') {
+        return home();
+    }
+    let Ok(base) = url::Url::parse("http://hearth.invalid/") else { return home() };
+    match base.join(raw) {
+        Ok(joined) if joined.origin() == base.origin() => joined[url::Position::BeforePath..].to_owned(),
+        _ => home(),
     }
 }
 
@@ -101,10 +109,18 @@ mod tests {
 
     #[test]
     fn next_never_leaves_the_site() {
-        assert_eq!(safe_next(Some("/photos/")), "/photos/");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/photos/?album=3#top")), "/photos/?album=3#top");
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "evil.example",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -97,7 +97,7 @@ pub async fn login_form(
     if state.accounts.needs_setup().await? {
         return Ok(Redirect::to("/setup").into_response());
     }
-    let next = safe_next(query.next.as_deref()).to_owned();
+    let next = safe_next(query.next.as_deref());
     if user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
@@ -121,7 +121,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let next = safe_next(form.next.as_deref()).to_owned();
+    let next = safe_next(form.next.as_deref());
     let result = state.accounts.login(&form.username, &form.password, &client).await;
     let retry_after = match &result {
         Err(AppError::TooManyRequests { retry_after_secs, .. }) => Some(*retry_after_secs),
