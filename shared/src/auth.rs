@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn an_authorization_header_alone_decides_who_is_asking() {
         let cookie = (header::COOKIE, "hearth_session=from-the-cookie");
-        assert_eq!(request_token(&headers(&[cookie.clone()])).as_deref(), Some("from-the-cookie"));
+        assert_eq!(request_token(&headers(std::slice::from_ref(&cookie))).as_deref(), Some("from-the-cookie"));
         let bearer = (header::AUTHORIZATION, "Bearer hth_token");
         assert_eq!(request_token(&headers(&[cookie.clone(), bearer])).as_deref(), Some("hth_token"));
         for other in ["Basic dXNlcjpwYXNz", "Bearer ", "anything"] {
