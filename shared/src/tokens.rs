@@ -6,6 +6,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 
+/// Personal API tokens start with this, so they can be told from session tokens at a glance,
+/// and only they are accepted where a token travels in a URL (feed links), which ends up in
+/// feed readers' settings and proxies' logs.
+pub const API_TOKEN_PREFIX: &str = "hth_";
+
+/// Whether `token` is a personal API token (not a browser's session).
+#[must_use]
+pub fn is_api_token(token: &str) -> bool {
+    token.starts_with(API_TOKEN_PREFIX)
+}
+
 /// A fresh URL-safe token with 256 bits from the thread's CSPRNG (ChaCha, seeded by the OS).
 #[must_use]
 pub fn random_token() -> String {

@@ -335,7 +335,7 @@ impl Tracker {
             labels: labels::of_issues(pool, &[issue.id]).await?,
             comments: activity::comments(pool, issue.id).await?,
             events: activity::events(pool, issue.id).await?,
-            links: activity::links(pool, issue.id).await?,
+            links: activity::links(pool, issue.id, user.is_admin()).await?,
             attachments: attachments::of_issue(pool, issue.id).await?,
             can_change: may_change(user, &issue),
             project,

@@ -228,6 +228,29 @@ async fn links_and_bad_status_changes_say_what_to_fix(backend: Backend) {
     assert_eq!(history, 2, "created and the link; refused changes leave no trace");
 }
 
+/// A link from a family issue to one in an admins-only project shows the admins the title;
+/// members see neither the link nor the title.
+async fn links_to_hidden_projects_do_not_show_their_titles(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let (mum, kid) = (&family.admin, &family.member);
+    project(mum, "HOME", false).await;
+    project(mum, "SECRET", true).await;
+    file(kid, "HOME", json!({ "title": "Wifi is slow" })).await;
+    file(mum, "SECRET", json!({ "title": "Surprise party for Kid" })).await;
+    let linked = call(
+        mum,
+        Method::POST,
+        "/bugs/api/projects/HOME/issues/1/links",
+        json!({ "kind": "relates_to", "target": "SECRET-1" }),
+    )
+    .await;
+    assert_eq!(linked.status(), StatusCode::OK);
+    assert_eq!(issue(mum, "HOME", 1).await["links"][0]["title"], "Surprise party for Kid");
+    assert_eq!(issue(kid, "HOME", 1).await["links"], json!([]));
+    let page = kid.browser.get("/bugs/p/HOME/1").await.text().await.expect("page");
+    assert!(!page.contains("Surprise party"), "the page does not show it either");
+}
+
 async fn the_query_language_finds_the_same_on_both_backends(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
@@ -426,6 +449,29 @@ async fn attachments_of_hidden_projects_are_not_found(backend: Backend) {
     assert_eq!(kid.get("/bugs/attachments/999").send().await.expect("GET").status(), StatusCode::NOT_FOUND);
 }
 
+/// A screenshot over the limit is refused with 413 and the limit, from the form and the API,
+/// not as a form that "broke off".
+async fn oversized_screenshots_are_refused_with_the_limit(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let (mum, kid) = (&family.admin, &family.member);
+    project(mum, "HOME", false).await;
+    let big = vec![7_u8; 11 * 1024 * 1024];
+    let form = post_issue_form(kid, "HOME", "Printer", "It jams", Some(("huge.png", big.clone()))).await;
+    assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = form.text().await.expect("page");
+    assert!(page.contains("The screenshot is larger than the limit of 10 MB"), "{page}");
+    file(kid, "HOME", json!({ "title": "Scanner" })).await;
+    let api = kid
+        .request(Method::POST, "/bugs/api/projects/HOME/issues/1/attachments")
+        .query(&[("file_name", "huge.png")])
+        .body(big)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(api.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(json(api).await["detail"].as_str().expect("detail").contains("limit of 10 MB"));
+}
+
 async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
@@ -609,11 +655,16 @@ async fn feeds_are_read_with_a_personal_token(backend: Backend) {
     assert_eq!(by_bearer.status(), StatusCode::OK);
     assert!(by_bearer.headers()["content-type"].to_str().expect("ascii").starts_with("application/atom+xml"));
     let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let by_query = anonymous
+    let session_in_url = anonymous
         .get(kid.browser.url(&format!("/bugs/p/HOME/feed.atom?token={}", kid.token)))
         .send()
         .await
         .expect("GET");
+    assert_eq!(session_in_url.status(), StatusCode::UNAUTHORIZED, "a session token is never taken from a URL");
+    let made = json(call(kid, Method::POST, "/api/me/tokens", json!({"name": "feed reader"})).await).await;
+    let api_token = made["token"].as_str().expect("token");
+    let by_query =
+        anonymous.get(kid.browser.url(&format!("/bugs/p/HOME/feed.atom?token={api_token}"))).send().await.expect("GET");
     assert_eq!(by_query.status(), StatusCode::OK);
     let xml = by_query.text().await.expect("xml");
     assert!(xml.starts_with("<?xml") && xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
@@ -631,7 +682,7 @@ async fn feeds_are_read_with_a_personal_token(backend: Backend) {
 
     let nobody = anonymous.get(kid.browser.url("/bugs/p/HOME/feed.atom")).send().await.expect("GET");
     assert_eq!(nobody.status(), StatusCode::SEE_OTHER, "to the login page");
-    let wrong = anonymous.get(kid.browser.url("/bugs/p/HOME/feed.atom?token=nonsense")).send().await.expect("GET");
+    let wrong = anonymous.get(kid.browser.url("/bugs/p/HOME/feed.atom?token=hth_nonsense")).send().await.expect("GET");
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(kid.get("/bugs/p/SECRET/feed.atom").send().await.expect("GET").status(), StatusCode::NOT_FOUND);
 
@@ -671,10 +722,12 @@ both_backends!(
     family_files_then_admin_triages_duplicates_and_closes,
     only_the_reporter_assignee_or_an_admin_changes_an_issue,
     links_and_bad_status_changes_say_what_to_fix,
+    links_to_hidden_projects_do_not_show_their_titles,
     the_query_language_finds_the_same_on_both_backends,
     search_follows_edits_and_comments,
     lists_come_a_page_at_a_time,
     attachments_of_hidden_projects_are_not_found,
+    oversized_screenshots_are_refused_with_the_limit,
     forms_without_the_csrf_token_are_refused,
     xss_payloads_in_every_field_stay_inert,
 );

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use hearth_shared::db::unix_now;
-use hearth_shared::tokens::{hash_token, random_token};
+use hearth_shared::tokens::{API_TOKEN_PREFIX, hash_token, is_api_token, random_token};
 use hearth_shared::{AppError, AppResult, Database, Identity, IdentityResolver, Role};
 
 use crate::db::api_tokens::{self, ApiTokenRow};
@@ -23,8 +23,6 @@ use hearth_shared::passwords::{self as password, Password, PasswordHash};
 pub const SESSION_LIFETIME_SECS: i64 = 30 * 24 * 3600;
 /// How long an invite link can be used.
 pub const INVITE_LIFETIME_SECS: i64 = 7 * 24 * 3600;
-/// Personal API tokens start with this, so they can be told from session tokens at a glance.
-pub const API_TOKEN_PREFIX: &str = "hth_";
 /// Activity timestamps are written at most this often per session or token.
 const TOUCH_EVERY_SECS: i64 = 300;
 
@@ -170,8 +168,8 @@ impl Accounts {
         let token_hash = hash_token(token);
         let now = unix_now();
         let pool = self.db.pool();
-        let is_api_token = token.starts_with(API_TOKEN_PREFIX);
-        let found = if is_api_token {
+        let api_token = is_api_token(token);
+        let found = if api_token {
             api_tokens::user_for_token(pool, &token_hash).await?
         } else {
             sessions::user_for_token(pool, &token_hash, now).await?
@@ -179,7 +177,7 @@ impl Accounts {
         let Some(found) = found else { return Ok(None) };
         // Use is recorded every few minutes, so most requests are reads only.
         if found.last_used_at.is_none_or(|last| last < now - TOUCH_EVERY_SECS) {
-            if is_api_token {
+            if api_token {
                 api_tokens::touch(pool, &token_hash, now).await?;
             } else {
                 sessions::touch(pool, &token_hash, now).await?;

@@ -3,8 +3,10 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use hearth_shared::display::human_size;
 use hearth_shared::error::Problem;
 use hearth_shared::{AppError, AppResult, CurrentUser};
 use serde::{Deserialize, Serialize};
@@ -413,8 +415,16 @@ pub async fn attach(
     CurrentUser(user): CurrentUser,
     Path((key, raw)): Path<(String, String)>,
     Query(params): Query<AttachParams>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> AppResult<(StatusCode, Json<AttachmentInfo>)> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let limit = u64::try_from(state.tracker.max_attachment_bytes()).unwrap_or(u64::MAX);
+            AppError::PayloadTooLarge(format!("The file is larger than the limit of {}.", human_size(limit)))
+        } else {
+            AppError::BadRequest(format!("The file broke off while it was sent ({rejection}). Send it again."))
+        }
+    })?;
     let a = state.tracker.attach(&user, &key, number(&raw)?, &params.file_name, body).await?;
     Ok((
         StatusCode::CREATED,

@@ -123,17 +123,20 @@ pub struct LinkRow {
 }
 
 /// Links from and to an issue.
-pub async fn links(pool: &AnyPool, issue_id: i64) -> sqlx::Result<Vec<LinkRow>> {
+/// The issue's links, to and from issues in projects the viewer sees: a member never learns
+/// the title of an issue in an admins-only project through a link to it.
+pub async fn links(pool: &AnyPool, issue_id: i64, viewer_is_admin: bool) -> sqlx::Result<Vec<LinkRow>> {
     sqlx::query_as(
         "SELECT l.id, l.kind, 1 AS outgoing, o.number AS other_number, p.key AS other_key, o.title AS other_title, \
          o.status AS other_status FROM links l JOIN issues o ON o.id = l.to_issue_id JOIN projects p ON p.id = o.project_id \
-         WHERE l.from_issue_id = $1 \
+         WHERE l.from_issue_id = $1 AND (p.visibility = 'family' OR $2 = 1) \
          UNION ALL \
          SELECT l.id, l.kind, 0 AS outgoing, o.number AS other_number, p.key AS other_key, o.title AS other_title, \
          o.status AS other_status FROM links l JOIN issues o ON o.id = l.from_issue_id JOIN projects p ON p.id = o.project_id \
-         WHERE l.to_issue_id = $1 ORDER BY 1",
+         WHERE l.to_issue_id = $1 AND (p.visibility = 'family' OR $2 = 1) ORDER BY 1",
     )
     .bind(issue_id)
+    .bind(i64::from(viewer_is_admin))
     .fetch_all(pool)
     .await
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use hearth_shared::AppError;
+use hearth_shared::display::is_bidi_control;
 
 fn invalid(message: impl Into<String>) -> AppError {
     AppError::Invalid(message.into())
@@ -148,10 +149,12 @@ text_type!(
 
 impl AttachmentName {
     /// Never fails: a name is cleaned rather than refused (a pasted screenshot has none).
+    /// Control characters and bidirectional controls go: `invoice\u{202E}fdp.exe` must not
+    /// show as `invoiceexe.pdf`.
     #[must_use]
     pub fn sanitize(raw: &str) -> Self {
         let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-        let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+        let cleaned: String = base.chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).take(120).collect();
         let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
         if cleaned.is_empty() { Self("screenshot.png".to_owned()) } else { Self(cleaned) }
     }
@@ -211,5 +214,6 @@ mod tests {
         assert_eq!(AttachmentName::sanitize("a\u{0}b\n.png").as_str(), "ab.png");
         assert_eq!(AttachmentName::sanitize("").as_str(), "screenshot.png");
         assert_eq!(AttachmentName::sanitize(".hidden").as_str(), "hidden");
+        assert_eq!(AttachmentName::sanitize("invoice\u{202E}fdp.exe").as_str(), "invoicefdp.exe");
     }
 }

@@ -1,10 +1,12 @@
 //! Atom feeds: a project's recently changed issues, and a saved view's. Feed readers send a
-//! personal API token as `Authorization: Bearer …` or, when they cannot, as `?token=…`.
+//! personal API token as `Authorization: Bearer …` or, when they cannot, as `?token=…`; a
+//! session token is never taken from the URL (links get copied, logged and shared).
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use hearth_shared::tokens::is_api_token;
 use hearth_shared::{AppError, AppResult, Identity};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
@@ -48,10 +50,15 @@ fn rfc3339(unix_seconds: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
-/// The reader: the request's token, or the one in the query.
+/// The reader: the request's token, or the personal API token in the query.
 async fn reader(state: &AppState, headers: &HeaderMap, params: &FeedParams) -> AppResult<Identity> {
     let mut headers = headers.clone();
     if let Some(token) = params.token.as_deref().filter(|t| !t.is_empty()) {
+        if !is_api_token(token) {
+            return Err(AppError::Unauthorized(
+                "A feed link takes a personal API token (hth_…), made on your account page, not a session.".to_owned(),
+            ));
+        }
         let value = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| AppError::Unauthorized("That token is not valid.".to_owned()))?;
         headers.insert(header::AUTHORIZATION, value);

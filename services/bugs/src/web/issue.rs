@@ -3,10 +3,12 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::http::body::multipart_error;
 use hearth_shared::layout::{PageContext, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
@@ -369,9 +371,8 @@ pub async fn attach(
     mut form: Multipart,
 ) -> AppResult<Response> {
     let n = number(&raw_number)?;
-    let broke = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("The upload broke off ({e}). Send it again."))
-    };
+    let limit = state.tracker.max_attachment_bytes();
+    let broke = |e: MultipartError| multipart_error(&e, "The file", limit);
     let mut result = Err(AppError::Invalid("Choose a file to attach.".to_owned()));
     while let Some(field) = form.next_field().await.map_err(broke)? {
         if field.name() == Some("file") {

@@ -3,11 +3,13 @@
 //! multipart form; a mistake shows the form again with what was typed and what to fix.
 
 use askama::Template;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::http::body::multipart_error;
 use hearth_shared::layout::{PageContext, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 
@@ -75,10 +77,8 @@ pub async fn form(
     show(&state, user, &csrf, project, typed, None).await
 }
 
-async fn read_form(mut form: Multipart) -> AppResult<Typed> {
-    let broke = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("The form broke off while it was sent ({e}). Send it again."))
-    };
+async fn read_form(mut form: Multipart, max_attachment_bytes: usize) -> AppResult<Typed> {
+    let broke = |e: MultipartError| multipart_error(&e, "The screenshot", max_attachment_bytes);
     let mut typed = Typed::default();
     while let Some(field) = form.next_field().await.map_err(broke)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -121,7 +121,7 @@ pub async fn file(
     form: Multipart,
 ) -> AppResult<Response> {
     let project = state.tracker.project(&user, &key).await?;
-    let mut typed = read_form(form).await?;
+    let mut typed = read_form(form, state.tracker.max_attachment_bytes()).await?;
     let filed = async {
         let input = input(&typed)?;
         let issue = state.tracker.file(&user, &project.key, &input).await?;

@@ -1,7 +1,10 @@
 //! File names as the family's devices send them, made safe to store, show and offer for
-//! download: no path, no control characters, no leading dots, at most 200 characters.
+//! download: no path, no control or bidirectional-control characters, no leading dots, at
+//! most 200 characters.
 
 use std::fmt;
+
+use hearth_shared::display::is_bidi_control;
 
 /// A user's file name after [`FileName::sanitize`]; never empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,14 +14,14 @@ pub struct FileName(String);
 const MAX_CHARS: usize = 200;
 
 impl FileName {
-    /// Keeps the last path component, drops control and reserved characters, trims dots and
+    /// Keeps the last path component, drops control, bidirectional-control (a U+202E makes
+    /// `photo\u{202E}gpj.exe` show as `photoexe.jpg`) and reserved characters, trims dots and
     /// spaces at the ends, shortens to 200 characters keeping the extension, and falls back
     /// to `upload` when nothing is left. Never fails: any name becomes a safe one.
     #[must_use]
     pub fn sanitize(raw: &str) -> Self {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-        let cleaned: String =
-            last.chars().filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')).collect();
+        let cleaned: String = last.chars().filter(|c| !unsafe_in_a_name(*c)).collect();
         let trimmed = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace());
         let name = if trimmed.is_empty() { "upload".to_owned() } else { shorten(trimmed) };
         Self(name)
@@ -34,6 +37,10 @@ impl FileName {
     pub fn extension(&self) -> Option<String> {
         self.0.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).filter(|e| !e.is_empty() && e.len() <= 10)
     }
+}
+
+fn unsafe_in_a_name(c: char) -> bool {
+    c.is_control() || is_bidi_control(c) || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
 }
 
 fn shorten(name: &str) -> String {
@@ -68,6 +75,8 @@ mod tests {
         assert_eq!(FileName::sanitize("a\u{0}b\nc\u{1b}[31m.png").as_str(), "abc[31m.png");
         assert_eq!(FileName::sanitize(".hidden").as_str(), "hidden");
         assert_eq!(FileName::sanitize("what?<x>.txt").as_str(), "whatx.txt");
+        assert_eq!(FileName::sanitize("photo\u{202E}gpj.exe").as_str(), "photogpj.exe");
+        assert_eq!(FileName::sanitize("\u{2067}report\u{2069}.pdf").as_str(), "report.pdf");
     }
 
     #[test]
