@@ -195,6 +195,18 @@ async fn a_hostile_or_damaged_archive_is_refused_and_the_world_kept() {
     }
     let page = kid.browser.post_form(&format!("/games/servers/{id}/backups/20260101-000000.tar.gz/restore"), &[]).await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER, "the page shows the refusal on the server's page");
+
+    // A backup as the system's tar made them before (`./` paths) still restores.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(scratch.path().join("world")).expect("world");
+    std::fs::write(scratch.path().join("world/map.txt"), "the old castle").expect("write");
+    let old = games.backups_dir(id).join("20250101-000000.tar.gz");
+    let scratch_dir = scratch.path().to_string_lossy().into_owned();
+    run("tar", &["--create", "--gzip", "--file", &old.to_string_lossy(), "--directory", &scratch_dir, "."]);
+    let path = format!("/games/api/servers/{id}/backups/20250101-000000.tar.gz/restore");
+    let restored = kid.request(Method::POST, &path).send().await.expect("POST");
+    assert_eq!(restored.status(), StatusCode::NO_CONTENT);
+    assert_eq!(std::fs::read_to_string(world.join("map.txt")).expect("read"), "the old castle");
 }
 
 #[tokio::test]
