@@ -27,7 +27,9 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_
     }
     let data = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711)).expect("chmod");
-    let hearth = HearthProcess::start_in(data.path(), None, &[("HEARTH_GAMES_PORTS", "31600-31609")]).await;
+    // User ids of its own: a run's end ends every process of its server's user.
+    let env = [("HEARTH_GAMES_PORTS", "31600-31609"), ("HEARTH_GAMES_UIDS", "80010-80019")];
+    let hearth = HearthProcess::start_in(data.path(), None, &env).await;
     let Some(browser) = Browser::start(&hearth.base_url).await else {
         return;
     };

@@ -47,7 +47,12 @@ async fn servers_that_ran_come_back_after_the_manager_is_killed() {
     let data = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711)).expect("chmod");
     let templates = templates_dir();
-    let env = [("HEARTH_GAMES_TEMPLATES_DIR", templates.as_str()), ("HEARTH_GAMES_PORTS", "31300-31309")];
+    // User ids of its own: a run's end ends every process of its server's user.
+    let env = [
+        ("HEARTH_GAMES_TEMPLATES_DIR", templates.as_str()),
+        ("HEARTH_GAMES_PORTS", "31300-31309"),
+        ("HEARTH_GAMES_UIDS", "80000-80009"),
+    ];
     let mut hearth = HearthProcess::start_in(data.path(), None, &env).await;
     let http = reqwest::Client::new();
     let token = first_admin_token(&http, &hearth.base_url).await;

@@ -16,8 +16,9 @@ pub struct GamesConfig {
     pub templates_dir: Option<PathBuf>,
     /// Ports handed to servers (`HEARTH_GAMES_PORTS=30000-30999`).
     pub ports: RangeInclusive<u16>,
-    /// Who game servers run as when the manager runs as root (`uid:gid`, default nobody).
-    pub run_as: (u32, u32),
+    /// The user ids servers are given, one each, when the manager runs as root
+    /// (`HEARTH_GAMES_UIDS=70000-70999`); each server's group has the same number.
+    pub uids: RangeInclusive<u32>,
     /// The host name friends connect to; the page's host when unset.
     pub public_host: Option<String>,
     /// Restarts after a crash of a server that had been running, before it stays crashed.
@@ -51,12 +52,22 @@ impl GamesConfig {
                 reason: "use first-last, e.g. 30000-30999 (ports from 1024 to 65535)".to_owned(),
             })?,
         };
-        let run_as = match get("HEARTH_GAMES_RUN_AS") {
-            None => (65534, 65534),
-            Some(value) => parse_ids(&value).ok_or_else(|| ConfigError {
+        if let Some(value) = get("HEARTH_GAMES_RUN_AS") {
+            return Err(ConfigError {
                 name: "HEARTH_GAMES_RUN_AS",
                 value,
-                reason: "use uid:gid as numbers, e.g. 65534:65534".to_owned(),
+                reason: "each server now runs as its own user: remove it and set HEARTH_GAMES_UIDS to a range of \
+                         unused user ids instead (default 70000-70999)"
+                    .to_owned(),
+            });
+        }
+        let uids = match get("HEARTH_GAMES_UIDS") {
+            None => 70000..=70999,
+            Some(value) => parse_uids(&value).ok_or_else(|| ConfigError {
+                name: "HEARTH_GAMES_UIDS",
+                value,
+                reason: "use first-last, user ids no account uses, e.g. 70000-70999 (from 1000 to 4294967294)"
+                    .to_owned(),
             })?,
         };
         let number = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
@@ -68,7 +79,7 @@ impl GamesConfig {
             servers_dir: config.data_dir.join("games").join("servers"),
             templates_dir: get("HEARTH_GAMES_TEMPLATES_DIR").map(PathBuf::from),
             ports,
-            run_as,
+            uids,
             public_host: get("HEARTH_GAMES_PUBLIC_HOST"),
             max_restarts: number("HEARTH_GAMES_MAX_RESTARTS", 3)?,
             commands_per_minute: number("HEARTH_GAMES_COMMANDS_PER_MINUTE", 30)?.max(1),
@@ -90,9 +101,10 @@ fn parse_range(value: &str) -> Option<RangeInclusive<u16>> {
     (1024 <= first && first <= last).then_some(first..=last)
 }
 
-fn parse_ids(value: &str) -> Option<(u32, u32)> {
-    let (uid, gid) = value.split_once(':')?;
-    Some((uid.trim().parse().ok()?, gid.trim().parse().ok()?))
+fn parse_uids(value: &str) -> Option<RangeInclusive<u32>> {
+    let (first, last) = value.split_once('-')?;
+    let (first, last): (u32, u32) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
+    (1000 <= first && first <= last && last < u32::MAX).then_some(first..=last)
 }
 
 #[cfg(test)]
@@ -107,7 +119,7 @@ mod tests {
     fn defaults_and_overrides() {
         let games = GamesConfig::from_lookup(&config(), |_| None).expect("defaults");
         assert_eq!(games.ports, 30000..=30999);
-        assert_eq!(games.run_as, (65534, 65534));
+        assert_eq!(games.uids, 70000..=70999);
         let games = GamesConfig::from_lookup(&config(), |name| {
             (name == "HEARTH_GAMES_PORTS").then(|| "40000-40010".to_owned())
         })
@@ -121,8 +133,14 @@ mod tests {
             GamesConfig::from_lookup(&config(), |name| (name == "HEARTH_GAMES_PORTS").then(|| "80-90".to_owned()))
                 .expect_err("low ports");
         assert_eq!(error.name, "HEARTH_GAMES_PORTS");
-        assert!(
-            GamesConfig::from_lookup(&config(), |n| (n == "HEARTH_GAMES_RUN_AS").then(|| "nobody".to_owned())).is_err()
-        );
+        let lookup = |name: &'static str, value: &'static str| move |n: &str| (n == name).then(|| value.to_owned());
+        for bad in ["nobody", "0-10", "2000-1000", "1000-4294967295"] {
+            let error = GamesConfig::from_lookup(&config(), lookup("HEARTH_GAMES_UIDS", bad)).expect_err(bad);
+            assert_eq!(error.name, "HEARTH_GAMES_UIDS");
+        }
+        let error = GamesConfig::from_lookup(&config(), lookup("HEARTH_GAMES_RUN_AS", "65534:65534")).expect_err("old");
+        assert!(error.reason.contains("HEARTH_GAMES_UIDS"), "{error:?}");
+        let games = GamesConfig::from_lookup(&config(), lookup("HEARTH_GAMES_UIDS", "200000-200009")).expect("uids");
+        assert_eq!(games.uids, 200_000..=200_009);
     }
 }

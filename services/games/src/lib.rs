@@ -80,15 +80,16 @@ impl AppState {
     }
 }
 
-/// The games folder and the servers folder let the games' own user pass (not read).
+/// The games folder and the servers folder let the games' users pass (not read, not write:
+/// `0711`); the backups folder is root's alone (`0700`).
 fn open_for_games(servers_dir: &std::path::Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     for folder in [Some(servers_dir), servers_dir.parent()].into_iter().flatten() {
-        let mode = std::fs::metadata(folder)?.permissions().mode();
-        if mode & 0o001 == 0 {
-            std::fs::set_permissions(folder, std::fs::Permissions::from_mode((mode & 0o7777) | 0o711))?;
-        }
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o711))?;
     }
+    let backups = servers_dir.with_file_name("backups");
+    std::fs::create_dir_all(&backups)?;
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o700))?;
     Ok(())
 }
 

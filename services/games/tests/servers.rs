@@ -1,9 +1,10 @@
 //! The games service through HTTP, in-process with the real portal: launching from the API and
 //! the form, bad input (settings, names, games, a server that exits at once, a missing
 //! program, a taken port, a folder that escapes), permissions, quotas (the API and the admins'
-//! page), the console, restarts.
+//! page), the console, restarts; and a hostile game or member (`hostile/`).
 //! Stand-in games (`tests/templates/`) make these fast; `games.rs` runs the real ones.
 
+mod hostile;
 mod support;
 
 use std::time::Duration;
@@ -81,6 +82,10 @@ async fn bad_input_says_what_to_fix(backend: Backend) {
         (json!({"game": "echo", "name": "  "}), "Give the server a name"),
         (json!({"game": "chess", "name": "ok"}), "There is no game \"chess\""),
         (json!({"game": "echo", "name": "ok", "memory_mb": 99999}), "from 16 to 256 MiB"),
+        (
+            json!({"game": "minetest", "name": "ok", "settings": {"motd": "\"\"\""}}),
+            "Welcome message cannot be \"\"\" (minetest.conf reads it as the start of a longer value)",
+        ),
     ];
     for (body, expected) in cases {
         let response = launch(kid, body.clone()).await;

@@ -34,7 +34,8 @@ pub async fn make(
     Ok((StatusCode::CREATED, Json(state.manager.back_up(&user, id).await?)))
 }
 
-/// Downloads a backup (`.tar.gz`).
+/// Downloads a backup (`.tar.gz`), streamed; the stream is fused, so it is never polled
+/// after its end.
 #[utoipa::path(get, path = "/games/api/servers/{id}/backups/{name}", tag = "backups",
     responses((status = 200, content_type = "application/gzip"), (status = 404, body = Problem)))]
 pub async fn download(
@@ -55,6 +56,7 @@ pub async fn download(
             Err(error) => Some((Err(error), file)),
         }
     });
+    let chunks = futures_util::StreamExt::fuse(chunks);
     let mut response = Body::from_stream(chunks).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/gzip"));
@@ -64,9 +66,11 @@ pub async fn download(
     Ok(response)
 }
 
-/// Restores a backup into the stopped server's folder.
+/// Restores a backup into the stopped server's folder; the folder changes only once the
+/// whole backup is unpacked.
 #[utoipa::path(post, path = "/games/api/servers/{id}/backups/{name}/restore", tag = "backups",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, description = "The server is running", body = Problem)))]
+    responses((status = 204), (status = 404, body = Problem), (status = 409, description = "The server is running", body = Problem),
+        (status = 422, description = "A damaged backup, or one holding what a server's folder must not (special files, links out, paths out); the world is unchanged", body = Problem)))]
 pub async fn restore(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

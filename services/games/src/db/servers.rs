@@ -23,10 +23,12 @@ pub struct ServerRow {
     pub created_at: i64,
     pub idle_stop_minutes: i64,
     pub backup_every_hours: i64,
+    /// The user id its game runs as, once given.
+    pub uid: Option<i64>,
 }
 
 const COLUMNS: &str = "id, owner_id, name, game, settings, memory_mb, ports, desired, state, exit_code, message, \
-    last_lines, restarts, pid, pid_started, state_since, created_at, idle_stop_minutes, backup_every_hours";
+    last_lines, restarts, pid, pid_started, state_since, created_at, idle_stop_minutes, backup_every_hours, uid";
 
 /// What a new server is made of.
 pub struct NewServer<'a> {
@@ -37,12 +39,13 @@ pub struct NewServer<'a> {
     pub memory_mb: i64,
     pub ports: &'a str,
     pub idle_stop_minutes: i64,
+    pub uid: Option<i64>,
 }
 
 pub async fn insert(pool: &AnyPool, server: &NewServer<'_>, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO servers (owner_id, name, game, settings, memory_mb, ports, desired, state, state_since, created_at, \
-         idle_stop_minutes) VALUES ($1, $2, $3, $4, $5, $6, 'running', 'stopped', $7, $7, $8) RETURNING id",
+         idle_stop_minutes, uid) VALUES ($1, $2, $3, $4, $5, $6, 'running', 'stopped', $7, $7, $8, $9) RETURNING id",
     )
     .bind(server.owner_id)
     .bind(server.name)
@@ -52,6 +55,7 @@ pub async fn insert(pool: &AnyPool, server: &NewServer<'_>, now: i64) -> sqlx::R
     .bind(server.ports)
     .bind(now)
     .bind(server.idle_stop_minutes)
+    .bind(server.uid)
     .fetch_one(pool)
     .await
 }
@@ -73,6 +77,16 @@ pub async fn list(pool: &AnyPool, owner: Option<i64>) -> sqlx::Result<Vec<Server
     }
 }
 
+/// The user ids servers hold, for the allocator.
+pub async fn all_uids(pool: &AnyPool) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT uid FROM servers WHERE uid IS NOT NULL").fetch_all(pool).await
+}
+
+pub async fn set_uid(pool: &AnyPool, id: i64, uid: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE servers SET uid = $2 WHERE id = $1").bind(id).bind(uid).execute(pool).await?;
+    Ok(())
+}
+
 /// The ports every server holds (JSON objects), for the allocator.
 pub async fn all_ports(pool: &AnyPool) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT ports FROM servers").fetch_all(pool).await
@@ -89,6 +103,20 @@ pub async fn name_taken(pool: &AnyPool, owner_id: i64, name: &str) -> sqlx::Resu
 
 pub async fn set_desired(pool: &AnyPool, id: i64, desired: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE servers SET desired = $2 WHERE id = $1").bind(id).bind(desired).execute(pool).await?;
+    Ok(())
+}
+
+/// Wanted running, and holding room in its owner's quota from now (a crashed server holds
+/// none, so it is `stopped` until it starts).
+pub async fn claim_start(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE servers SET desired = 'running', state_since = CASE WHEN state = 'crashed' THEN $2 ELSE state_since END, \
+         state = CASE WHEN state = 'crashed' THEN 'stopped' ELSE state END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

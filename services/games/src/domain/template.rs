@@ -4,7 +4,9 @@
 //! the form shows, how to tell it is ready, how to stop it, and where its data lives.
 //!
 //! Placeholders, each replaced inside one argument (a value never becomes two arguments):
-//! `{data}` (the server's folder), `{port.NAME}`, `{setting.NAME}`, `{memory_mb}`, `{name}`.
+//! `{data}` (the server's folder), `{port.NAME}`, `{setting.NAME}`, `{memory_mb}`, `{name}`,
+//! and `{secret}` (a random password made for each start, for files and the environment
+//! only). In a file, every value is written by the file's [`FileFormat`].
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -15,8 +17,9 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::file_format::FileFormat;
 use super::names::{GameName, MemoryLimit, ServerName};
-use super::settings::{Choice, ServerSettings, SettingKind, SettingRule};
+use super::settings::{Choice, FieldErrors, ServerSettings, SettingKind, SettingRule};
 
 /// A port's transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -136,9 +139,10 @@ struct TemplateFile {
     args_if_exists: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     env: BTreeMap<String, String>,
-    /// Files written into the server's folder before each start.
+    /// Files written into the server's folder before each start: a text, or a text with the
+    /// format its values are written in.
     #[serde(default)]
-    files: BTreeMap<String, String>,
+    files: BTreeMap<String, FileText>,
     #[serde(default)]
     ports: Vec<PortSpec>,
     #[serde(default)]
@@ -163,6 +167,20 @@ struct TemplateFile {
     /// Console lines that say a player joined or left (each with a `name` group).
     #[serde(default)]
     players: Option<PlayersFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileText {
+    Plain(String),
+    Formatted(FormattedFile),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormattedFile {
+    format: String,
+    text: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -247,6 +265,15 @@ struct StopFile {
     grace_secs: u64,
 }
 
+/// A file a template writes into the server's folder before each start.
+#[derive(Debug, Clone)]
+pub struct GeneratedFile {
+    pub path: RelativePath,
+    /// How placeholders' values are written in it.
+    pub format: FileFormat,
+    pub text: String,
+}
+
 /// A checked template.
 #[derive(Debug, Clone)]
 pub struct GameTemplate {
@@ -257,7 +284,7 @@ pub struct GameTemplate {
     pub args: Vec<String>,
     pub args_if_exists: Vec<(RelativePath, Vec<String>)>,
     pub env: Vec<(String, String)>,
-    pub files: Vec<(RelativePath, String)>,
+    pub files: Vec<GeneratedFile>,
     pub ports: Vec<PortSpec>,
     pub settings: Vec<SettingRule>,
     pub memory_default: u32,
@@ -280,6 +307,8 @@ pub struct Placeholders<'a> {
     pub settings: &'a ServerSettings,
     pub memory: MemoryLimit,
     pub name: &'a ServerName,
+    /// This start's `{secret}`.
+    pub secret: &'a str,
 }
 
 impl GameTemplate {
@@ -336,11 +365,7 @@ impl GameTemplate {
                 .map(|(path, args)| Ok((relative(&path)?, args)))
                 .collect::<Result<_, String>>()?,
             env: file.env.into_iter().collect(),
-            files: file
-                .files
-                .into_iter()
-                .map(|(path, text)| Ok((relative(&path)?, text)))
-                .collect::<Result<_, String>>()?,
+            files: file.files.into_iter().map(generated_file).collect::<Result<_, String>>()?,
             ports: file.ports,
             settings,
             memory_default: default,
@@ -363,27 +388,73 @@ impl GameTemplate {
         Ok(template)
     }
 
-    /// Every placeholder in arguments, environment and files names something that exists.
+    /// Every placeholder in arguments, environment and files names something that exists;
+    /// `{secret}` stays out of arguments (the console and every local user see them); text a
+    /// member types goes only into files whose format can write it.
     fn check_placeholders(&self) -> Result<(), String> {
-        let texts = self
-            .args
-            .iter()
-            .chain(self.args_if_exists.iter().flat_map(|(_, args)| args))
-            .chain(self.env.iter().map(|(_, v)| v))
-            .chain(self.files.iter().map(|(_, text)| text));
+        let args = self.args.iter().chain(self.args_if_exists.iter().flat_map(|(_, args)| args));
+        let texts = args.clone().chain(self.env.iter().map(|(_, v)| v)).chain(self.files.iter().map(|f| &f.text));
         for text in texts {
             for name in placeholder_names(text) {
                 let known = match name.split_once('.') {
                     Some(("port", port)) => self.ports.iter().any(|p| p.name == port),
                     Some(("setting", setting)) => self.settings.iter().any(|s| s.name == setting),
-                    _ => matches!(name, "data" | "memory_mb" | "name"),
+                    _ => matches!(name, "data" | "memory_mb" | "name" | "secret"),
                 };
                 if !known {
                     return Err(format!("unknown placeholder {{{name}}} in {text:?}"));
                 }
             }
         }
+        if args.flat_map(|arg| placeholder_names(arg)).any(|name| name == "secret") {
+            return Err("{secret} cannot be an argument (the console and every user of the machine see arguments): \
+                        write it into a file"
+                .to_owned());
+        }
+        for file in self.files.iter().filter(|f| !f.format.encodes()) {
+            if let Some(typed) = placeholder_names(&file.text).find(|name| self.is_typed(name)) {
+                return Err(format!(
+                    "files.{}: {{{typed}}} is text a member types; give the file the format its game reads \
+                     ({{\"format\": \"...\", \"text\": \"...\"}} with one of {}) so the value is written by its rules",
+                    file.path.as_path().display(),
+                    FileFormat::NAMES[1..].join(", ")
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// Whether a placeholder's value is free text a member typed (the name, a text setting).
+    fn is_typed(&self, placeholder: &str) -> bool {
+        match placeholder.split_once('.') {
+            Some(("setting", setting)) => {
+                self.settings.iter().any(|s| s.name == setting && matches!(s.kind, SettingKind::Text { .. }))
+            }
+            _ => placeholder == "name",
+        }
+    }
+
+    /// What to fix, per field, for values the template's files cannot hold (checked with
+    /// the launch form, so a refused value is named beside its field).
+    #[must_use]
+    pub fn check_file_values(&self, settings: &ServerSettings, name: &ServerName) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        for file in &self.files {
+            for placeholder in placeholder_names(&file.text) {
+                let (field, label, value) = match placeholder.split_once('.') {
+                    Some(("setting", setting)) => {
+                        let label = self.settings.iter().find(|s| s.name == setting).map_or(setting, |s| &s.label);
+                        (setting, label.to_owned(), settings.get(setting).unwrap_or_default())
+                    }
+                    _ if placeholder == "name" => ("name", "The name".to_owned(), name.as_str()),
+                    _ => continue,
+                };
+                if let Err(reason) = file.format.encode(value) {
+                    errors.add(field, format!("{label} {reason}: type something else."));
+                }
+            }
+        }
+        errors
     }
 
     /// Whether the manager can tell who plays: by asking the game, or from its console.
@@ -392,30 +463,66 @@ impl GameTemplate {
         self.query.is_some() || self.players.is_some()
     }
 
-    /// `text` with its placeholders filled in.
+    /// An argument or an environment value with its placeholders filled in as they are.
     #[must_use]
     pub fn fill(text: &str, with: &Placeholders<'_>) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some((before, name, after)) = next_placeholder(rest) {
             out.push_str(before);
-            match name.split_once('.') {
-                Some(("port", port)) => out.push_str(&with.ports.get(port).map(u16::to_string).unwrap_or_default()),
-                Some(("setting", setting)) => out.push_str(with.settings.get(setting).unwrap_or_default()),
-                _ if name == "data" => out.push_str(&with.data_dir.to_string_lossy()),
-                _ if name == "memory_mb" => out.push_str(&with.memory.mib().to_string()),
-                _ if name == "name" => out.push_str(with.name.as_str()),
-                _ => {
-                    out.push('{');
-                    out.push_str(name);
-                    out.push('}');
-                }
-            }
+            out.push_str(&placeholder_value(name, with).unwrap_or_else(|| format!("{{{name}}}")));
             rest = after;
         }
         out.push_str(rest);
         out
     }
+
+    /// A file's text with every placeholder's value written by the file's format.
+    ///
+    /// # Errors
+    /// A value the file cannot hold (one stored before the format refused it), with what to
+    /// change.
+    pub fn render(file: &GeneratedFile, with: &Placeholders<'_>) -> Result<String, String> {
+        let mut out = String::with_capacity(file.text.len());
+        let mut rest = file.text.as_str();
+        while let Some((before, name, after)) = next_placeholder(rest) {
+            out.push_str(before);
+            match placeholder_value(name, with) {
+                Some(value) => out.push_str(&file.format.encode(&value).map_err(|reason| {
+                    format!("{{{name}}} {reason} in {}: change it and start again", file.path.as_path().display())
+                })?),
+                None => out.push_str(&format!("{{{name}}}")),
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// A placeholder's value, or `None` for a name that is not one.
+fn placeholder_value(name: &str, with: &Placeholders<'_>) -> Option<String> {
+    match name.split_once('.') {
+        Some(("port", port)) => Some(with.ports.get(port).map(u16::to_string).unwrap_or_default()),
+        Some(("setting", setting)) => Some(with.settings.get(setting).unwrap_or_default().to_owned()),
+        _ => match name {
+            "data" => Some(with.data_dir.to_string_lossy().into_owned()),
+            "memory_mb" => Some(with.memory.mib().to_string()),
+            "name" => Some(with.name.as_str().to_owned()),
+            "secret" => Some(with.secret.to_owned()),
+            _ => None,
+        },
+    }
+}
+
+fn generated_file((path, text): (String, FileText)) -> Result<GeneratedFile, String> {
+    let (format, text) = match text {
+        FileText::Plain(text) => (FileFormat::Text, text),
+        FileText::Formatted(file) => {
+            (FileFormat::parse(&file.format).map_err(|e| format!("files.{path}: {e}"))?, file.text)
+        }
+    };
+    Ok(GeneratedFile { path: RelativePath::parse(&path)?, format, text })
 }
 
 /// The next `{name}` (lowercase letters, digits, `_` and `.`): the text before, the name, the
@@ -515,6 +622,7 @@ mod tests {
             settings: &settings,
             memory: MemoryLimit::parse("64", 16, 128).expect("memory"),
             name: &name,
+            secret: "s3cret",
         };
         let args: Vec<String> = template.args.iter().map(|a| GameTemplate::fill(a, &values)).collect();
         assert_eq!(args, ["--port", "30000", "--motd=a b; rm -rf /", "/srv/1/world"]);
@@ -533,11 +641,63 @@ mod tests {
             (with(MINIMAL, "\"program\"", "\"colour\": 1, \"program\""), "unknown field"),
             (with(MINIMAL, "\"id\": \"echo\"", "\"id\": \"Echo!\""), "not a game name"),
             (with(MINIMAL, "\"program\"", "\"query\": \"minetest\", \"program\""), "unknown variant `minetest`"),
+            (with(MINIMAL, "{data}/world", "--rcon={secret}"), "{secret} cannot be an argument"),
+            (
+                with(MINIMAL, "\"program\"", "\"files\": {\"motd.txt\": \"{setting.motd}\"}, \"program\""),
+                "files.motd.txt: {setting.motd} is text a member types",
+            ),
+            (
+                with(
+                    MINIMAL,
+                    "\"program\"",
+                    "\"files\": {\"a.cfg\": {\"format\": \"yaml\", \"text\": \"\"}}, \"program\"",
+                ),
+                "files.a.cfg: format \"yaml\" must be one of",
+            ),
         ];
         for (json, expected) in cases {
             let error = GameTemplate::parse("t.json", &json).expect_err(expected);
             assert!(error.contains(expected), "{error:?} should say {expected:?}");
         }
+    }
+
+    #[test]
+    fn file_values_are_written_by_the_files_format() {
+        let json = with(
+            MINIMAL,
+            "\"program\"",
+            "\"files\": {\"game.conf\": {\"format\": \"minetest-conf\", \"text\": \"motd = {setting.motd}\\nport = {port.game}\\npass = {secret}\\n\"}}, \"program\"",
+        );
+        let json = json.replace(
+            "\"type\": \"text\", \"default\": \"hi\"",
+            "\"type\": \"text\", \"default\": \"hi\", \"max_length\": 10",
+        );
+        let template = GameTemplate::parse("t.json", &json).expect("valid");
+        let name = ServerName::parse("Test").expect("name");
+        let ports = [("game".to_owned(), 30000)].into_iter().collect();
+        let settings = |motd: &str| {
+            ServerSettings::parse(&template.settings, &[("motd".to_owned(), motd.to_owned())].into_iter().collect())
+                .expect("settings")
+        };
+        let opening = settings("{");
+        let values = Placeholders {
+            data_dir: Path::new("/srv/1"),
+            ports: &ports,
+            settings: &opening,
+            memory: MemoryLimit::parse("64", 16, 128).expect("memory"),
+            name: &name,
+            secret: "s3cret",
+        };
+        assert_eq!(
+            GameTemplate::render(&template.files[0], &values),
+            Ok("motd = \"\"\"\n{\n\"\"\"\nport = 30000\npass = s3cret\n".to_owned())
+        );
+        assert!(template.check_file_values(&opening, &name).is_empty());
+        let swallowing = settings("\"\"\"");
+        let errors = template.check_file_values(&swallowing, &name);
+        assert!(errors.get("motd").is_some_and(|m| m.starts_with("Welcome cannot be \"\"\"")), "{errors:?}");
+        let stored = Placeholders { settings: &swallowing, ..values };
+        assert!(GameTemplate::render(&template.files[0], &stored).is_err_and(|e| e.contains("game.conf")));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use hearth_shared::db::unix_now;
 use hearth_shared::{AppError, AppResult, Identity};
 
 use super::{Manager, Server, lock};
-use crate::backups::{self, Backup};
+use crate::backups::{self, Backup, RestoreError};
 use crate::db::servers;
 use crate::domain::BackupName;
 
@@ -19,6 +19,8 @@ const SAVE_WAIT: Duration = Duration::from_secs(2);
 const MAX_BACKUP_HOURS: u32 = 168;
 /// How often due backups are looked for.
 const BACKUP_SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// What a backup left out is named in the console up to this many entries.
+const LEFT_OUT_SHOWN: usize = 5;
 
 impl Manager {
     /// The server's backups, newest first.
@@ -30,10 +32,12 @@ impl Manager {
         Ok(backups::list(&self.backups_dir(id)))
     }
 
-    /// Backs the server's folder up: while it is stopped, or after its save command.
+    /// Backs the server's folder up: while it is stopped, or after its save command. What a
+    /// game may not keep (special files, links out of its folder) is left out and named in
+    /// the console.
     ///
     /// # Errors
-    /// A running game that cannot be told to save; `tar` failed.
+    /// A running game that cannot be told to save; the folder or the backup failed.
     pub async fn back_up(&self, user: &Identity, id: i64) -> AppResult<Backup> {
         let server = self.get(user, id).await?;
         let operation = self.operation_lock(id);
@@ -53,11 +57,20 @@ impl Manager {
             tokio::time::sleep(SAVE_WAIT).await;
         }
         let name = BackupName::at(unix_now());
-        let path = backups::make(&self.server_dir(id), &self.backups_dir(id), &name)
+        let user = self.user_of(id).await?;
+        let (server_dir, folder, taken) = (self.server_dir(id), self.backups_dir(id), name.clone());
+        let made = tokio::task::spawn_blocking(move || backups::make(&server_dir, &folder, &taken, user))
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("the backup stopped: {e}")))?
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("the backup of server {id} failed: {e}")))?;
+        if !made.left_out.is_empty() {
+            let more = made.left_out.len().saturating_sub(LEFT_OUT_SHOWN);
+            let shown = made.left_out.iter().take(LEFT_OUT_SHOWN).cloned().collect::<Vec<_>>().join("; ");
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            console.push(&format!("[hearth] left out of the backup: {shown}{more}"));
+        }
         console.push(&format!("[hearth] backed up as {}", name.as_str()));
-        let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
+        let bytes = std::fs::metadata(&made.path).map(|m| m.len()).unwrap_or_default();
         Ok(Backup { name: name.as_str().to_owned(), bytes })
     }
 
@@ -76,10 +89,13 @@ impl Manager {
         }
     }
 
-    /// Puts a backup back into the stopped server's folder.
+    /// Puts a backup back into the stopped server's folder, as the server's own user's files;
+    /// the folder changes only once the whole backup is unpacked.
     ///
     /// # Errors
-    /// The server is running; no such backup; `tar` failed.
+    /// The server is running; no such backup; a damaged archive or one holding what a
+    /// server's folder must not ([`AppError::Invalid`], naming the entry); the disk failed.
+    /// The world is as it was in every case.
     pub async fn restore(&self, user: &Identity, id: i64, name: &str) -> AppResult<()> {
         let path = self.backup_file(user, id, name).await?;
         let operation = self.operation_lock(id);
@@ -87,9 +103,23 @@ impl Manager {
         if lock(&self.inner.live).contains_key(&id) {
             return Err(AppError::Conflict("Stop the server before restoring a backup.".to_owned()));
         }
-        backups::restore(&self.server_dir(id), &path).await.map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-        self.console(id).push(&format!("[hearth] restored the backup {name}"));
-        Ok(())
+        let owner = self.user_of(id).await?;
+        let server_dir = self.server_dir(id);
+        let restored = tokio::task::spawn_blocking(move || backups::restore(&server_dir, &path, owner))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("the restore stopped: {e}")))?;
+        match restored {
+            Ok(()) => {
+                self.console(id).push(&format!("[hearth] restored the backup {name}"));
+                Ok(())
+            }
+            Err(RestoreError::Refused(reason)) => Err(AppError::Invalid(format!(
+                "The backup {name} cannot be restored: {reason}. The world is as it was."
+            ))),
+            Err(RestoreError::Failed(error)) => {
+                Err(AppError::Internal(anyhow::anyhow!("restoring {name} into server {id} failed: {error}")))
+            }
+        }
     }
 
     /// Sets how often the server is backed up by itself.

@@ -1,6 +1,7 @@
 //! Launching a server from the form (or the API): the values as typed, checked against the
-//! game's template without I/O ([`LaunchRequest::check`]); then the name's uniqueness, the
-//! quota, free ports, the stored row, and the first start.
+//! game's template without I/O ([`LaunchRequest::check`]), including what its config files can
+//! hold; then the name's uniqueness, the quota, free ports and a user id, the stored row, and
+//! the first start.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -104,6 +105,11 @@ impl LaunchRequest {
             }
         };
         let idle_stop_minutes = self.idle_stop_minutes(template).map_err(|m| errors.add("idle_stop_minutes", m)).ok();
+        if let (Some(settings), Some(name)) = (&settings, &name) {
+            for (field, message) in template.check_file_values(settings, name).0 {
+                errors.add(&field, message);
+            }
+        }
         match (name, memory, settings, idle_stop_minutes) {
             (Some(name), Some(memory), Some(settings), Some(idle_stop_minutes)) if errors.is_empty() => {
                 Ok(CheckedLaunch { template, name, memory, settings, idle_stop_minutes })
@@ -158,12 +164,13 @@ impl Manager {
         Ok(self.get(user, id).await?)
     }
 
-    /// Within the quota, with free ports: the new server's row; its id.
+    /// Within the quota, with free ports and a user id: the new server's row; its id.
     async fn store(&self, user: &Identity, launch: &CheckedLaunch<'_>) -> Result<i64, LaunchRefused> {
         let _one_at_a_time = self.inner.allocating.lock().await;
         let memory_mb = i64::from(launch.memory.mib());
         self.check_quota(user, user.user_id, 0, memory_mb).await?;
         let ports = self.allocate_ports(launch.template).await?;
+        let uid = self.free_uid_if_root().await?;
         let new = NewServer {
             owner_id: user.user_id,
             name: launch.name.as_str(),
@@ -172,6 +179,7 @@ impl Manager {
             memory_mb,
             ports: &serde_json::to_string(&ports).unwrap_or_default(),
             idle_stop_minutes: launch.idle_stop_minutes,
+            uid,
         };
         match servers::insert(self.pool(), &new, unix_now()).await {
             Ok(id) => Ok(id),

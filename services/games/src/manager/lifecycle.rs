@@ -13,19 +13,29 @@ use super::{LAST_LINES, Live, Manager, Server, lock};
 use crate::db::servers::{self, ServerRow};
 use crate::domain::{DesiredState, ServerState};
 use crate::runtime::process;
-use crate::runtime::{Console, Instance, Status};
+use crate::runtime::{Console, Instance, ServerFolder, Status};
+
+/// How long a process that did not end after SIGKILL is waited for.
+const EXIT_WAIT: Duration = Duration::from_secs(10);
 
 impl Manager {
-    /// Asks for the server to run, and starts it.
+    /// Asks for the server to run, and starts it. A server that holds no room in its
+    /// owner's quota (stopped, or crashed) is checked against the quota and recorded as
+    /// wanted running under one lock, so starts at the same moment cannot both take the last
+    /// room.
     ///
     /// # Errors
-    /// Not `user`'s server; the database failed.
+    /// Not `user`'s server; beyond the owner's quota; the database failed.
     pub async fn start(&self, user: &Identity, id: i64) -> AppResult<Server> {
-        let server = self.get(user, id).await?;
-        if server.desired == DesiredState::Stopped {
-            self.check_quota(user, server.owner_id, id, server.memory_mb).await?;
-        }
         let requested = Instant::now();
+        {
+            let _one_at_a_time = self.inner.allocating.lock().await;
+            let server = self.get(user, id).await?;
+            if server.desired == DesiredState::Stopped || server.state == ServerState::Crashed {
+                self.check_quota(user, server.owner_id, id, server.memory_mb).await?;
+            }
+            servers::claim_start(self.pool(), id, unix_now()).await?;
+        }
         servers::set_restarts(self.pool(), id, 0).await?;
         self.start_now(id, requested).await?;
         self.get(user, id).await
@@ -55,21 +65,28 @@ impl Manager {
     }
 
     /// Stops and forgets the server; its folder (the world) and its backups are deleted only
-    /// when asked.
+    /// when asked. A kept folder is given back to root and closed, so the next server given
+    /// the same user id cannot open it.
     ///
     /// # Errors
-    /// Not `user`'s server; the database or the folder failed.
+    /// Not `user`'s server; the server does not stop; the database or the folder failed.
     pub async fn delete(&self, user: &Identity, id: i64, delete_world: bool) -> AppResult<()> {
         self.get(user, id).await?;
         servers::set_desired(self.pool(), id, DesiredState::Stopped.as_str()).await?;
         self.stop_and_wait(id).await?;
+        let failed = |dir: &std::path::Path, e: std::io::Error| {
+            AppError::Internal(anyhow::anyhow!("cannot delete or close {}: {e}", dir.display()))
+        };
+        let dir = self.server_dir(id);
+        if !delete_world && dir.exists() {
+            ServerFolder::open(&dir).and_then(|folder| folder.close_to_games()).map_err(|e| failed(&dir, e))?;
+        }
         servers::delete(self.pool(), id).await?;
         lock(&self.inner.consoles).remove(&id);
         if delete_world {
-            for dir in [self.server_dir(id), self.backups_dir(id)] {
+            for dir in [dir, self.backups_dir(id)] {
                 if dir.exists() {
-                    std::fs::remove_dir_all(&dir)
-                        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot delete {}: {e}", dir.display())))?;
+                    std::fs::remove_dir_all(&dir).map_err(|e| failed(&dir, e))?;
                 }
             }
         }
@@ -94,11 +111,21 @@ impl Manager {
         Ok(Some(instance))
     }
 
+    /// Stops the server and waits until its end is recorded; the stop plan bounds the wait,
+    /// and a process that outlives even SIGKILL is given [`EXIT_WAIT`] more (no request waits
+    /// on a game for ever).
     async fn stop_and_wait(&self, id: i64) -> AppResult<()> {
         if let Some(instance) = self.begin_stop(id).await? {
             let mut status = instance.status();
             instance.stop().await;
-            let _ = status.wait_for(|s| matches!(s, Status::Exited { .. })).await;
+            let exited = status.wait_for(|s| matches!(s, Status::Exited { .. }));
+            if !matches!(tokio::time::timeout(EXIT_WAIT, exited).await, Ok(Ok(_))) {
+                return Err(AppError::Unavailable(format!(
+                    "The server's process did not end, even after SIGKILL; try again in a minute, or ask the family \
+                     admin to look at process {}.",
+                    instance.pid().unwrap_or_default()
+                )));
+            }
             // The supervisor records the end; wait until it has.
             for _ in 0..100 {
                 if !lock(&self.inner.live).contains_key(&id) {
@@ -121,7 +148,12 @@ impl Manager {
         servers::set_desired(self.pool(), id, DesiredState::Running.as_str()).await?;
         let Some(row) = servers::by_id(self.pool(), id).await? else { return Ok(()) };
         let console = self.console(id);
-        let spec = match self.launch_spec(&row, &console) {
+        let user = match self.game_user(&row).await {
+            Ok(user) => user,
+            Err(AppError::Conflict(reason)) => return self.record_failed_start(id, &console, &reason).await,
+            Err(error) => return Err(error),
+        };
+        let spec = match self.launch_spec(&row, user, &console) {
             Ok(spec) => spec,
             Err(reason) => return self.record_failed_start(id, &console, &reason).await,
         };

@@ -3,7 +3,8 @@
 //! `spec` (a stored server turned into what the runtime runs), `lifecycle` (start, stop,
 //! restart, delete), `supervisor` (each run followed from `starting` to its end, restarts
 //! after a crash, and reconciling at start-up), `players` and `idle` (who plays; stopping
-//! idle servers), `backups`, `quotas` and `commands` (the console's input).
+//! idle servers), `backups`, `quotas`, `users` (each server's own user id) and `commands`
+//! (the console's input).
 
 mod backups;
 mod commands;
@@ -15,6 +16,7 @@ mod quotas;
 mod server;
 mod spec;
 mod supervisor;
+mod users;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -51,7 +53,8 @@ struct Inner {
     config: GamesConfig,
     live: Mutex<HashMap<i64, Live>>,
     consoles: Mutex<HashMap<i64, Arc<Console>>>,
-    /// One allocation at a time, so two launches never get the same port.
+    /// One allocation at a time (ports, user ids, room in a quota), so two launches never get
+    /// the same port or user, and two starts never both take a member's last room.
     allocating: tokio::sync::Mutex<()>,
     /// One start or stop at a time per server.
     operations: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,

@@ -1,20 +1,30 @@
 //! A stored server turned into what the runtime runs: its template filled in (arguments,
-//! environment, files written into its folder), its folder prepared, confined and given to
-//! the games' user.
+//! environment, files written into its folder by each file's format, a fresh `{secret}`),
+//! its folder prepared, confined and given to the server's own user.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 use std::sync::Arc;
 
 use super::Manager;
 use crate::db::servers::ServerRow;
 use crate::domain::template::Placeholders;
-use crate::domain::{GameTemplate, MemoryLimit, Protocol, RelativePath, ServerName, ServerSettings};
-use crate::runtime::{Console, LaunchSpec, dirs};
+use crate::domain::{GameTemplate, MemoryLimit, Protocol, ServerName, ServerSettings};
+use crate::runtime::{Console, GameUser, LaunchSpec, ServerFolder, dirs};
+
+/// Characters of a start's `{secret}` (144 random bits; short enough for every game's
+/// password field, Teeworlds' being 31).
+const SECRET_LENGTH: usize = 24;
 
 impl Manager {
-    /// The template filled in for this server, with its folder prepared and checked.
-    pub(super) fn launch_spec(&self, row: &ServerRow, console: &Arc<Console>) -> Result<LaunchSpec, String> {
+    /// The template filled in for this server, with its folder prepared and checked: made,
+    /// given to the server's own user (`user`, when the manager is root) and closed to others,
+    /// the template's files written into it without following links.
+    pub(super) fn launch_spec(
+        &self,
+        row: &ServerRow,
+        user: Option<GameUser>,
+        console: &Arc<Console>,
+    ) -> Result<LaunchSpec, String> {
         let template = self
             .inner
             .catalog
@@ -25,24 +35,27 @@ impl Manager {
         let ports: BTreeMap<String, u16> = serde_json::from_str(&row.ports).unwrap_or_default();
         let memory = MemoryLimit::from_stored(row.memory_mb);
         let dir = self.server_dir(row.id);
-        let run_as = self.inner.config.run_as;
-        let owner = rustix::process::getuid().is_root().then_some(run_as);
-        dirs::prepare(&dir, None).map_err(|e| format!("cannot make the server's folder: {e}"))?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make the server's folder: {e}"))?;
         let dir = dir.canonicalize().map_err(|e| format!("cannot open the server's folder: {e}"))?;
+        let folder = ServerFolder::open(&dir).map_err(|e| e.to_string())?;
+        if let Some(user) = user {
+            folder.give_to(user).map_err(|e| format!("cannot give the server's folder to its user: {e}"))?;
+            dirs::check_reachable(&dir)?;
+        }
         dirs::confine(&dir, &template.data_dir)?;
-        let values = Placeholders { data_dir: &dir, ports: &ports, settings: &settings, memory, name: &name };
-        write_files(&dir, &template.files, &values)?;
+        let secret = hearth_shared::tokens::random_token()[..SECRET_LENGTH].to_owned();
+        let values =
+            Placeholders { data_dir: &dir, ports: &ports, settings: &settings, memory, name: &name, secret: &secret };
+        for file in &template.files {
+            let text = GameTemplate::render(file, &values)?;
+            folder.write_file(&file.path, text.as_bytes(), user).map_err(|e| e.to_string())?;
+        }
         let mut args: Vec<String> = template.args.iter().map(|a| GameTemplate::fill(a, &values)).collect();
         for (path, extra) in &template.args_if_exists {
             if dirs::confine(&dir, path)?.exists() {
                 args.extend(extra.iter().map(|a| GameTemplate::fill(a, &values)));
             }
         }
-        dirs::prepare(&dir, owner).map_err(|e| format!("cannot give the server's folder to its user: {e}"))?;
-        if owner.is_some() {
-            dirs::check_reachable(&dir)?;
-        }
-        let console_file = template.console_file.as_ref().map(|path| dirs::confine(&dir, path)).transpose()?;
         let protocols: HashMap<&str, Protocol> = template.ports.iter().map(|p| (p.name.as_str(), p.protocol)).collect();
         Ok(LaunchSpec {
             server_id: row.id,
@@ -59,22 +72,10 @@ impl Manager {
             ready: template.ready.clone(),
             stop: template.stop.clone(),
             memory_bytes: memory.bytes(),
-            run_as,
+            run_as: user,
             console: Arc::clone(console),
-            console_file,
+            console_file: template.console_file.clone(),
+            secrets: vec![secret],
         })
     }
-}
-
-/// Writes the template's files into the server's folder, placeholders filled in.
-fn write_files(dir: &Path, files: &[(RelativePath, String)], values: &Placeholders<'_>) -> Result<(), String> {
-    for (path, text) in files {
-        let target = dirs::confine(dir, path)?;
-        let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.as_path().display());
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(cannot)?;
-        }
-        std::fs::write(&target, GameTemplate::fill(text, values)).map_err(cannot)?;
-    }
-    Ok(())
 }

@@ -1,5 +1,6 @@
-//! A server's folder: created under the servers folder, owned by the user the game runs as,
-//! and every path the game is pointed at confined to it (no `..`, no symlink out).
+//! Paths a game is pointed at, checked before it starts: confined to its folder (no `..`, no
+//! symlink out), and a folder the game's user can reach. What Hearth itself opens in the
+//! folder goes through [`super::folder::ServerFolder`].
 
 use std::path::{Path, PathBuf};
 
@@ -34,18 +35,6 @@ pub fn confine(root: &Path, path: &RelativePath) -> Result<PathBuf, String> {
     }
 }
 
-/// Creates the server's folder and hands it (and what is in it) to `owner` when running as root.
-///
-/// # Errors
-/// The folder cannot be created or given away.
-pub fn prepare(dir: &Path, owner: Option<(u32, u32)>) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    if let Some((uid, gid)) = owner {
-        chown_tree(dir, uid, gid)?;
-    }
-    Ok(())
-}
-
 /// When games run as another user, every folder above the server's must let others pass
 /// (`o+x`), or the game cannot open its own folder.
 ///
@@ -61,20 +50,6 @@ pub fn check_reachable(dir: &Path) -> Result<(), String> {
                  or move HEARTH_DATA_DIR.",
                 folder.display()
             ));
-        }
-    }
-    Ok(())
-}
-
-fn chown_tree(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
-    let meta = path.symlink_metadata()?;
-    if meta.file_type().is_symlink() {
-        return std::os::unix::fs::lchown(path, Some(uid), Some(gid));
-    }
-    std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
-    if meta.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            chown_tree(&entry?.path(), uid, gid)?;
         }
     }
     Ok(())

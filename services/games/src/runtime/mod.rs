@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod dirs;
+pub mod folder;
 pub mod process;
 pub mod stats;
 
@@ -16,8 +17,9 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 pub use console::{Console, ConsoleEvent};
+pub use folder::{GameUser, ServerFolder};
 
-use crate::domain::{Protocol, Readiness, StopPlan};
+use crate::domain::{Protocol, Readiness, RelativePath, StopPlan};
 
 /// Everything a runtime needs to run one server, with placeholders already filled in.
 #[derive(Debug, Clone)]
@@ -32,11 +34,15 @@ pub struct LaunchSpec {
     pub ready: Readiness,
     pub stop: StopPlan,
     pub memory_bytes: u64,
-    /// The user and group to run as when the manager is root.
-    pub run_as: (u32, u32),
+    /// The server's own user and group, when the manager is root (it runs as the manager
+    /// otherwise).
+    pub run_as: Option<GameUser>,
     pub console: Arc<Console>,
-    /// Where console commands go instead of stdin, when the game reads them from a file.
-    pub console_file: Option<PathBuf>,
+    /// Where console commands go instead of stdin (inside `dir`), when the game reads them
+    /// from a file.
+    pub console_file: Option<RelativePath>,
+    /// Values the console never shows (this start's `{secret}`), whoever prints them.
+    pub secrets: Vec<String>,
 }
 
 /// What a running server is doing, as its runtime sees it.

@@ -1,9 +1,10 @@
 //! The `process` runtime: each server is a child process of this one. It is spawned from an
-//! argument list (never a shell) in its own folder, as an unprivileged user when the manager
+//! argument list (never a shell) in its own folder, as the server's own user when the manager
 //! is root, with a memory limit (`RLIMIT_DATA` through prlimit(1), see ADR 0030); its stdout and
 //! stderr go to the [`Console`], its stdin takes console commands; it is stopped gracefully,
 //! then with SIGTERM, then SIGKILL.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufRead
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::{Mutex, watch};
 
-use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, Status};
+use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, ServerFolder, Status};
 use crate::domain::{Readiness, StopSignal};
 
 /// util-linux's prlimit, which sets the game's memory limit before it starts.
@@ -28,6 +29,13 @@ const COMMAND_GAP: Duration = Duration::from_millis(500);
 
 /// How long SIGTERM is given before SIGKILL.
 const TERM_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a console command may wait for the game to take it (a game that stopped
+/// reading its stdin fills the pipe), so no request waits on a game for ever.
+const CONSOLE_WRITE_WAIT: Duration = Duration::from_secs(5);
+
+/// What a secret is shown as in the console.
+const HIDDEN: &str = "[hidden]";
 
 /// Runs servers as local processes.
 #[derive(Debug, Default, Clone, Copy)]
@@ -55,8 +63,8 @@ impl Runtime for ProcessRuntime {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(false);
-        if is_root() {
-            command.uid(spec.run_as.0).gid(spec.run_as.1);
+        if let Some(user) = spec.run_as {
+            command.uid(user.uid).gid(user.gid);
         }
         let mut child = command
             .spawn()
@@ -67,6 +75,7 @@ impl Runtime for ProcessRuntime {
         }
         let (status_tx, status_rx) = watch::channel(Status::Starting);
         let status_tx = Arc::new(status_tx);
+        let secrets: Arc<[String]> = spec.secrets.iter().filter(|s| !s.is_empty()).cloned().collect();
         let readers: Vec<_> = [
             child.stdout.take().map(|s| Box::new(s) as Box<dyn AsyncRead + Send + Unpin>),
             child.stderr.take().map(|s| Box::new(s) as Box<dyn AsyncRead + Send + Unpin>),
@@ -74,7 +83,9 @@ impl Runtime for ProcessRuntime {
         .into_iter()
         .flatten()
         .map(|stream| {
-            tokio::spawn(read_lines(stream, Arc::clone(&spec.console), spec.ready.clone(), Arc::clone(&status_tx)))
+            let console = Arc::clone(&spec.console);
+            let secrets = Arc::clone(&secrets);
+            tokio::spawn(read_lines(stream, console, secrets, spec.ready.clone(), Arc::clone(&status_tx)))
         })
         .collect();
         if let Readiness::TcpPort(name) = &spec.ready
@@ -83,8 +94,12 @@ impl Runtime for ProcessRuntime {
             tokio::spawn(probe_tcp(*port, Arc::clone(&status_tx)));
         }
         let stdin = child.stdin.take();
+        let run_as = spec.run_as;
         tokio::spawn(async move {
             let status = child.wait().await;
+            if let Some(user) = run_as {
+                end_processes_of(user.uid).await;
+            }
             for reader in readers {
                 let _ = tokio::time::timeout(Duration::from_secs(2), reader).await;
             }
@@ -135,23 +150,29 @@ impl Instance for ProcessInstance {
     async fn send(&self, line: &str) -> Result<(), String> {
         let mut stdin = self.stdin.lock().await;
         if let Some(path) = &self.spec.console_file {
-            let mut file = tokio::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .await
-                .map_err(|_| "The server's console file cannot be written.".to_owned())?;
-            return file
-                .write_all(format!("{line}\n").as_bytes())
-                .await
-                .map_err(|_| "The server's console file cannot be written.".to_owned());
+            return append_line(&self.spec, path, line).map_err(|error| {
+                tracing::warn!(%error, id = self.spec.server_id, "a console command was not written");
+                format!("The server's console file cannot be written: {error}.")
+            });
         }
         let Some(input) = stdin.as_mut() else {
             return Err("This server's console does not take commands.".to_owned());
         };
         let mut bytes = line.as_bytes().to_vec();
         bytes.push(b'\n');
-        input.write_all(&bytes).await.map_err(|_| "The server is no longer reading its console.".to_owned())?;
-        input.flush().await.map_err(|_| "The server is no longer reading its console.".to_owned())
+        let written = tokio::time::timeout(CONSOLE_WRITE_WAIT, async {
+            input.write_all(&bytes).await?;
+            input.flush().await
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err("The server is no longer reading its console.".to_owned()),
+            Err(_) => Err(format!(
+                "The server has not read its console for {} s; it may be stuck.",
+                CONSOLE_WRITE_WAIT.as_secs()
+            )),
+        }
     }
 
     async fn stop(&self) {
@@ -187,9 +208,17 @@ impl Instance for ProcessInstance {
     }
 }
 
+/// Appends one line to the game's console file, reached without following a link and only
+/// when it is a plain file of the game's own.
+fn append_line(spec: &LaunchSpec, path: &crate::domain::RelativePath, line: &str) -> std::io::Result<()> {
+    let mut file = ServerFolder::open(&spec.dir)?.open_append(path, spec.run_as)?;
+    file.write_all(format!("{line}\n").as_bytes())
+}
+
 async fn read_lines(
     stream: Box<dyn AsyncRead + Send + Unpin>,
     console: Arc<Console>,
+    secrets: Arc<[String]>,
     ready: Readiness,
     status: Arc<watch::Sender<Status>>,
 ) {
@@ -202,7 +231,7 @@ async fn read_lines(
             Ok(0) | Err(_) => return,
             Ok(_) => {
                 let seen = std::time::Instant::now();
-                let line = String::from_utf8_lossy(&buffer);
+                let line = hide_secrets(&String::from_utf8_lossy(&buffer), &secrets);
                 console.push(&line);
                 if let Readiness::LogLine(pattern) = &ready
                     && *status.borrow() == Status::Starting
@@ -219,6 +248,11 @@ async fn read_lines(
             }
         }
     }
+}
+
+/// `line` with every secret replaced by [`HIDDEN`].
+fn hide_secrets(line: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(line.to_owned(), |line, secret| line.replace(secret.as_str(), HIDDEN))
 }
 
 /// Without escape sequences, so a coloured line still matches its pattern.
@@ -314,10 +348,6 @@ pub fn port_is_free(port: u16, tcp: bool, udp: bool) -> bool {
     check_port_free("", port, tcp, udp).is_ok()
 }
 
-fn is_root() -> bool {
-    rustix::process::getuid().is_root()
-}
-
 /// Best effort: a limit on the process's private memory, set right after it is spawned.
 fn limit_memory(pid: u32, bytes: u64) {
     let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else { return };
@@ -325,6 +355,38 @@ fn limit_memory(pid: u32, bytes: u64) {
     if let Err(error) = rustix::process::prlimit(Some(pid), Resource::Data, limit) {
         tracing::warn!(%error, "could not set the memory limit of a game server");
     }
+}
+
+/// Ends (SIGKILL) every process still running as `uid` once its game has exited: a child
+/// the game left behind would otherwise keep the server's user, and its files, after the run
+/// and after a later server is given the same user id.
+async fn end_processes_of(uid: u32) {
+    for _ in 0..5 {
+        let left = processes_of(uid);
+        if left.is_empty() {
+            return;
+        }
+        for pid in &left {
+            send_signal(*pid, Signal::KILL);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tracing::warn!(uid, "processes of a game server's user are still running after SIGKILL");
+}
+
+/// The live processes whose real or effective user is `uid` (from `/proc/<pid>/status`).
+fn processes_of(uid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { return false };
+            let field = |name: &str| status.lines().find_map(|line| line.strip_prefix(name)).unwrap_or_default();
+            let ids: Vec<&str> = field("Uid:").split_whitespace().take(2).collect();
+            !field("State:").trim_start().starts_with('Z') && ids.iter().any(|id| id.parse() == Ok(uid))
+        })
+        .collect()
 }
 
 /// Sends `signal` to a process id; a process that is gone is not an error.
@@ -356,6 +418,13 @@ mod tests {
     fn this_process_has_a_start_time() {
         assert!(start_ticks(std::process::id()).is_some());
         assert!(start_ticks(u32::MAX - 1).is_none());
+    }
+
+    #[test]
+    fn secrets_never_reach_the_console() {
+        let secrets = ["Zx81secret".to_owned()];
+        assert_eq!(hide_secrets("| rcon password: 'Zx81secret' |", &secrets), "| rcon password: '[hidden]' |");
+        assert_eq!(hide_secrets("nothing here", &secrets), "nothing here");
     }
 
     #[test]

@@ -387,6 +387,8 @@ pub async fn backup_schedule(
     }
 }
 
+/// Restores a backup; a refusal the user can act on (a running server, a backup that cannot
+/// be restored) comes back on the page.
 pub async fn restore(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -394,7 +396,7 @@ pub async fn restore(
 ) -> AppResult<Response> {
     match state.manager.restore(&user, id, &name).await {
         Ok(()) => Ok(back_to(id)),
-        Err(AppError::Conflict(message)) => {
+        Err(AppError::Conflict(message) | AppError::Invalid(message)) => {
             Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
         }
         Err(error) => Err(error),

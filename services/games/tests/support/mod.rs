@@ -1,5 +1,7 @@
 //! The games service with a signed-in family, the stand-in templates and a port range of
-//! its own per test (tests run at once in separate processes), and waiting for a state.
+//! its own per test (tests run at once in separate processes), and waiting for a state. Each
+//! test binary uses part of them.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,13 +25,27 @@ impl Games {
     }
 
     pub async fn start_with_ports(backend: Backend, first: u16, last: u16) -> Option<Self> {
+        Self::start_with(backend, first, last, None).await
+    }
+
+    /// Ten ports from `first`, and the games service's own request timeout (the one its
+    /// `timed()` routes get) set to `request_timeout`.
+    pub async fn start_with_timeout(backend: Backend, first: u16, request_timeout: Duration) -> Option<Self> {
+        Self::start_with(backend, first, first + 9, Some(request_timeout)).await
+    }
+
+    async fn start_with(backend: Backend, first: u16, last: u16, request_timeout: Option<Duration>) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
         // Games run as nobody when the tests run as root: they must pass through the folder.
         std::fs::set_permissions(db.data_dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711))
             .expect("chmod");
-        let family = Family::start(db, move |config, auth| async move {
+        let family = Family::start(db, move |mut config, auth| async move {
+            if let Some(timeout) = request_timeout {
+                config.request_timeout = timeout;
+            }
             let mut games = GamesConfig::from_lookup(&config, |_| None).expect("games config");
             games.ports = first..=last;
+            games.uids = uid_range(first);
             games.templates_dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/templates"));
             games.commands_per_minute = 3;
             games.idle_minute = std::time::Duration::from_millis(20);
@@ -41,6 +57,11 @@ impl Games {
         Some(Self { family, ports: (first, last) })
     }
 
+    /// The user ids this test's servers run as (when the tests run as root).
+    pub fn uid_range(&self) -> std::ops::RangeInclusive<u32> {
+        uid_range(self.ports.0)
+    }
+
     pub fn port_range(&self) -> std::ops::RangeInclusive<u64> {
         u64::from(self.ports.0)..=u64::from(self.ports.1)
     }
@@ -48,6 +69,17 @@ impl Games {
     pub fn server_dir(&self, id: i64) -> PathBuf {
         self.family.config.data_dir.join("games/servers").join(id.to_string())
     }
+
+    pub fn backups_dir(&self, id: i64) -> PathBuf {
+        self.family.config.data_dir.join("games/backups").join(id.to_string())
+    }
+}
+
+/// Ten user ids of a test's own, from its first port (tests' port ranges never overlap): a
+/// server's processes are ended with its run, so two tests must never share a user.
+fn uid_range(first_port: u16) -> std::ops::RangeInclusive<u32> {
+    let first = u32::from(first_port) * 10;
+    first..=first + 9
 }
 
 pub async fn json_of(response: reqwest::Response) -> Value {
