@@ -14,6 +14,7 @@ pub mod db;
 pub mod display;
 pub mod download;
 pub mod error;
+pub mod files;
 pub mod flash;
 pub mod http;
 pub mod layout;

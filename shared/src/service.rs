@@ -57,7 +57,8 @@ pub struct ServiceContext {
 
 impl ServiceContext {
     /// Connects to the service's database (its own SQLite file, or its schema in
-    /// PostgreSQL) and applies its migrations.
+    /// PostgreSQL), applies its migrations, and makes its files private
+    /// ([`crate::files::protect_service_files`]).
     ///
     /// # Errors
     /// The database cannot be reached or migrated.
@@ -68,6 +69,7 @@ impl ServiceContext {
         migrations: &Migrations,
     ) -> anyhow::Result<Self> {
         let db = Database::connect(&config.database_url_for(info.name), info.name, migrations).await?;
+        crate::files::protect_service_files(&config, info.name)?;
         Ok(Self { info, db, auth, config: Arc::new(config) })
     }
 }

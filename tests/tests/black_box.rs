@@ -68,3 +68,40 @@ async fn unknown_service_names_are_refused_with_the_list() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("choose portal, photos, bugs or games"));
 }
+
+/// Game servers run as users of their own on the same box: nothing else Hearth keeps may be
+/// readable by another user (the folders down to the worlds may only be passed through).
+#[tokio::test]
+async fn what_hearth_keeps_is_readable_by_no_other_user() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let data = tempfile::tempdir().expect("temp dir");
+    let hearth = HearthProcess::start_in(data.path(), None, &[]).await;
+    let http = reqwest::Client::new();
+    let token = hearth_e2e::first_admin_token(&http, &hearth.base_url).await;
+    let uploaded = http
+        .post(format!("{}/photos/api/items?file_name=note.txt", hearth.base_url))
+        .bearer_auth(&token)
+        .body("a family secret")
+        .send()
+        .await
+        .expect("upload");
+    assert!(uploaded.status().is_success());
+    let passable = [data.path().to_path_buf(), data.path().join("games"), data.path().join("games/servers")];
+    let mut folders = vec![data.path().to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read folder") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            let mode = entry.metadata().expect("metadata").permissions().mode() & 0o777;
+            if passable.contains(&path) {
+                assert_eq!(mode, 0o711, "{} may only be passed through", path.display());
+            } else {
+                assert_eq!(mode & 0o077, 0, "{} is {mode:o}: readable by other users", path.display());
+            }
+            if entry.file_type().expect("type").is_dir() && path != data.path().join("games/servers") {
+                folders.push(path);
+            }
+        }
+    }
+    assert_eq!(std::fs::metadata(data.path()).expect("metadata").permissions().mode() & 0o777, 0o711);
+}

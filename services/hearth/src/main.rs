@@ -11,6 +11,7 @@ http://127.0.0.1:8080 and keeps its SQLite databases and files under ./data.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    hearth_shared::files::private_by_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let selection = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["serve"] => Selection::All,

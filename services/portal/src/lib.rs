@@ -49,6 +49,7 @@ impl AppState {
     /// The database cannot be reached or migrated.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
         let db = Database::connect(&config.database_url_for(SERVICE.name), SERVICE.name, &MIGRATIONS).await?;
+        hearth_shared::files::protect_service_files(&config, SERVICE.name)?;
         let accounts = Accounts::new(db);
         Ok(Self::with_accounts(accounts, config))
     }
