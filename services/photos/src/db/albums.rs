@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::items::ItemRow;
+use super::items::{self, ItemRow};
 use crate::domain::search;
 
 #[derive(Debug, Clone, FromRow)]
@@ -157,19 +157,45 @@ pub async fn reorder(pool: &AnyPool, album_id: i64, item_ids: &[i64]) -> sqlx::R
     tx.commit().await
 }
 
-/// The album's items in order: those not in the trash that `viewer_id` may see (for a share
-/// link: what the album's owner sees).
+/// The album's items in order that the member sees ([`items::MEMBER_SEES`]), none from the
+/// trash.
 pub async fn items(pool: &AnyPool, album_id: i64, viewer_id: i64) -> sqlx::Result<Vec<ItemRow>> {
-    sqlx::query_as(
-        "SELECT i.id, i.owner_id, i.sha256, i.size, i.file_name, i.content_type, i.kind, i.visibility, i.uploaded_at, \
-         i.taken_at, i.sort_at, i.width, i.height, i.camera, i.lens, i.gps_lat, i.gps_lon, i.preview, i.preview_error, \
-         i.deleted_at FROM album_items ai JOIN items i ON i.id = ai.item_id \
-         WHERE ai.album_id = $1 AND i.deleted_at IS NULL \
-         AND (i.owner_id = $2 OR i.visibility = 'family') ORDER BY ai.position, i.id",
-    )
-    .bind(album_id)
+    sqlx::query_as(&format!(
+        "SELECT {} FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE {} AND items.deleted_at IS NULL AND album_items.album_id = $2 ORDER BY album_items.position, items.id",
+        items::COLUMNS,
+        items::MEMBER_SEES,
+    ))
     .bind(viewer_id)
+    .bind(album_id)
     .fetch_all(pool)
+    .await
+}
+
+/// The album's items in order that a guest of a share link sees ([`items::GUEST_SEES`]).
+pub async fn items_seen_by_guests(pool: &AnyPool, album_id: i64) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE {} AND album_items.album_id = $1 ORDER BY album_items.position, items.id",
+        items::COLUMNS,
+        items::GUEST_SEES,
+    ))
+    .bind(album_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One of the album's items, if a guest of a share link sees it ([`items::GUEST_SEES`]).
+pub async fn item_seen_by_guests(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE {} AND album_items.album_id = $1 AND items.id = $2",
+        items::COLUMNS,
+        items::GUEST_SEES,
+    ))
+    .bind(album_id)
+    .bind(item_id)
+    .fetch_optional(pool)
     .await
 }
 

@@ -63,6 +63,8 @@ pub struct TimelineQuery {
     cursor: Option<String>,
     uploaded: Option<u32>,
     duplicates: Option<u32>,
+    /// Of the duplicates, those asked to be shared that stay private.
+    kept_private: Option<u32>,
 }
 
 pub async fn timeline(
@@ -81,7 +83,8 @@ pub async fn timeline(
             _ => days.push(Day { label, tiles: vec![row.into()] }),
         }
     }
-    let notice = query.uploaded.map(|n| upload_notice(n, query.duplicates.unwrap_or(0)));
+    let notice =
+        query.uploaded.map(|n| upload_notice(n, query.duplicates.unwrap_or(0), query.kept_private.unwrap_or(0)));
     render(&TimelinePage {
         ctx: page("Photos", user, &csrf),
         days,
@@ -91,11 +94,16 @@ pub async fn timeline(
     })
 }
 
-fn upload_notice(uploaded: u32, duplicates: u32) -> String {
+fn upload_notice(uploaded: u32, duplicates: u32, kept_private: u32) -> String {
     let files = if uploaded == 1 { "file" } else { "files" };
-    match duplicates {
+    let done = match duplicates {
         0 => format!("Uploaded {uploaded} {files}."),
         d => format!("Uploaded {uploaded} {files}; {d} you already had."),
+    };
+    match kept_private {
+        0 => done,
+        1 => format!("{done} One of them you had kept private, and it stays so: share it from its page."),
+        k => format!("{done} {k} of them you had kept private, and they stay so: share them from their pages."),
     }
 }
 
@@ -272,7 +280,7 @@ pub async fn upload_form(
     mut form: Multipart,
 ) -> AppResult<Response> {
     let mut visibility = Visibility::Family;
-    let (mut uploaded, mut duplicates) = (0u32, 0u32);
+    let (mut uploaded, mut duplicates, mut kept_private) = (0u32, 0u32, 0u32);
     while let Some(field) =
         form.next_field().await.map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?
     {
@@ -287,6 +295,7 @@ pub async fn upload_form(
                 let outcome = state.library.upload(&user, &name, visibility, &mut stream).await?;
                 uploaded += 1;
                 duplicates += u32::from(outcome.duplicate);
+                kept_private += u32::from(outcome.kept_private);
             }
             _ => {}
         }
@@ -294,7 +303,8 @@ pub async fn upload_form(
     if uploaded == 0 {
         return Err(AppError::BadRequest("Choose at least one file to upload.".to_owned()));
     }
-    Ok(Redirect::to(&format!("/photos/?uploaded={uploaded}&duplicates={duplicates}")).into_response())
+    let summary = format!("/photos/?uploaded={uploaded}&duplicates={duplicates}&kept_private={kept_private}");
+    Ok(Redirect::to(&summary).into_response())
 }
 
 #[derive(Template)]
