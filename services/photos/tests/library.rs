@@ -1038,3 +1038,133 @@ both_backends!(
     uploading_again_never_widens_who_sees_an_item,
     share_link_passwords_are_long_and_guesses_are_throttled,
 );
+
+/// Most blocking threads of that runtime: fewer than the slow uploads, as a small server's
+/// pool (512 by default) is fewer than the slow uploads that exhausted it.
+const SMALL_SERVER_BLOCKING: usize = 24;
+/// Uploads that stall after their first block.
+const SLOW_UPLOADS: usize = 32;
+/// The part of each slow upload sent before it stalls: one whole 1 MiB block and a bit.
+const SENT_BEFORE_STALLING: usize = (1 << 20) + 1000;
+
+/// The name of the threads of the runtime the slow-upload test runs on for `backend` (its
+/// workers and its blocking pool), which the test on the other backend does not share.
+fn small_server_threads(backend: Backend) -> String {
+    format!("small-{backend:?}")
+}
+
+/// A runtime like a small server's: two workers, a small blocking pool whose idle threads
+/// go after 200 ms, all named, so that the threads uploads hold can be counted.
+fn small_server_runtime(backend: Backend) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(SMALL_SERVER_BLOCKING)
+        .thread_keep_alive(std::time::Duration::from_millis(200))
+        .thread_name(small_server_threads(backend))
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Threads of this process named `name`.
+fn threads_named(name: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .flatten()
+        .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name))
+        .count()
+}
+
+/// An upload over a real socket that sends its headers and [`SENT_BEFORE_STALLING`] bytes of
+/// a body two thousand bytes longer, then stalls; [`finish_slow_upload`] sends the rest.
+async fn start_slow_upload(addr: std::net::SocketAddr, token: &str, n: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /photos/api/items?file_name=slow-{n}.bin&visibility=private HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\nAccept: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        SENT_BEFORE_STALLING + 2000
+    );
+    socket.write_all(head.as_bytes()).await.expect("headers");
+    let mut body = vec![u8::try_from(n % 251).expect("small"); SENT_BEFORE_STALLING];
+    body[..8].copy_from_slice(&n.to_le_bytes());
+    socket.write_all(&body).await.expect("the first part of the body");
+    socket
+}
+
+/// Sends the rest of a slow upload; the answer's status line.
+async fn finish_slow_upload(mut socket: tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    socket.write_all(&[7; 2000]).await.expect("the rest of the body");
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(30), socket.read_to_end(&mut answer))
+        .await
+        .expect("answered within 30 s")
+        .expect("read");
+    String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned()
+}
+
+/// Many slow uploads by one member (phones on a poor uplink, or a member's script) hold no
+/// thread each while they wait for the network: the blocking pool stays free, a login (its
+/// password hash runs there) is answered promptly, and the uploads all finish once their
+/// bytes come.
+async fn slow_uploads_hold_no_thread_each(backend: Backend) {
+    use std::time::{Duration, Instant};
+    let Some(photos) = Photos::start(backend, 1 << 30).await else { return };
+    let kid = &photos.family.member;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let threads = small_server_threads(backend);
+    let before = threads_named(&threads);
+    let mut slow = Vec::new();
+    for n in 0..SLOW_UPLOADS {
+        slow.push(start_slow_upload(photos.family.server.addr, &kid.token, n).await);
+    }
+    let tmp = photos.storage().join("tmp");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while files_under(&tmp) < SLOW_UPLOADS && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let held = threads_named(&threads).saturating_sub(before);
+    assert!(held <= 2, "{SLOW_UPLOADS} stalled uploads hold {held} threads ({} of them had a file)", files_under(&tmp));
+
+    let started = Instant::now();
+    let login = photos
+        .family
+        .server
+        .client()
+        .http
+        .post(photos.family.server.url("/api/auth/login"))
+        .json(&serde_json::json!({"username": "mum", "password": "admin password"}))
+        .send();
+    let login = tokio::time::timeout(Duration::from_secs(10), login).await.expect("a login within 10 s").expect("POST");
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_secs(5), "a login took {:?}", started.elapsed());
+    let timeline = tokio::time::timeout(Duration::from_secs(5), kid.get("/photos/api/items").send()).await;
+    assert_eq!(timeline.expect("the timeline within 5 s").expect("GET").status(), StatusCode::OK);
+
+    for socket in slow {
+        assert_eq!(finish_slow_upload(socket).await, "HTTP/1.1 201 Created");
+    }
+    let list = json(kid.get("/photos/api/items?limit=200").send().await.expect("GET")).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), SLOW_UPLOADS, "every slow upload was stored");
+    assert_eq!(files_under(&tmp), 0);
+}
+
+/// [`slow_uploads_hold_no_thread_each`] on both backends, each on a [`small_server_runtime`].
+mod slow_uploads_hold_no_thread_each {
+    use hearth_shared::db::Backend;
+
+    #[test]
+    fn sqlite() {
+        let backend = Backend::Sqlite;
+        super::small_server_runtime(backend).block_on(super::slow_uploads_hold_no_thread_each(backend));
+    }
+
+    #[test]
+    fn postgres() {
+        let backend = Backend::Postgres;
+        super::small_server_runtime(backend).block_on(super::slow_uploads_hold_no_thread_each(backend));
+    }
+}
