@@ -740,6 +740,16 @@ async fn an_album_is_arranged_from_its_page(backend: Backend) {
     assert_eq!(zip.headers()["content-type"], "application/zip", "the family downloads a family album");
     let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.expect("zip"))).expect("a valid zip");
     assert_eq!(archive.len(), 2);
+    let as_browsers_ask = kid
+        .browser
+        .http
+        .get(kid.browser.url(&format!("{page}/album.zip")))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(as_browsers_ask.status(), StatusCode::OK);
+    assert!(!as_browsers_ask.bytes().await.expect("the whole body, compressed or not").is_empty());
 }
 
 /// Every page of a list, following `next_cursor`, with `limit` rows a page.
