@@ -1047,6 +1047,7 @@ both_backends!(
     a_link_shows_only_the_places_of_photos_its_maker_uploaded,
     uploading_again_never_widens_who_sees_an_item,
     share_link_passwords_are_long_and_guesses_are_throttled,
+    the_plain_upload_form_says_what_is_wrong,
 );
 
 /// Most blocking threads of that runtime: fewer than the slow uploads, as a small server's
@@ -1177,4 +1178,35 @@ mod slow_uploads_hold_no_thread_each {
         let backend = Backend::Postgres;
         super::small_server_runtime(backend).block_on(super::slow_uploads_hold_no_thread_each(backend));
     }
+}
+
+/// The plain form (`multipart/form-data`) as the browser without script sends it, with the
+/// CSRF token the page gives.
+async fn post_upload_form(person: &Person, form: reqwest::multipart::Form) -> reqwest::Response {
+    person.browser.get("/photos/").await;
+    let csrf = person.browser.cookie("hearth_csrf").expect("csrf cookie");
+    let url = person.browser.url(&format!("/photos/upload?csrf_token={csrf}"));
+    person.browser.http.post(url).header("accept", "text/html").multipart(form).send().await.expect("POST")
+}
+
+/// The plain upload form says what is wrong: a file over the limit is 413 with the limit, a
+/// visibility field of megabytes is refused without being held or shown back.
+async fn the_plain_upload_form_says_what_is_wrong(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1000).await else { return };
+    let kid = &photos.family.member;
+    let big = reqwest::multipart::Form::new()
+        .text("visibility", "private")
+        .part("files", reqwest::multipart::Part::bytes(vec![1; 5000]).file_name("big.jpg"));
+    let refused = post_upload_form(kid, big).await;
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(refused.text().await.expect("html").contains("big.jpg is larger than the limit of 1000 bytes"));
+    let odd = reqwest::multipart::Form::new()
+        .text("visibility", "x".repeat(4 << 20))
+        .part("files", reqwest::multipart::Part::bytes(jpeg_bytes(1)).file_name("one.jpg"));
+    let refused = post_upload_form(kid, odd).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("html");
+    assert!(page.contains("Visibility is private or family.") && page.len() < 20_000, "{} bytes", page.len());
+    let list = json(kid.get("/photos/api/items").send().await.expect("list")).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), 0, "nothing was stored");
 }

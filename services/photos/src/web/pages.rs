@@ -2,6 +2,7 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -272,6 +273,28 @@ pub async fn set_visibility(
     Ok(Redirect::to(&format!("/photos/items/{id}")).into_response())
 }
 
+/// Most bytes of the upload form's visibility field: `private` or `family`.
+const VISIBILITY_BYTES: usize = 16;
+
+/// The upload form's visibility choice, read with a bound: a field of gigabytes is refused
+/// at once, neither held in memory nor shown back.
+async fn visibility_field(mut field: Field<'_>) -> AppResult<Visibility> {
+    let mut value = Vec::with_capacity(VISIBILITY_BYTES);
+    while let Some(chunk) = field.chunk().await.map_err(broke_off)? {
+        if value.len() + chunk.len() > VISIBILITY_BYTES {
+            return Err(AppError::Invalid("Visibility is private or family.".to_owned()));
+        }
+        value.extend_from_slice(&chunk);
+    }
+    Visibility::parse(&String::from_utf8_lossy(&value))
+}
+
+/// A form that stopped arriving, or is not a form. (A file over the limit is answered 413 by
+/// [`crate::library::Library::upload`], which counts its bytes as they arrive.)
+fn broke_off(error: MultipartError) -> AppError {
+    AppError::BadRequest(format!("The upload broke off ({}). Send it again.", error.body_text()))
+}
+
 /// The upload form without script (`multipart/form-data`): each file is streamed to storage
 /// in turn. With script, the page uploads through the API instead, with progress bars.
 pub async fn upload_form(
@@ -281,14 +304,9 @@ pub async fn upload_form(
 ) -> AppResult<Response> {
     let mut visibility = Visibility::Family;
     let (mut uploaded, mut duplicates, mut kept_private) = (0u32, 0u32, 0u32);
-    while let Some(field) =
-        form.next_field().await.map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?
-    {
+    while let Some(field) = form.next_field().await.map_err(broke_off)? {
         match field.name() {
-            Some("visibility") => {
-                let value = field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-                visibility = Visibility::parse(&value)?;
-            }
+            Some("visibility") => visibility = visibility_field(field).await?,
             Some("files") => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
                 let mut stream = field.map_err(std::io::Error::other);
