@@ -222,7 +222,7 @@ impl Library {
         let pool = self.db.pool();
         let (title, items) = match ShareTarget::of(&share)? {
             ShareTarget::Album(album_id) => {
-                let album = albums::by_id(pool, album_id).await?.ok_or_else(gone)?;
+                let album = albums::by_id(pool, share.owner_id, album_id).await?.ok_or_else(gone)?;
                 (album.name, albums::items_seen_by_guests(pool, album_id).await?)
             }
             ShareTarget::Item(item_id) => {

@@ -875,6 +875,7 @@ async fn visibility_and_the_trash_decide_what_every_path_serves(backend: Backend
     assert_eq!(file_names(&found["items"]), shown_only, "the kid's search");
     let in_album = json(kid.get(&format!("/photos/api/albums/{}", album["id"])).send().await.expect("GET")).await;
     assert_eq!(file_names(&in_album["items"]), shown_only, "the album as the kid sees it");
+    assert_eq!(in_album["album"]["item_count"], 1, "and counts it");
     let page = kid.browser.get(&format!("/photos/albums/{}", album["id"])).await.text().await.expect("html");
     assert!(page.contains("shown.jpg") && !page.contains("private.jpg") && !page.contains("trashed.jpg"), "{page}");
     let kids_zip = kid.browser.get(&format!("/photos/albums/{}/album.zip", album["id"])).await;
