@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod server;
 pub mod service;
 pub mod telemetry;
+pub mod throttle;
 pub mod tokens;
 
 #[cfg(any(test, feature = "testing"))]

@@ -54,16 +54,17 @@ impl Password {
         Ok(Self(raw.to_owned()))
     }
 
-    /// A password for a share link, which guests type: 4 to 256 characters.
+    /// A password for a share link, which guests type: 8 to 256 characters, as an account's
+    /// (guesses at it are throttled too, per link and per address).
     ///
     /// # Errors
     /// Too short or too long, with the rule in the message.
     pub fn parse_share(raw: &str) -> Result<Self, AppError> {
         let length = raw.chars().count();
-        if (4..=256).contains(&length) {
+        if (8..=256).contains(&length) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(AppError::Invalid("A link password has 4 to 256 characters.".to_owned()))
+            Err(AppError::Invalid("A link password has 8 to 256 characters.".to_owned()))
         }
     }
 

@@ -3,8 +3,9 @@
 //!
 //! [`Browser::start`] runs `chromedriver` on a free port, or skips loudly when `chromium` or
 //! `chromedriver` is not installed. Every [`Session`] is a browser of its own with a fresh
-//! profile (its own cookies), so one journey can play several people: [`Browser::desktop`]
-//! opens a 1280×900 window, [`Browser::phone`] emulates a 390×844 phone.
+//! profile (its own cookies) and its own downloads folder, so one journey can play several
+//! people: [`Browser::desktop`] opens a 1280×900 window, [`Browser::phone`] emulates a
+//! 390×844 phone. [`Session::download`] clicks a link and waits for the file it downloads.
 //!
 //! [`Browser::journey`] runs a journey; when it fails (returns `Err` or panics) every open
 //! session is photographed to `target/browser-failures/<journey>-<session>.png` first.
@@ -44,9 +45,9 @@ enum Screen {
 /// folder their profiles were made in.
 pub struct Browser {
     driver: Child,
-    /// chromedriver's `TMPDIR`, where it and the browsers make their profiles; kept so it
-    /// lives as long as they do.
-    _temp_dir: tempfile::TempDir,
+    /// chromedriver's `TMPDIR`, where it and the browsers make their profiles, and where the
+    /// sessions' downloads go; kept so it lives as long as they do.
+    temp_dir: tempfile::TempDir,
     driver_url: String,
     chromium: PathBuf,
     base_url: String,
@@ -77,7 +78,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("start {}: {e}", chromedriver.display()));
         let browser = Self {
             driver,
-            _temp_dir: temp_dir,
+            temp_dir,
             driver_url: format!("http://127.0.0.1:{port}"),
             chromium,
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -108,6 +109,8 @@ impl Browser {
     }
 
     async fn open(&self, name: &str, screen: Screen) -> anyhow::Result<Session> {
+        let downloads = self.temp_dir.path().join("downloads").join(name);
+        std::fs::create_dir_all(&downloads).with_context(|| format!("make {}", downloads.display()))?;
         let mut options = json!({
             "binary": self.chromium,
             "args": [
@@ -118,6 +121,11 @@ impl Browser {
                 "--disable-background-networking",
                 "--window-size=1280,900",
             ],
+            "prefs": {
+                "download.default_directory": downloads,
+                "download.prompt_for_download": false,
+                "download.directory_upgrade": true,
+            },
         });
         let width = match screen {
             Screen::Desktop => 1280,
@@ -138,7 +146,7 @@ impl Browser {
             .await
             .with_context(|| format!("open a browser for {name}"))?;
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner).push((name.to_owned(), client.clone()));
-        let session = Session { name: name.to_owned(), base_url: self.base_url.clone(), client };
+        let session = Session { name: name.to_owned(), base_url: self.base_url.clone(), client, downloads };
         let outer_width = session.execute("return window.outerWidth").await?;
         if outer_width != json!(width) {
             bail!("{name}: asked for a browser {width} px wide, got {outer_width}");
@@ -225,6 +233,12 @@ fn group_running(group: u32) -> bool {
     })
 }
 
+/// The files in a folder.
+fn files_in(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(folder).with_context(|| format!("read {}", folder.display()))?;
+    Ok(entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+}
+
 /// `name` in `PATH`, else in `/usr/bin`.
 fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -240,6 +254,8 @@ pub struct Session {
     name: String,
     base_url: String,
     client: Client,
+    /// Where this browser saves what it downloads.
+    downloads: PathBuf,
 }
 
 impl Session {
@@ -335,6 +351,40 @@ impl Session {
                 bail!("{}: \"{label}\" did not lead to a new page", self.name);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks the link `label` and waits until the file it downloads has arrived whole in the
+    /// session's downloads folder (until then Chromium writes a hidden file, then
+    /// `*.crdownload`); its path.
+    ///
+    /// # Errors
+    /// When there is no such link, or no new file has arrived whole within `within`.
+    pub async fn download(&self, label: &str, within: Duration) -> anyhow::Result<PathBuf> {
+        let before = files_in(&self.downloads)?;
+        self.click_text(label).await?;
+        let deadline = Instant::now() + within;
+        loop {
+            let now = files_in(&self.downloads)?;
+            let (arriving, whole): (Vec<&PathBuf>, Vec<&PathBuf>) = now.iter().partition(|file| {
+                file.extension().is_some_and(|e| e == "crdownload")
+                    || file.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.'))
+            });
+            let arriving = !arriving.is_empty();
+            let new: Vec<&PathBuf> = whole.into_iter().filter(|file| !before.contains(file)).collect();
+            if let [file] = new.as_slice()
+                && !arriving
+            {
+                return Ok((*file).clone());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "{}: \"{label}\" downloaded nothing whole in {} s; the folder holds {now:?}",
+                    self.name,
+                    within.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

@@ -3,12 +3,15 @@
 //! Skipped loudly without `chromium` and `chromedriver` (a failure when `HEARTH_REQUIRE_ALL=1`).
 //! A failed journey leaves screenshots in `target/browser-failures/`.
 
+use std::io::Read as _;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::ensure;
+use anyhow::{Context as _, ensure};
 use hearth_e2e::HearthProcess;
 use hearth_e2e::browser::{Browser, Session, a_family_joins};
 use serde_json::json;
+use sha2::{Digest as _, Sha256};
 
 /// The photos the member drops on the timeline: file names and the colour each is filled with
 /// (different colours, so three different files rather than duplicates).
@@ -19,6 +22,9 @@ const THUMBNAILS_MADE: Duration = Duration::from_secs(20);
 
 /// How long a page may take to show what is already there.
 const SHOWN: Duration = Duration::from_secs(10);
+
+/// How long the album's zip may take to arrive.
+const DOWNLOADED: Duration = Duration::from_secs(20);
 
 /// Fails when the current page is wider than the 390 px phone (it would scroll sideways).
 async fn fits_the_phone(phone: &Session, page: &str) -> anyhow::Result<()> {
@@ -77,6 +83,37 @@ async fn three_thumbnails(session: &Session, tiles: &str, within: Duration) -> a
     session.wait_until(&format!("three thumbnails in {tiles}"), &script, within).await
 }
 
+/// The album's items as the API lists them to `session`: `(file name, SHA-256)`, sorted.
+async fn album_originals(session: &Session, album_page: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let api = album_page.replacen("/photos/", "/photos/api/", 1);
+    let script = format!(
+        "return fetch({api}, {{ headers: {{ Accept: 'application/json' }} }})
+          .then((answer) => answer.json())
+          .then((album) => album.items.map((item) => [item.file_name, item.sha256]));",
+        api = json!(api),
+    );
+    let mut items: Vec<(String, String)> = serde_json::from_value(session.execute(&script).await?)?;
+    items.sort();
+    Ok(items)
+}
+
+/// Opens the zip a browser saved and reads every entry whole (its CRC is checked as it is
+/// read): the entries' names and SHA-256s must be `expected`'s, no more, no fewer.
+fn the_zip_holds(zip: &Path, expected: &[(String, String)]) -> anyhow::Result<()> {
+    let file = std::fs::File::open(zip).with_context(|| format!("open {}", zip.display()))?;
+    let mut archive = zip::ZipArchive::new(file).with_context(|| format!("{} is not a whole zip", zip.display()))?;
+    let mut found = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index)?;
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).with_context(|| format!("entry {index} of {} is damaged", zip.display()))?;
+        found.push((entry.name()?.into_owned(), format!("{:x}", Sha256::digest(&bytes))));
+    }
+    found.sort();
+    ensure!(found == expected, "{} holds {found:?}, not the album's {expected:?}", zip.display());
+    Ok(())
+}
+
 /// The admin sets up a fresh Hearth on a computer and invites a member, who joins on a phone.
 #[tokio::test]
 async fn the_admin_sets_up_hearth_and_a_member_joins_on_a_phone() {
@@ -94,8 +131,9 @@ async fn the_admin_sets_up_hearth_and_a_member_joins_on_a_phone() {
 }
 
 /// A member uploads three photos by drag-and-drop on a phone, sees their thumbnails in the
-/// timeline, makes an album of them and shares it with a link, which a logged-out browser
-/// opens to see the photos.
+/// timeline, makes an album of them, downloads it as a zip and shares it with a link, which
+/// a logged-out browser opens to see the photos and download them too. Each zip must arrive
+/// whole: every entry read back and the same bytes as the originals.
 #[tokio::test]
 async fn a_member_drops_photos_on_a_phone_and_shares_an_album_with_a_link() {
     let hearth = HearthProcess::start(None, &[]).await;
@@ -139,6 +177,11 @@ async fn a_member_drops_photos_on_a_phone_and_shares_an_album_with_a_link() {
             ensure!(summary.ends_with("· 3 items"), "the album does not hold the three photos: {summary}");
             three_thumbnails(&member, "a.tile", SHOWN).await?;
             fits_the_phone(&member, "the album page").await?;
+            let originals = album_originals(&member, &member.path().await?).await?;
+            ensure!(originals.len() == 3, "the album API lists {originals:?}");
+            let zip = member.download("Download all (zip)", DOWNLOADED).await?;
+            ensure!(zip.ends_with(format!("{album}.zip")), "the album downloaded as {}", zip.display());
+            the_zip_holds(&zip, &originals)?;
 
             member.submit("Make a link").await?;
             let share_url = member.value_of("#share-url").await?;
@@ -149,7 +192,9 @@ async fn a_member_drops_photos_on_a_phone_and_shares_an_album_with_a_link() {
             guest.goto(&share_url).await?;
             ensure!(guest.path().await?.starts_with("/photos/s/"), "the link did not open the shared album");
             assert_eq!(guest.text_of("h1").await?, album);
-            three_thumbnails(&guest, ".tile", SHOWN).await
+            three_thumbnails(&guest, ".tile", SHOWN).await?;
+            let zip = guest.download("Download everything (zip)", DOWNLOADED).await?;
+            the_zip_holds(&zip, &originals)
         })
         .await;
 }

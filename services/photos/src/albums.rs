@@ -30,11 +30,14 @@ impl Library {
     pub async fn create_album(&self, user: &Identity, name: &str, visibility: Visibility) -> AppResult<AlbumRow> {
         let name = AlbumName::parse(name)?;
         let id = albums::insert(self.db.pool(), user.user_id, name.as_str(), visibility.as_str(), unix_now()).await?;
-        self.album_row(id).await
+        self.album_row(user, id).await
     }
 
-    async fn album_row(&self, id: i64) -> AppResult<AlbumRow> {
-        albums::by_id(self.db.pool(), id).await?.ok_or_else(|| AppError::NotFound("There is no such album.".to_owned()))
+    /// The album, whoever may see it, with the items `user` sees counted.
+    async fn album_row(&self, user: &Identity, id: i64) -> AppResult<AlbumRow> {
+        albums::by_id(self.db.pool(), user.user_id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such album.".to_owned()))
     }
 
     /// Albums the user sees, the most recently changed first.
@@ -60,7 +63,7 @@ impl Library {
     /// # Errors
     /// [`AppError::NotFound`] for an album that is not theirs and not the family's.
     pub async fn album(&self, user: &Identity, id: i64) -> AppResult<(AlbumRow, Vec<ItemRow>)> {
-        let album = self.album_row(id).await?;
+        let album = self.album_row(user, id).await?;
         if album.owner_id != user.user_id && album.visibility != Visibility::Family.as_str() {
             return Err(AppError::NotFound("There is no such album, or it is not shared with you.".to_owned()));
         }
@@ -93,7 +96,7 @@ impl Library {
         }
         let cover = changes.cover_item_id.or(album.cover_item_id);
         albums::update(self.db.pool(), id, name.as_str(), &visibility, cover, unix_now()).await?;
-        self.album_row(id).await
+        self.album_row(user, id).await
     }
 
     /// Deletes an album (its items stay in the library).
@@ -119,7 +122,7 @@ impl Library {
             }
         }
         albums::add_items(self.db.pool(), id, item_ids, unix_now()).await?;
-        self.album_row(id).await
+        self.album_row(user, id).await
     }
 
     /// The item that stands for the album: its cover if the viewer may see it, else its

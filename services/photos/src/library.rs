@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hearth_shared::db::unix_now;
+use hearth_shared::throttle::Throttle;
 use hearth_shared::{AppError, AppResult, Database, Identity};
 
 use crate::config::PhotosConfig;
 use crate::db::items::{self, ItemRow, NewItem};
 use crate::domain::{FileName, SearchQuery, Sha256, Visibility, search};
 use crate::media::{self, MediaKind};
+use crate::sharing::{self, GuessKey};
 use crate::storage::{BlobStore, ByteStream, Derived, DerivedWriter, PutError};
 use crate::worker::PreviewQueue;
 
@@ -27,6 +29,8 @@ pub struct Uploaded {
     pub item: ItemRow,
     /// The uploader already had these bytes: this is the item they have.
     pub duplicate: bool,
+    /// They asked for the family to see it, but the item they had is private and stays so.
+    pub kept_private: bool,
 }
 
 /// A page of items and where the next one starts.
@@ -72,12 +76,14 @@ pub struct Library {
     pub(crate) blobs: Arc<dyn BlobStore>,
     previews: PreviewQueue,
     config: Arc<PhotosConfig>,
+    /// Wrong share-link passwords, per link and per address.
+    pub(crate) guesses: Arc<Throttle<GuessKey>>,
 }
 
 impl Library {
     #[must_use]
     pub fn new(db: Database, blobs: Arc<dyn BlobStore>, previews: PreviewQueue, config: Arc<PhotosConfig>) -> Self {
-        Self { db, blobs, previews, config }
+        Self { db, blobs, previews, config, guesses: Arc::new(sharing::guess_throttle()) }
     }
 
     #[must_use]
@@ -97,7 +103,9 @@ impl Library {
     }
 
     /// Stores an upload and records it; the same bytes from the same person give back the
-    /// item they already have (restored from the trash if it was there).
+    /// item they already have (restored from the trash if it was there), private if they asked
+    /// for private either time ([`Visibility::narrower`]): uploading a folder again never
+    /// shares what was kept private, and asking for private is never ignored.
     ///
     /// # Errors
     /// Too large (413), interrupted (400), or our storage failing.
@@ -135,16 +143,18 @@ impl Library {
         if let Some(item) = items::insert(pool, &new).await? {
             self.previews.enqueue(item.id);
             tracing::info!(item = item.id, size = blob.size, kind = sniffed.kind.as_str(), "uploaded");
-            return Ok(Uploaded { item, duplicate: false });
+            return Ok(Uploaded { item, duplicate: false, kept_private: false });
         }
         let existing = items::by_owner_and_hash(pool, user.user_id, blob.sha256.as_str())
             .await?
             .ok_or_else(|| anyhow::anyhow!("duplicate item vanished"))?;
-        if existing.deleted_at.is_none() {
-            return Ok(Uploaded { item: existing, duplicate: true });
+        let had = Visibility::parse(&existing.visibility)?;
+        let kept = had.narrower(visibility);
+        if existing.deleted_at.is_some() || kept != had {
+            items::upload_again(pool, existing.id, kept.as_str()).await?;
         }
-        items::set_deleted(pool, existing.id, None).await?;
-        Ok(Uploaded { item: self.load(existing.id).await?, duplicate: true })
+        let kept_private = kept != visibility;
+        Ok(Uploaded { item: self.load(existing.id).await?, duplicate: true, kept_private })
     }
 
     /// The start of a text document's stored text, for search.
@@ -191,14 +201,15 @@ impl Library {
         Ok(Page::of(rows, limit, item_key))
     }
 
-    /// An item the user may see. Someone else's private item is "not found", as if it did
-    /// not exist.
+    /// An item the user may see (`items::MEMBER_SEES`): someone else's private or trashed
+    /// item is "not found", as if it did not exist. Every page, API answer and file of one
+    /// item goes through here.
     ///
     /// # Errors
     /// [`AppError::NotFound`] when the user may not see it.
     pub async fn item(&self, user: &Identity, id: i64) -> AppResult<ItemRow> {
-        let item = items::by_id(self.db.pool(), id).await?;
-        item.filter(|item| visible_to(item, user))
+        items::seen_by(self.db.pool(), user.user_id, id)
+            .await?
             .ok_or_else(|| AppError::NotFound("There is no such item, or it is not shared with you.".to_owned()))
     }
 
@@ -373,10 +384,6 @@ impl Library {
         }
         Ok(())
     }
-}
-
-pub(crate) fn visible_to(item: &ItemRow, user: &Identity) -> bool {
-    item.owner_id == user.user_id || item.visibility == Visibility::Family.as_str()
 }
 
 /// Whether the file is a text document, whose text is kept for search.

@@ -1,16 +1,23 @@
 //! Share links: a token of 256 random bits that lets a guest with no account see one album
-//! or one item — optionally until a date, optionally behind a password, revocable. Guests
-//! never see where photos were taken unless the sharer chose to show it.
+//! or one item — optionally until a date, optionally behind a password, revocable. A link
+//! never shows more than the family sees: private and trashed items are not served to guests
+//! (`db::items::GUEST_SEES`). Guests never see where photos were taken unless the sharer
+//! chose to show it, and then only for photos the sharer uploaded. Password guesses are
+//! throttled per link and per address.
+
+use std::net::IpAddr;
+use std::time::Duration;
 
 use hearth_shared::db::unix_now;
 use hearth_shared::passwords::{self, PasswordHash};
+use hearth_shared::throttle::{Refused, Throttle};
 use hearth_shared::tokens::{constant_time_eq, hash_token, random_token};
 use hearth_shared::{AppError, AppResult, Identity};
 
 use crate::db::albums;
-use crate::db::items::ItemRow;
+use crate::db::items::{self, ItemRow};
 use crate::db::shares::{self, ShareRow};
-use crate::domain::ShareOptions;
+use crate::domain::{ShareOptions, Visibility};
 use crate::library::{Library, Page, page_size};
 
 /// What a share link points at.
@@ -18,6 +25,45 @@ use crate::library::{Library, Page, page_size};
 pub enum ShareTarget {
     Album(i64),
     Item(i64),
+}
+
+impl ShareTarget {
+    /// What `share` points at.
+    ///
+    /// # Errors
+    /// [`AppError::Gone`] for a link that points at nothing.
+    pub fn of(share: &ShareRow) -> AppResult<Self> {
+        match (share.album_id, share.item_id) {
+            (Some(album_id), _) => Ok(Self::Album(album_id)),
+            (None, Some(item_id)) => Ok(Self::Item(item_id)),
+            (None, None) => Err(gone()),
+        }
+    }
+}
+
+fn gone() -> AppError {
+    AppError::Gone("What this link pointed at has been deleted, or is no longer shared.".to_owned())
+}
+
+/// What a password guess counts against ([`GUESSES_PER_LINK`], [`GUESSES_PER_ADDRESS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GuessKey {
+    /// One link, by its id.
+    Link(String),
+    /// One client address, across links.
+    Address(IpAddr),
+}
+
+/// The window over which wrong share-link passwords are counted.
+pub const GUESS_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Wrong passwords one link accepts per window, from anyone.
+pub const GUESSES_PER_LINK: usize = 10;
+/// Wrong passwords one address may type per window, across links.
+pub const GUESSES_PER_ADDRESS: usize = 30;
+
+/// Wrong share-link passwords in the current window.
+pub(crate) fn guess_throttle() -> Throttle<GuessKey> {
+    Throttle::new(GUESS_WINDOW)
 }
 
 /// A share link as a guest opens it.
@@ -32,9 +78,11 @@ pub struct OpenShare {
 
 impl Library {
     /// Makes a link to one of the user's albums or items; the token is returned this once.
+    /// An item must be shared with the family first: a link never shows what the family
+    /// cannot see.
     ///
     /// # Errors
-    /// Not the owner of what is shared, or invalid options.
+    /// Not the owner of what is shared, a private or trashed item, or invalid options.
     pub async fn create_share(
         &self,
         user: &Identity,
@@ -53,6 +101,16 @@ impl Library {
                 let item = self.item(user, id).await?;
                 if item.owner_id != user.user_id {
                     return Err(AppError::Forbidden("Only the person who uploaded it can share it.".to_owned()));
+                }
+                if item.deleted_at.is_some() {
+                    return Err(AppError::Invalid("This is in the trash: restore it first.".to_owned()));
+                }
+                if item.visibility != Visibility::Family.as_str() {
+                    return Err(AppError::Invalid(
+                        "Only you see this. Share it with the family first, then make a link: a link never \
+                         shows what the family cannot see."
+                            .to_owned(),
+                    ));
                 }
                 (None, Some(id))
             }
@@ -131,39 +189,72 @@ impl Library {
         Ok(share)
     }
 
-    /// Whether a guest's password opens a protected link.
+    /// Checks a guest's password for the link behind `token`. The guess counts against the
+    /// link and the guest's address before it is checked, so that a burst of guesses is
+    /// refused at once; a right one is not counted.
     ///
     /// # Errors
-    /// The blocking task failed.
-    pub async fn share_password_matches(share: &ShareRow, candidate: &str) -> AppResult<bool> {
-        match &share.password_hash {
-            Some(hash) => passwords::verify(candidate, Some(&PasswordHash(hash.clone()))).await,
-            None => Ok(true),
+    /// [`AppError::TooManyRequests`] after too many wrong passwords, [`AppError::Unauthorized`]
+    /// for a wrong one; as [`Library::share_by_token`] for a link that does not work.
+    pub async fn unlock_share(&self, token: &str, password: &str, address: Option<IpAddr>) -> AppResult<ShareRow> {
+        let share = self.share_by_token(token).await?;
+        let Some(hash) = share.password_hash.clone() else {
+            return Ok(share);
+        };
+        let mut limits = vec![(GuessKey::Link(share.id.clone()), GUESSES_PER_LINK)];
+        limits.extend(address.map(|address| (GuessKey::Address(address), GUESSES_PER_ADDRESS)));
+        let attempt = self.guesses.begin(limits).map_err(|refused| too_many_guesses(refused, &share))?;
+        if passwords::verify(password, Some(&PasswordHash(hash))).await? {
+            attempt.succeeded();
+            Ok(share)
+        } else {
+            // The attempt stays counted.
+            Err(AppError::Unauthorized("That password is not right.".to_owned()))
         }
     }
 
-    /// What the guest sees: the shared item, or the album's items (those not in the trash).
+    /// What the guest sees: the shared item, or the album's items, as far as guests see them
+    /// (`db::items::GUEST_SEES`).
     ///
     /// # Errors
-    /// What was shared no longer exists.
+    /// What was shared no longer exists or is no longer shared.
     pub async fn open_share(&self, share: ShareRow) -> AppResult<OpenShare> {
-        let gone = || AppError::Gone("What this link pointed at has been deleted.".to_owned());
-        let (title, items) = match (share.album_id, share.item_id) {
-            (Some(album_id), _) => {
-                let album = albums::by_id(self.db.pool(), album_id).await?.ok_or_else(gone)?;
-                let items = albums::items(self.db.pool(), album_id, album.owner_id).await?;
-                (album.name, items)
+        let pool = self.db.pool();
+        let (title, items) = match ShareTarget::of(&share)? {
+            ShareTarget::Album(album_id) => {
+                let album = albums::by_id(pool, share.owner_id, album_id).await?.ok_or_else(gone)?;
+                (album.name, albums::items_seen_by_guests(pool, album_id).await?)
             }
-            (None, Some(item_id)) => {
-                let item = self.load(item_id).await.map_err(|_| gone())?;
-                if item.deleted_at.is_some() {
-                    return Err(gone());
-                }
+            ShareTarget::Item(item_id) => {
+                let item = items::seen_by_guests(pool, item_id).await?.ok_or_else(gone)?;
                 (item.file_name.clone(), vec![item])
             }
-            (None, None) => return Err(gone()),
         };
         Ok(OpenShare { share, title, items })
+    }
+
+    /// One item of what the link shows, if guests see it (`db::items::GUEST_SEES`).
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for anything else.
+    pub async fn shared_item(&self, share: &ShareRow, id: i64) -> AppResult<ItemRow> {
+        let pool = self.db.pool();
+        let item = match ShareTarget::of(share)? {
+            ShareTarget::Album(album_id) => albums::item_seen_by_guests(pool, album_id, id).await?,
+            ShareTarget::Item(item_id) if item_id == id => items::seen_by_guests(pool, id).await?,
+            ShareTarget::Item(_) => None,
+        };
+        item.ok_or_else(|| AppError::NotFound("That is not part of this link.".to_owned()))
+    }
+}
+
+fn too_many_guesses(refused: Refused, share: &ShareRow) -> AppError {
+    tracing::warn!(share = share.id, "share-link password guesses throttled");
+    let minutes = refused.retry_after_minutes();
+    let wait = if minutes == 1 { "a minute".to_owned() } else { format!("{minutes} minutes") };
+    AppError::TooManyRequests {
+        message: format!("Too many wrong passwords were typed for this link. Wait {wait} and try again."),
+        retry_after_secs: refused.retry_after_secs(),
     }
 }
 
@@ -198,13 +289,21 @@ pub enum GuestDownload {
     NotOffered(&'static str),
 }
 
-/// Originals go to guests only when they cannot reveal a place the sharer kept private:
-/// photos whose EXIF was read and holds no GPS, documents, or anything when the sharer chose
-/// to show locations. A JPEG with GPS goes with its location removed; other photos with GPS
+/// Whether guests of the link may learn where the item was taken: only when the sharer
+/// chose so, and only for what the sharer uploaded (an album can hold other members' photos,
+/// whose places are theirs to give).
+#[must_use]
+pub fn shows_location(share: &ShareRow, item: &ItemRow) -> bool {
+    share.show_location != 0 && item.owner_id == share.owner_id
+}
+
+/// Originals go to guests only when they cannot reveal a place kept private: photos whose
+/// EXIF was read and holds no GPS, documents, or anything whose location the link shows
+/// ([`shows_location`]). A JPEG with GPS goes with its location removed; other photos with GPS
 /// as their preview. Videos may carry a location we do not read, so they need that choice.
 #[must_use]
 pub fn guest_download(share: &ShareRow, item: &ItemRow) -> GuestDownload {
-    if share.show_location != 0 {
+    if shows_location(share, item) {
         return GuestDownload::Original;
     }
     match item.kind.as_str() {
@@ -212,9 +311,9 @@ pub fn guest_download(share: &ShareRow, item: &ItemRow) -> GuestDownload {
         "photo" if item.width.is_some() && item.content_type == "image/jpeg" => GuestDownload::OriginalWithoutLocation,
         "photo" if item.preview == "ready" => GuestDownload::PreviewWithoutLocation,
         "photo" => GuestDownload::NotOffered("This photo is not ready to download yet."),
-        "video" => GuestDownload::NotOffered(
-            "Videos can record where they were filmed, and whoever shared this keeps that private.",
-        ),
+        "video" => {
+            GuestDownload::NotOffered("Videos can record where they were filmed, and this link keeps that private.")
+        }
         _ => GuestDownload::Original,
     }
 }
@@ -276,5 +375,18 @@ mod tests {
         assert!(matches!(guest_download(&hidden, &item("video", false, false, "none")), GuestDownload::NotOffered(_)));
         assert_eq!(guest_download(&hidden, &item("document", false, false, "none")), GuestDownload::Original);
         assert_eq!(guest_download(&share(true), &item("video", false, false, "none")), GuestDownload::Original);
+    }
+
+    #[test]
+    fn a_link_shows_only_the_places_of_what_its_sharer_uploaded() {
+        let showing = share(true);
+        let own = item("photo", true, true, "ready");
+        assert!(shows_location(&showing, &own));
+        assert_eq!(guest_download(&showing, &own), GuestDownload::Original);
+        let someone_elses = ItemRow { owner_id: 2, content_type: "image/jpeg".to_owned(), ..own };
+        assert!(!shows_location(&showing, &someone_elses));
+        assert_eq!(guest_download(&showing, &someone_elses), GuestDownload::OriginalWithoutLocation);
+        let their_video = ItemRow { owner_id: 2, ..item("video", false, false, "none") };
+        assert!(matches!(guest_download(&showing, &their_video), GuestDownload::NotOffered(_)));
     }
 }

@@ -35,8 +35,8 @@ function uploadOne(uploader, file, visibility) {
       try { answer = JSON.parse(request.responseText); } catch (_) { /* not JSON */ }
       if (request.status === 200 || request.status === 201) {
         bar.value = 100;
-        status.textContent = answer.duplicate ? "already there" : "done";
-        resolve({ ok: true, duplicate: Boolean(answer.duplicate) });
+        status.textContent = answer.notice || (answer.duplicate ? "already there" : "done");
+        resolve({ ok: true, duplicate: Boolean(answer.duplicate), keptPrivate: Boolean(answer.notice) });
       } else {
         status.textContent = answer.detail || `failed (${request.status})`;
         status.className = "failed";
@@ -63,7 +63,8 @@ async function uploadAll(uploader, files) {
   await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, worker));
   const done = results.filter((r) => r.ok);
   const duplicates = done.filter((r) => r.duplicate).length;
-  const summary = `/photos/?uploaded=${done.length}&duplicates=${duplicates}`;
+  const keptPrivate = done.filter((r) => r.keptPrivate).length;
+  const summary = `/photos/?uploaded=${done.length}&duplicates=${duplicates}&kept_private=${keptPrivate}`;
   if (done.length === results.length && done.length > 0) {
     window.location.href = summary;
   } else if (done.length > 0) {

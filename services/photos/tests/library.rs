@@ -267,7 +267,7 @@ async fn the_plain_upload_form_works_without_script(backend: Backend) {
         .send()
         .await
         .expect("POST");
-    assert_eq!(response.headers()["location"], "/photos/?uploaded=2&duplicates=0");
+    assert_eq!(response.headers()["location"], "/photos/?uploaded=2&duplicates=0&kept_private=0");
     let list = json(kid.get("/photos/api/items").send().await.expect("list")).await;
     let kinds: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|i| i["kind"].as_str()).collect();
     assert_eq!(kinds, ["document", "photo"]);
@@ -408,7 +408,7 @@ async fn protected_and_expired_links_say_what_to_do(backend: Backend) {
     };
     let mum = &photos.family.admin;
     let item =
-        json(upload(mum, "letter.txt", "private", b"the insurance letter".to_vec()).await).await["item"]["id"].clone();
+        json(upload(mum, "letter.txt", "family", b"the insurance letter".to_vec()).await).await["item"]["id"].clone();
     let share = json(
         mum.request(Method::POST, "/photos/api/shares")
             .json(&serde_json::json!({"item_id": item, "password": "open sesame"}))
@@ -740,6 +740,16 @@ async fn an_album_is_arranged_from_its_page(backend: Backend) {
     assert_eq!(zip.headers()["content-type"], "application/zip", "the family downloads a family album");
     let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.expect("zip"))).expect("a valid zip");
     assert_eq!(archive.len(), 2);
+    let as_browsers_ask = kid
+        .browser
+        .http
+        .get(kid.browser.url(&format!("{page}/album.zip")))
+        .header("accept-encoding", "gzip, deflate, br")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(as_browsers_ask.status(), StatusCode::OK);
+    assert!(!as_browsers_ask.bytes().await.expect("the whole body, compressed or not").is_empty());
 }
 
 /// Every page of a list, following `next_cursor`, with `limit` rows a page.
@@ -783,6 +793,240 @@ async fn albums_links_and_the_trash_come_in_pages(backend: Backend) {
     assert_eq!(made_up.status(), StatusCode::BAD_REQUEST);
 }
 
+/// A share link made through the API by `person` (`{"album_id": …}` or `{"item_id": …}`).
+async fn make_link(person: &Person, fields: Value) -> reqwest::Response {
+    person.request(Method::POST, "/photos/api/shares").json(&fields).send().await.expect("POST")
+}
+
+/// The `file_name`s of a list of items.
+fn file_names(items: &Value) -> Vec<String> {
+    items.as_array().expect("items").iter().filter_map(|i| i["file_name"].as_str().map(str::to_owned)).collect()
+}
+
+/// The sorted names of the entries of a zip answer.
+async fn zip_names(response: reqwest::Response) -> Vec<String> {
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let bytes = response.bytes().await.expect("zip");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+    let mut names: Vec<String> = archive.file_names().map(|name| name.expect("a name").into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// An upload of a real JPEG whose previews the worker has made.
+async fn photo_with_previews(person: &Person, name: &str, visibility: &str, shade: u8) -> Value {
+    let id = json(upload(person, name, visibility, real_jpeg(shade)).await).await["item"]["id"].clone();
+    wait_for_preview(person, &id).await;
+    id
+}
+
+/// The matrix of who sees what: another member sees an item only while it is shared with the
+/// family and not in the trash, and a guest sees what the family sees of what the link
+/// points at, whatever the path: pages, API, originals, thumbnails, previews, lists, search,
+/// albums, guest pages, downloads and zips.
+async fn visibility_and_the_trash_decide_what_every_path_serves(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let shown = photo_with_previews(mum, "shown.jpg", "family", 10).await;
+    let private = photo_with_previews(mum, "private.jpg", "private", 60).await;
+    let unshared = photo_with_previews(mum, "unshared.jpg", "family", 110).await;
+    let trashed = photo_with_previews(mum, "trashed.jpg", "family", 160).await;
+    let album = album_with(
+        mum,
+        serde_json::json!({"name": "All", "visibility": "family"}),
+        &[&shown, &private, &unshared, &trashed],
+    )
+    .await;
+    let album_link = json(make_link(mum, serde_json::json!({"album_id": album["id"]})).await).await;
+    let album_link = album_link["path"].as_str().expect("path").to_owned();
+    let unshared_link = json(make_link(mum, serde_json::json!({"item_id": unshared})).await).await;
+    let trashed_link = json(make_link(mum, serde_json::json!({"item_id": trashed})).await).await;
+    let refused = make_link(mum, serde_json::json!({"item_id": private})).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "no link to a private item");
+    assert!(json(refused).await["detail"].as_str().expect("detail").contains("Share it with the family first"));
+    let made_private = mum
+        .request(Method::PATCH, &format!("/photos/api/items/{unshared}"))
+        .json(&serde_json::json!({"visibility": "private"}))
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(made_private.status(), StatusCode::OK);
+    let deleted = mum.request(Method::DELETE, &format!("/photos/api/items/{trashed}")).send().await.expect("DELETE");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+    let item_paths =
+        |id: &Value| ["", "/original", "/thumbnail", "/preview"].map(|file| format!("/photos/items/{id}{file}"));
+    for (id, expected) in [
+        (&shown, StatusCode::OK),
+        (&private, StatusCode::NOT_FOUND),
+        (&unshared, StatusCode::NOT_FOUND),
+        (&trashed, StatusCode::NOT_FOUND),
+    ] {
+        let api = kid.get(&format!("/photos/api/items/{id}")).send().await.expect("GET");
+        assert_eq!(api.status(), expected, "the kid, API item {id}");
+        for path in item_paths(id) {
+            assert_eq!(kid.browser.get(&path).await.status(), expected, "the kid, {path}");
+        }
+    }
+    let shown_only = ["shown.jpg"];
+    let timeline = json(kid.get("/photos/api/items").send().await.expect("GET")).await;
+    assert_eq!(file_names(&timeline["items"]), shown_only, "the kid's timeline");
+    let found = json(kid.get("/photos/api/search?q=jpg").send().await.expect("GET")).await;
+    assert_eq!(file_names(&found["items"]), shown_only, "the kid's search");
+    let in_album = json(kid.get(&format!("/photos/api/albums/{}", album["id"])).send().await.expect("GET")).await;
+    assert_eq!(file_names(&in_album["items"]), shown_only, "the album as the kid sees it");
+    assert_eq!(in_album["album"]["item_count"], 1, "and counts it");
+    let page = kid.browser.get(&format!("/photos/albums/{}", album["id"])).await.text().await.expect("html");
+    assert!(page.contains("shown.jpg") && !page.contains("private.jpg") && !page.contains("trashed.jpg"), "{page}");
+    let kids_zip = kid.browser.get(&format!("/photos/albums/{}/album.zip", album["id"])).await;
+    assert_eq!(zip_names(kids_zip).await, shown_only, "the album zip as the kid downloads it");
+
+    let guest = photos.family.server.client();
+    let page = guest.get(&album_link).await.text().await.expect("html");
+    assert!(page.contains("shown.jpg"), "{page}");
+    for hidden in ["private.jpg", "unshared.jpg", "trashed.jpg"] {
+        assert!(!page.contains(hidden), "the guest page lists {hidden}");
+    }
+    for (id, expected) in [
+        (&shown, StatusCode::OK),
+        (&private, StatusCode::NOT_FOUND),
+        (&unshared, StatusCode::NOT_FOUND),
+        (&trashed, StatusCode::NOT_FOUND),
+    ] {
+        for file in ["thumbnail", "preview", "download"] {
+            let path = format!("{album_link}/items/{id}/{file}");
+            assert_eq!(guest.get(&path).await.status(), expected, "the guest, item {id}: {file}");
+        }
+    }
+    assert_eq!(zip_names(guest.get(&format!("{album_link}/album.zip")).await).await, shown_only, "the guest's zip");
+    for link in [&unshared_link, &trashed_link] {
+        let path = link["path"].as_str().expect("path");
+        let opened = guest.get(path).await;
+        assert_eq!(opened.status(), StatusCode::GONE, "a link to an item made private or trashed");
+        assert!(opened.text().await.expect("html").contains("no longer shared"));
+        let id = link["info"]["item_id"].clone();
+        assert_eq!(guest.get(&format!("{path}/items/{id}/download")).await.status(), StatusCode::NOT_FOUND);
+    }
+
+    for id in [&private, &unshared, &trashed] {
+        let own = mum.get(&format!("/photos/api/items/{id}")).send().await.expect("GET");
+        assert_eq!(own.status(), StatusCode::OK, "mum still sees her own item {id}");
+        assert_eq!(mum.browser.get(&format!("/photos/items/{id}/thumbnail")).await.status(), StatusCode::OK);
+    }
+    let restored =
+        mum.request(Method::POST, &format!("/photos/api/items/{trashed}/restore")).send().await.expect("POST");
+    assert_eq!(restored.status(), StatusCode::OK);
+    let back = trashed_link["path"].as_str().expect("path");
+    assert_eq!(guest.get(back).await.status(), StatusCode::OK, "out of the trash, its link works again");
+}
+
+/// An album's guests see where photos were taken, when its maker chose so, only for the
+/// photos the maker uploaded: another member's places are theirs to give.
+async fn a_link_shows_only_the_places_of_photos_its_maker_uploaded(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let kids_bytes = located_jpeg(30);
+    let kids = json(upload(kid, "kids-home.jpg", "family", kids_bytes.clone()).await).await["item"]["id"].clone();
+    let mums_bytes = located_jpeg(90);
+    let mums = json(upload(mum, "mums-home.jpg", "family", mums_bytes.clone()).await).await["item"]["id"].clone();
+    wait_for_preview(kid, &kids).await;
+    wait_for_preview(mum, &mums).await;
+    let album = album_with(mum, serde_json::json!({"name": "Homes"}), &[&kids, &mums]).await;
+    let link = json(make_link(mum, serde_json::json!({"album_id": album["id"], "show_location": true})).await).await;
+    let link = link["path"].as_str().expect("path");
+    let guest = photos.family.server.client();
+    let own = guest.get(&format!("{link}/items/{mums}/download")).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    assert_eq!(own.bytes().await.expect("body").as_ref(), mums_bytes.as_slice(), "mum chose to show her own places");
+    let theirs = guest.get(&format!("{link}/items/{kids}/download")).await;
+    assert_eq!(theirs.status(), StatusCode::OK);
+    assert!(!has_location(&theirs.bytes().await.expect("body")), "the kid's place is not mum's to give");
+    let zip = guest.get(&format!("{link}/album.zip")).await.bytes().await.expect("zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a valid zip");
+    let mut inside = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name("kids-home.jpg").expect("entry"), &mut inside).expect("read");
+    assert!(!has_location(&inside), "nor in the zip");
+}
+
+/// The same bytes uploaded again as private make the item one had private; asked to be
+/// shared, an item one kept private stays so, and the answer says it.
+async fn uploading_again_never_widens_who_sees_an_item(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let (mum, kid) = (&photos.family.admin, &photos.family.member);
+    let first = json(upload(mum, "bath.jpg", "family", jpeg_bytes(1)).await).await["item"]["id"].clone();
+    assert_eq!(kid.get(&format!("/photos/api/items/{first}")).send().await.expect("GET").status(), StatusCode::OK);
+    let again = json(upload(mum, "bath.jpg", "private", jpeg_bytes(1)).await).await;
+    assert_eq!((again["duplicate"].clone(), again["item"]["id"].clone()), (Value::Bool(true), first.clone()));
+    assert_eq!(again["item"]["visibility"], "private", "asked for private, it is private");
+    assert!(again["notice"].is_null());
+    assert_eq!(
+        kid.get(&format!("/photos/api/items/{first}")).send().await.expect("GET").status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let shared = json(upload(mum, "bath.jpg", "family", jpeg_bytes(1)).await).await;
+    assert_eq!(shared["item"]["visibility"], "private", "uploading again does not share what was kept private");
+    assert!(shared["notice"].as_str().expect("a notice").contains("kept it private"));
+    mum.browser.get("/photos/").await;
+    let csrf = mum.browser.cookie("hearth_csrf").expect("csrf cookie");
+    let form = reqwest::multipart::Form::new()
+        .text("visibility", "family")
+        .part("files", reqwest::multipart::Part::bytes(jpeg_bytes(1)).file_name("bath.jpg"));
+    let url = mum.browser.url(&format!("/photos/upload?csrf_token={csrf}"));
+    let plain = mum.browser.http.post(url).multipart(form).send().await.expect("POST");
+    let summary = plain.headers()["location"].to_str().expect("ascii").to_owned();
+    assert_eq!(summary, "/photos/?uploaded=1&duplicates=1&kept_private=1");
+    let page = mum.browser.get(&summary).await.text().await.expect("html");
+    assert!(page.contains("you had kept private, and it stays so"), "{page}");
+
+    mum.request(Method::DELETE, &format!("/photos/api/items/{first}")).send().await.expect("DELETE");
+    let restored = json(upload(mum, "bath.jpg", "private", jpeg_bytes(1)).await).await;
+    assert_eq!(restored["item"]["deleted_at"], Value::Null, "back from the trash");
+    assert_eq!(restored["item"]["visibility"], "private");
+}
+
+/// Share-link passwords: at least 8 characters, and guesses counted per link and per address
+/// when they start, so that a burst is refused at once with a page that says how long to wait.
+async fn share_link_passwords_are_long_and_guesses_are_throttled(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1 << 20).await else { return };
+    let mum = &photos.family.admin;
+    let item = json(upload(mum, "will.txt", "family", b"the will".to_vec()).await).await["item"]["id"].clone();
+    let short = make_link(mum, serde_json::json!({"item_id": item, "password": "1234"})).await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json(short).await["detail"].as_str().expect("detail").contains("8 to 256 characters"));
+    let page = mum.browser.post_form(&format!("/photos/items/{item}/shares"), &[("password", "1234567")]).await;
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY, "the form says so too");
+    let made = json(make_link(mum, serde_json::json!({"item_id": item, "password": "correct horse"})).await).await;
+    let link = made["path"].as_str().expect("path").to_owned();
+    let other = json(make_link(mum, serde_json::json!({"item_id": item, "password": "battery staple"})).await).await;
+    let other = other["path"].as_str().expect("path").to_owned();
+
+    let guest = photos.family.server.client();
+    guest.get(&link).await;
+    let guesses = (0..15).map(|n| {
+        let (guest, link) = (guest.clone(), link.clone());
+        async move { guest.post_form(&link, &[("password", &format!("guess number {n}"))]).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let count = |status| answers.iter().filter(|a| a.status() == status).count();
+    assert_eq!(
+        (count(StatusCode::UNAUTHORIZED), count(StatusCode::TOO_MANY_REQUESTS)),
+        (10, 5),
+        "ten guesses at once are checked, the others refused before they are"
+    );
+    let throttled = guest.post_form(&link, &[("password", "correct horse")]).await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS, "while the link is throttled, every guess waits");
+    let wait: u64 = throttled.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=15 * 60).contains(&wait), "Retry-After: {wait}");
+    let html = throttled.text().await.expect("html");
+    assert!(html.contains("Too many wrong passwords") && html.contains(" minutes and try again"), "{html}");
+    assert!(html.contains("name=\"password\""), "the guest sees the form again, not an error page");
+    let elsewhere = photos.family.server.client();
+    elsewhere.get(&other).await;
+    let opened = elsewhere.post_form(&other, &[("password", "battery staple")]).await;
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER, "another link is not held up by this one's guesses");
+}
+
 both_backends!(
     an_album_is_arranged_from_its_page,
     albums_links_and_the_trash_come_in_pages,
@@ -800,4 +1044,174 @@ both_backends!(
     the_text_inside_a_pdf_is_found,
     guests_download_originals_only_when_no_location_leaks,
     an_item_is_shared_from_its_page,
+    visibility_and_the_trash_decide_what_every_path_serves,
+    a_link_shows_only_the_places_of_photos_its_maker_uploaded,
+    uploading_again_never_widens_who_sees_an_item,
+    share_link_passwords_are_long_and_guesses_are_throttled,
+    the_plain_upload_form_says_what_is_wrong,
 );
+
+/// Most blocking threads of that runtime: fewer than the slow uploads, as a small server's
+/// pool (512 by default) is fewer than the slow uploads that exhausted it.
+const SMALL_SERVER_BLOCKING: usize = 24;
+/// Uploads that stall after their first block.
+const SLOW_UPLOADS: usize = 32;
+/// The part of each slow upload sent before it stalls: one whole 1 MiB block and a bit.
+const SENT_BEFORE_STALLING: usize = (1 << 20) + 1000;
+
+/// The name of the threads of the runtime the slow-upload test runs on for `backend` (its
+/// workers and its blocking pool), which the test on the other backend does not share.
+fn small_server_threads(backend: Backend) -> String {
+    format!("small-{backend:?}")
+}
+
+/// A runtime like a small server's: two workers, a small blocking pool whose idle threads
+/// go after 200 ms, all named, so that the threads uploads hold can be counted.
+fn small_server_runtime(backend: Backend) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(SMALL_SERVER_BLOCKING)
+        .thread_keep_alive(std::time::Duration::from_millis(200))
+        .thread_name(small_server_threads(backend))
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Threads of this process named `name`.
+fn threads_named(name: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .flatten()
+        .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim_end() == name))
+        .count()
+}
+
+/// An upload over a real socket that sends its headers and [`SENT_BEFORE_STALLING`] bytes of
+/// a body two thousand bytes longer, then stalls; [`finish_slow_upload`] sends the rest.
+async fn start_slow_upload(addr: std::net::SocketAddr, token: &str, n: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt as _;
+    let mut socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /photos/api/items?file_name=slow-{n}.bin&visibility=private HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\nAccept: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        SENT_BEFORE_STALLING + 2000
+    );
+    socket.write_all(head.as_bytes()).await.expect("headers");
+    let mut body = vec![u8::try_from(n % 251).expect("small"); SENT_BEFORE_STALLING];
+    body[..8].copy_from_slice(&n.to_le_bytes());
+    socket.write_all(&body).await.expect("the first part of the body");
+    socket
+}
+
+/// Sends the rest of a slow upload; the answer's status line.
+async fn finish_slow_upload(mut socket: tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    socket.write_all(&[7; 2000]).await.expect("the rest of the body");
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(30), socket.read_to_end(&mut answer))
+        .await
+        .expect("answered within 30 s")
+        .expect("read");
+    String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_owned()
+}
+
+/// Many slow uploads by one member (phones on a poor uplink, or a member's script) hold no
+/// thread each while they wait for the network: the blocking pool stays free, a login (its
+/// password hash runs there) is answered promptly, and the uploads all finish once their
+/// bytes come.
+async fn slow_uploads_hold_no_thread_each(backend: Backend) {
+    use std::time::{Duration, Instant};
+    let Some(photos) = Photos::start(backend, 1 << 30).await else { return };
+    let kid = &photos.family.member;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let threads = small_server_threads(backend);
+    let before = threads_named(&threads);
+    let mut slow = Vec::new();
+    for n in 0..SLOW_UPLOADS {
+        slow.push(start_slow_upload(photos.family.server.addr, &kid.token, n).await);
+    }
+    let tmp = photos.storage().join("tmp");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while files_under(&tmp) < SLOW_UPLOADS && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let held = || threads_named(&threads).saturating_sub(before);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while held() > 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let held = held();
+    assert!(held <= 2, "{SLOW_UPLOADS} stalled uploads hold {held} threads ({} of them had a file)", files_under(&tmp));
+
+    let started = Instant::now();
+    let login = photos
+        .family
+        .server
+        .client()
+        .http
+        .post(photos.family.server.url("/api/auth/login"))
+        .json(&serde_json::json!({"username": "mum", "password": "admin password"}))
+        .send();
+    let login = tokio::time::timeout(Duration::from_secs(10), login).await.expect("a login within 10 s").expect("POST");
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_secs(5), "a login took {:?}", started.elapsed());
+    let timeline = tokio::time::timeout(Duration::from_secs(5), kid.get("/photos/api/items").send()).await;
+    assert_eq!(timeline.expect("the timeline within 5 s").expect("GET").status(), StatusCode::OK);
+
+    for socket in slow {
+        assert_eq!(finish_slow_upload(socket).await, "HTTP/1.1 201 Created");
+    }
+    let list = json(kid.get("/photos/api/items?limit=200").send().await.expect("GET")).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), SLOW_UPLOADS, "every slow upload was stored");
+    assert_eq!(files_under(&tmp), 0);
+}
+
+/// [`slow_uploads_hold_no_thread_each`] on both backends, each on a [`small_server_runtime`].
+mod slow_uploads_hold_no_thread_each {
+    use hearth_shared::db::Backend;
+
+    #[test]
+    fn sqlite() {
+        let backend = Backend::Sqlite;
+        super::small_server_runtime(backend).block_on(super::slow_uploads_hold_no_thread_each(backend));
+    }
+
+    #[test]
+    fn postgres() {
+        let backend = Backend::Postgres;
+        super::small_server_runtime(backend).block_on(super::slow_uploads_hold_no_thread_each(backend));
+    }
+}
+
+/// The plain form (`multipart/form-data`) as the browser without script sends it, with the
+/// CSRF token the page gives.
+async fn post_upload_form(person: &Person, form: reqwest::multipart::Form) -> reqwest::Response {
+    person.browser.get("/photos/").await;
+    let csrf = person.browser.cookie("hearth_csrf").expect("csrf cookie");
+    let url = person.browser.url(&format!("/photos/upload?csrf_token={csrf}"));
+    person.browser.http.post(url).header("accept", "text/html").multipart(form).send().await.expect("POST")
+}
+
+/// The plain upload form says what is wrong: a file over the limit is 413 with the limit, a
+/// visibility field of megabytes is refused without being held or shown back.
+async fn the_plain_upload_form_says_what_is_wrong(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 1000).await else { return };
+    let kid = &photos.family.member;
+    let big = reqwest::multipart::Form::new()
+        .text("visibility", "private")
+        .part("files", reqwest::multipart::Part::bytes(vec![1; 5000]).file_name("big.jpg"));
+    let refused = post_upload_form(kid, big).await;
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(refused.text().await.expect("html").contains("big.jpg is larger than the limit of 1000 bytes"));
+    let odd = reqwest::multipart::Form::new()
+        .text("visibility", "x".repeat(4 << 20))
+        .part("files", reqwest::multipart::Part::bytes(jpeg_bytes(1)).file_name("one.jpg"));
+    let refused = post_upload_form(kid, odd).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("html");
+    assert!(page.contains("Visibility is private or family.") && page.len() < 20_000, "{} bytes", page.len());
+    let list = json(kid.get("/photos/api/items").send().await.expect("list")).await;
+    assert_eq!(list["items"].as_array().expect("items").len(), 0, "nothing was stored");
+}

@@ -21,6 +21,7 @@ pub struct AlbumInfo {
     pub visibility: String,
     pub owner_id: i64,
     pub cover_item_id: Option<i64>,
+    /// Items in it that you see (none from the trash).
     pub item_count: i64,
     pub created_at: i64,
     pub updated_at: i64,

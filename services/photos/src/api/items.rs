@@ -88,8 +88,11 @@ pub struct UploadParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadAnswer {
     item: ItemInfo,
-    /// True when you already had these bytes: `item` is the one you have.
+    /// True when you already had these bytes: `item` is the one you have (made private if you
+    /// asked for private now; kept private if you kept it so before).
     duplicate: bool,
+    /// Set when `item` is not seen by whom you asked: you had it already, private.
+    notice: Option<String>,
 }
 
 /// Upload one file as the request body, streamed to storage.
@@ -109,8 +112,13 @@ pub async fn upload(
     let mut stream = body.into_data_stream().map_err(std::io::Error::other);
     let uploaded = state.library.upload(&user, &params.file_name, visibility, &mut stream).await?;
     let status = if uploaded.duplicate { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(UploadAnswer { item: uploaded.item.into(), duplicate: uploaded.duplicate })))
+    let notice = uploaded.kept_private.then(|| KEPT_PRIVATE.to_owned());
+    Ok((status, Json(UploadAnswer { item: uploaded.item.into(), duplicate: uploaded.duplicate, notice })))
 }
+
+/// Why an upload asked to be shared stays private.
+pub const KEPT_PRIVATE: &str =
+    "You already had this file and kept it private; it stays so. Share it with the family from its page.";
 
 /// Answers 413 at once when the declared length is over the limit.
 pub fn refuse_oversize(headers: &HeaderMap, limit: u64) -> AppResult<()> {

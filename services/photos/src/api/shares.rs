@@ -69,7 +69,7 @@ pub struct NewShare {
     item_id: Option<i64>,
     /// 1–365; absent: until revoked.
     expires_in_days: Option<i64>,
-    /// Guests must type it first (4–256 characters).
+    /// Guests must type it first (8–256 characters).
     password: Option<String>,
     /// Let guests see where photos were taken (off by default).
     #[serde(default)]

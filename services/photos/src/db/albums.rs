@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::items::ItemRow;
+use super::items::{self, ItemRow};
 use crate::domain::search;
 
 #[derive(Debug, Clone, FromRow)]
@@ -14,12 +14,19 @@ pub struct AlbumRow {
     pub cover_item_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-    /// Items in the album (all of them, whoever can see them).
+    /// Items in the album that the viewer (`$1` of the query) sees, none from the trash.
     pub item_count: i64,
 }
 
-const COLUMNS: &str = "a.id, a.owner_id, a.name, a.visibility, a.cover_item_id, a.created_at, a.updated_at, \
-    (SELECT COUNT(*) FROM album_items ai WHERE ai.album_id = a.id) AS item_count";
+/// The columns of [`AlbumRow`], for the viewer `$1`.
+fn columns() -> String {
+    format!(
+        "a.id, a.owner_id, a.name, a.visibility, a.cover_item_id, a.created_at, a.updated_at, \
+         (SELECT COUNT(*) FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE album_items.album_id = a.id AND {} AND items.deleted_at IS NULL) AS item_count",
+        items::MEMBER_SEES
+    )
+}
 
 pub async fn insert(pool: &AnyPool, owner_id: i64, name: &str, visibility: &str, now: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
@@ -35,8 +42,13 @@ pub async fn insert(pool: &AnyPool, owner_id: i64, name: &str, visibility: &str,
     .await
 }
 
-pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<AlbumRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM albums a WHERE a.id = $1")).bind(id).fetch_optional(pool).await
+/// The album, whoever may see it, with the items `viewer_id` sees counted.
+pub async fn by_id(pool: &AnyPool, viewer_id: i64, id: i64) -> sqlx::Result<Option<AlbumRow>> {
+    sqlx::query_as(&format!("SELECT {} FROM albums a WHERE a.id = $2", columns()))
+        .bind(viewer_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Albums the user sees (their own and the family's), most recently changed first.
@@ -48,8 +60,9 @@ pub async fn visible_to(
 ) -> sqlx::Result<Vec<AlbumRow>> {
     let (updated_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM albums a WHERE (a.owner_id = $1 OR a.visibility = 'family') \
-         AND (a.updated_at < $2 OR (a.updated_at = $2 AND a.id < $3)) ORDER BY a.updated_at DESC, a.id DESC LIMIT $4"
+        "SELECT {} FROM albums a WHERE (a.owner_id = $1 OR a.visibility = 'family') \
+         AND (a.updated_at < $2 OR (a.updated_at = $2 AND a.id < $3)) ORDER BY a.updated_at DESC, a.id DESC LIMIT $4",
+        columns()
     ))
     .bind(user_id)
     .bind(updated_at)
@@ -61,7 +74,8 @@ pub async fn visible_to(
 
 pub async fn owned_by(pool: &AnyPool, user_id: i64) -> sqlx::Result<Vec<AlbumRow>> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM albums a WHERE a.owner_id = $1 ORDER BY a.updated_at DESC, a.id DESC"
+        "SELECT {} FROM albums a WHERE a.owner_id = $1 ORDER BY a.updated_at DESC, a.id DESC",
+        columns()
     ))
     .bind(user_id)
     .fetch_all(pool)
@@ -157,19 +171,45 @@ pub async fn reorder(pool: &AnyPool, album_id: i64, item_ids: &[i64]) -> sqlx::R
     tx.commit().await
 }
 
-/// The album's items in order: those not in the trash that `viewer_id` may see (for a share
-/// link: what the album's owner sees).
+/// The album's items in order that the member sees ([`items::MEMBER_SEES`]), none from the
+/// trash.
 pub async fn items(pool: &AnyPool, album_id: i64, viewer_id: i64) -> sqlx::Result<Vec<ItemRow>> {
-    sqlx::query_as(
-        "SELECT i.id, i.owner_id, i.sha256, i.size, i.file_name, i.content_type, i.kind, i.visibility, i.uploaded_at, \
-         i.taken_at, i.sort_at, i.width, i.height, i.camera, i.lens, i.gps_lat, i.gps_lon, i.preview, i.preview_error, \
-         i.deleted_at FROM album_items ai JOIN items i ON i.id = ai.item_id \
-         WHERE ai.album_id = $1 AND i.deleted_at IS NULL \
-         AND (i.owner_id = $2 OR i.visibility = 'family') ORDER BY ai.position, i.id",
-    )
-    .bind(album_id)
+    sqlx::query_as(&format!(
+        "SELECT {} FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE {} AND items.deleted_at IS NULL AND album_items.album_id = $2 ORDER BY album_items.position, items.id",
+        items::COLUMNS,
+        items::MEMBER_SEES,
+    ))
     .bind(viewer_id)
+    .bind(album_id)
     .fetch_all(pool)
+    .await
+}
+
+/// The album's items in order that a guest of a share link sees ([`items::GUEST_SEES`]).
+pub async fn items_seen_by_guests(pool: &AnyPool, album_id: i64) -> sqlx::Result<Vec<ItemRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE {} AND album_items.album_id = $1 ORDER BY album_items.position, items.id",
+        items::COLUMNS,
+        items::GUEST_SEES,
+    ))
+    .bind(album_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One of the album's items, if a guest of a share link sees it ([`items::GUEST_SEES`]).
+pub async fn item_seen_by_guests(pool: &AnyPool, album_id: i64, item_id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM album_items JOIN items ON items.id = album_items.item_id \
+         WHERE {} AND album_items.album_id = $1 AND items.id = $2",
+        items::COLUMNS,
+        items::GUEST_SEES,
+    ))
+    .bind(album_id)
+    .bind(item_id)
+    .fetch_optional(pool)
     .await
 }
 

@@ -1,4 +1,6 @@
-//! The `items` table.
+//! The `items` table, and the one rule of who sees an item ([`MEMBER_SEES`], [`GUEST_SEES`]),
+//! which every query that shows items to someone applies: pages, the API, files, albums,
+//! search, share links and zips.
 
 use sqlx::{AnyPool, FromRow};
 
@@ -28,11 +30,19 @@ pub struct ItemRow {
     pub deleted_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, owner_id, sha256, size, file_name, content_type, kind, visibility, uploaded_at, \
-    taken_at, sort_at, width, height, camera, lens, gps_lat, gps_lon, preview, preview_error, deleted_at";
+/// The columns of [`ItemRow`]; none clashes with `album_items`', so joins need no prefix.
+pub(super) const COLUMNS: &str = "id, owner_id, sha256, size, file_name, content_type, kind, visibility, \
+    uploaded_at, taken_at, sort_at, width, height, camera, lens, gps_lat, gps_lon, preview, preview_error, deleted_at";
 
-/// Who may see a row: its owner, or everyone when it is shared with the family.
-const VISIBLE_TO: &str = "(owner_id = $1 OR visibility = 'family')";
+/// What the member `$1` sees: their own items (those in their trash too, to restore them), and
+/// anyone else's only while it is shared with the family and not in the trash.
+pub(super) const MEMBER_SEES: &str =
+    "(items.owner_id = $1 OR (items.visibility = 'family' AND items.deleted_at IS NULL))";
+
+/// What a guest of a share link sees of what the link points at: what the family sees, never
+/// an item that is private (even the sharer's own) or in the trash. A link never widens who
+/// sees an item; making it private or trashing it stops every link at once.
+pub(super) const GUEST_SEES: &str = "(items.visibility = 'family' AND items.deleted_at IS NULL)";
 
 /// A new item's fields.
 pub struct NewItem<'a> {
@@ -83,8 +93,26 @@ pub async fn by_owner_and_hash(pool: &AnyPool, owner_id: i64, sha256: &str) -> s
         .await
 }
 
+/// Any item, whoever may see it: for the use cases' own bookkeeping, never to show.
 pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<ItemRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE id = $1")).bind(id).fetch_optional(pool).await
+}
+
+/// The item, if the member sees it ([`MEMBER_SEES`]).
+pub async fn seen_by(pool: &AnyPool, viewer_id: i64, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND items.id = $2"))
+        .bind(viewer_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The item a share link points at, if its guests see it ([`GUEST_SEES`]).
+pub async fn seen_by_guests(pool: &AnyPool, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM items WHERE {GUEST_SEES} AND items.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// A page of the timeline a user sees, newest first, after the cursor `(sort_at, id)`.
@@ -96,7 +124,7 @@ pub async fn timeline(
 ) -> sqlx::Result<Vec<ItemRow>> {
     let (sort_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM items WHERE {VISIBLE_TO} AND deleted_at IS NULL \
+        "SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND deleted_at IS NULL \
          AND (sort_at < $2 OR (sort_at = $2 AND id < $3)) ORDER BY sort_at DESC, id DESC LIMIT $4"
     ))
     .bind(user_id)
@@ -120,6 +148,17 @@ pub async fn trash(pool: &AnyPool, user_id: i64, after: Option<(i64, i64)>, limi
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// Gives back an item to its owner who uploaded its bytes again: out of the trash, with the
+/// visibility it keeps.
+pub async fn upload_again(pool: &AnyPool, id: i64, visibility: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET deleted_at = NULL, visibility = $2 WHERE id = $1")
+        .bind(id)
+        .bind(visibility)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Moves an item to the trash (`Some(now)`) or back out of it (`None`).
@@ -226,7 +265,7 @@ pub async fn search(
     let (sort_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     let mut values = vec![Value::Int(user_id), Value::Int(sort_at), Value::Int(id)];
     let mut sql = format!(
-        "SELECT {COLUMNS} FROM items WHERE {VISIBLE_TO} AND deleted_at IS NULL \
+        "SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND deleted_at IS NULL \
          AND (sort_at < $2 OR (sort_at = $2 AND id < $3))"
     );
     let mut push = |condition: &str, value: Value| {

@@ -21,7 +21,7 @@ impl ShareOptions {
     /// An empty password means none.
     ///
     /// # Errors
-    /// An expiry outside 1–365 days, or a password shorter than 4 or longer than 256
+    /// An expiry outside 1–365 days, or a password shorter than 8 or longer than 256
     /// characters.
     pub fn parse(expires_in_days: Option<i64>, password: Option<&str>, show_location: bool) -> Result<Self, AppError> {
         if let Some(days) = expires_in_days.filter(|d| !(1..=MAX_SHARE_DAYS).contains(d)) {
@@ -40,10 +40,12 @@ mod tests {
 
     #[test]
     fn expiry_and_password_are_checked() {
-        assert!(ShareOptions::parse(Some(7), Some("secret"), false).is_ok());
+        assert!(ShareOptions::parse(Some(7), Some("open sesame"), false).is_ok());
         assert!(ShareOptions::parse(None, Some(""), false).expect("empty means none").password.is_none());
         assert!(ShareOptions::parse(Some(0), None, false).is_err());
         assert!(ShareOptions::parse(Some(366), None, false).is_err());
         assert!(ShareOptions::parse(None, Some("abc"), false).is_err());
+        assert!(ShareOptions::parse(None, Some("1234567"), false).is_err(), "at least 8 characters");
+        assert!(ShareOptions::parse(None, Some("12345678"), false).is_ok());
     }
 }

@@ -22,6 +22,13 @@ impl Visibility {
         }
     }
 
+    /// The narrower of two choices: private when either is. A person who uploads bytes they
+    /// already have keeps them to themselves if they asked so either time.
+    #[must_use]
+    pub fn narrower(self, other: Self) -> Self {
+        if self == Self::Private || other == Self::Private { Self::Private } else { Self::Family }
+    }
+
     /// # Errors
     /// Anything but `private` or `family`.
     pub fn parse(raw: &str) -> Result<Self, AppError> {
@@ -30,5 +37,19 @@ impl Visibility {
             "family" => Ok(Self::Family),
             other => Err(AppError::Invalid(format!("Visibility is private or family, not {other:?}."))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_wins() {
+        assert_eq!(Visibility::Family.narrower(Visibility::Private), Visibility::Private);
+        assert_eq!(Visibility::Private.narrower(Visibility::Family), Visibility::Private);
+        assert_eq!(Visibility::Family.narrower(Visibility::Family), Visibility::Family);
+        assert_eq!(Visibility::parse("family").expect("valid"), Visibility::Family);
+        assert!(Visibility::parse("public").is_err());
     }
 }

@@ -1,15 +1,20 @@
 //! The guest side of share links, `/photos/s/{token}`: no account needed. A protected link
-//! asks for its password first and remembers it in a cookie scoped to the link. Guests see
-//! thumbnails and previews; nothing shows where a photo was taken unless the sharer chose so.
+//! asks for its password first (guesses throttled: a page that says how long to wait) and
+//! remembers it in a cookie scoped to the link. Guests see thumbnails and previews of what
+//! the family sees; nothing shows where a photo was taken unless the sharer chose so.
+
+use std::net::{IpAddr, SocketAddr};
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use hearth_shared::cookies::{self, SameSite};
 use hearth_shared::csrf::CsrfToken;
+use hearth_shared::http::client_ip;
 use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
 use hearth_shared::{AppError, AppResult};
 use serde::Deserialize;
@@ -19,7 +24,6 @@ use super::pages::Tile;
 use super::zip_stream::{ZipEntry, zip_response};
 use crate::db::items::ItemRow;
 use crate::db::shares::ShareRow;
-use crate::library::Library;
 use crate::sharing::{GuestDownload, OpenShare, guest_download, is_unlocked, unlock_proof};
 use crate::storage::Derived;
 use crate::{AppState, SERVICE};
@@ -33,7 +37,7 @@ fn cookie_name(share: &ShareRow) -> String {
 struct PasswordPage {
     ctx: PageContext,
     token: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -88,22 +92,41 @@ pub struct PasswordForm {
     password: String,
 }
 
+/// The guest's address as far as it can be trusted, which password guesses count against.
+pub struct GuestAddress(Option<IpAddr>);
+
+impl FromRequestParts<AppState> for GuestAddress {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(Self(client_ip(&parts.headers, peer, state.service.config.trust_forwarded_for)))
+    }
+}
+
+/// The password form: a wrong password, or too many of them (429 with `Retry-After`), shows
+/// the form again saying so.
 pub async fn unlock(
     State(state): State<AppState>,
     csrf: CsrfToken,
     headers: HeaderMap,
+    GuestAddress(address): GuestAddress,
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    let share = state.library.share_by_token(&token).await?;
-    if !Library::share_password_matches(&share, &form.password).await? {
-        let page = PasswordPage {
-            ctx: guest_context("Protected link", &csrf),
-            token,
-            error: Some("That password is not right."),
-        };
-        return render_with_status(StatusCode::UNAUTHORIZED, &page);
-    }
+    let share = match state.library.unlock_share(&token, &form.password, address).await {
+        Ok(share) => share,
+        Err(refused @ (AppError::Unauthorized(_) | AppError::TooManyRequests { .. })) => {
+            let page =
+                PasswordPage { ctx: guest_context("Protected link", &csrf), token, error: Some(refused.to_string()) };
+            let mut response = render_with_status(refused.status(), &page)?;
+            if let AppError::TooManyRequests { retry_after_secs, .. } = refused {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            return Ok(response);
+        }
+        Err(other) => return Err(other),
+    };
     let mut response = Redirect::to(&format!("/photos/s/{token}")).into_response();
     if let Some(proof) = unlock_proof(&token, &share) {
         let secure = cookies::secure_for(&headers, state.service.config.secure_cookies);
@@ -115,13 +138,9 @@ pub async fn unlock(
 
 /// The shared item with this id, if the guest may see it.
 async fn shared_item(state: &AppState, token: &str, headers: &HeaderMap, id: i64) -> AppResult<(ShareRow, ItemRow)> {
-    let open = state.library.open_share(opened(state, token, headers).await?).await?;
-    let item = open
-        .items
-        .into_iter()
-        .find(|item| item.id == id)
-        .ok_or_else(|| AppError::NotFound("That is not part of this link.".to_owned()))?;
-    Ok((open.share, item))
+    let share = opened(state, token, headers).await?;
+    let item = state.library.shared_item(&share, id).await?;
+    Ok((share, item))
 }
 
 /// The share behind the token, or 403 while its password has not been typed.

@@ -2,6 +2,7 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -63,6 +64,8 @@ pub struct TimelineQuery {
     cursor: Option<String>,
     uploaded: Option<u32>,
     duplicates: Option<u32>,
+    /// Of the duplicates, those asked to be shared that stay private.
+    kept_private: Option<u32>,
 }
 
 pub async fn timeline(
@@ -81,7 +84,8 @@ pub async fn timeline(
             _ => days.push(Day { label, tiles: vec![row.into()] }),
         }
     }
-    let notice = query.uploaded.map(|n| upload_notice(n, query.duplicates.unwrap_or(0)));
+    let notice =
+        query.uploaded.map(|n| upload_notice(n, query.duplicates.unwrap_or(0), query.kept_private.unwrap_or(0)));
     render(&TimelinePage {
         ctx: page("Photos", user, &csrf),
         days,
@@ -91,11 +95,16 @@ pub async fn timeline(
     })
 }
 
-fn upload_notice(uploaded: u32, duplicates: u32) -> String {
+fn upload_notice(uploaded: u32, duplicates: u32, kept_private: u32) -> String {
     let files = if uploaded == 1 { "file" } else { "files" };
-    match duplicates {
+    let done = match duplicates {
         0 => format!("Uploaded {uploaded} {files}."),
         d => format!("Uploaded {uploaded} {files}; {d} you already had."),
+    };
+    match kept_private {
+        0 => done,
+        1 => format!("{done} One of them you had kept private, and it stays so: share it from its page."),
+        k => format!("{done} {k} of them you had kept private, and they stay so: share them from their pages."),
     }
 }
 
@@ -264,6 +273,28 @@ pub async fn set_visibility(
     Ok(Redirect::to(&format!("/photos/items/{id}")).into_response())
 }
 
+/// Most bytes of the upload form's visibility field: `private` or `family`.
+const VISIBILITY_BYTES: usize = 16;
+
+/// The upload form's visibility choice, read with a bound: a field of gigabytes is refused
+/// at once, neither held in memory nor shown back.
+async fn visibility_field(mut field: Field<'_>) -> AppResult<Visibility> {
+    let mut value = Vec::with_capacity(VISIBILITY_BYTES);
+    while let Some(chunk) = field.chunk().await.map_err(broke_off)? {
+        if value.len() + chunk.len() > VISIBILITY_BYTES {
+            return Err(AppError::Invalid("Visibility is private or family.".to_owned()));
+        }
+        value.extend_from_slice(&chunk);
+    }
+    Visibility::parse(&String::from_utf8_lossy(&value))
+}
+
+/// A form that stopped arriving, or is not a form. (A file over the limit is answered 413 by
+/// [`crate::library::Library::upload`], which counts its bytes as they arrive.)
+fn broke_off(error: MultipartError) -> AppError {
+    AppError::BadRequest(format!("The upload broke off ({}). Send it again.", error.body_text()))
+}
+
 /// The upload form without script (`multipart/form-data`): each file is streamed to storage
 /// in turn. With script, the page uploads through the API instead, with progress bars.
 pub async fn upload_form(
@@ -272,21 +303,17 @@ pub async fn upload_form(
     mut form: Multipart,
 ) -> AppResult<Response> {
     let mut visibility = Visibility::Family;
-    let (mut uploaded, mut duplicates) = (0u32, 0u32);
-    while let Some(field) =
-        form.next_field().await.map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?
-    {
+    let (mut uploaded, mut duplicates, mut kept_private) = (0u32, 0u32, 0u32);
+    while let Some(field) = form.next_field().await.map_err(broke_off)? {
         match field.name() {
-            Some("visibility") => {
-                let value = field.text().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
-                visibility = Visibility::parse(&value)?;
-            }
+            Some("visibility") => visibility = visibility_field(field).await?,
             Some("files") => {
                 let name = field.file_name().unwrap_or("upload").to_owned();
                 let mut stream = field.map_err(std::io::Error::other);
                 let outcome = state.library.upload(&user, &name, visibility, &mut stream).await?;
                 uploaded += 1;
                 duplicates += u32::from(outcome.duplicate);
+                kept_private += u32::from(outcome.kept_private);
             }
             _ => {}
         }
@@ -294,7 +321,8 @@ pub async fn upload_form(
     if uploaded == 0 {
         return Err(AppError::BadRequest("Choose at least one file to upload.".to_owned()));
     }
-    Ok(Redirect::to(&format!("/photos/?uploaded={uploaded}&duplicates={duplicates}")).into_response())
+    let summary = format!("/photos/?uploaded={uploaded}&duplicates={duplicates}&kept_private={kept_private}");
+    Ok(Redirect::to(&summary).into_response())
 }
 
 #[derive(Template)]

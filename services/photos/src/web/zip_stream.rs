@@ -1,6 +1,7 @@
 //! An album as a zip, streamed: a blocking thread writes stored (uncompressed: photos are
 //! compressed already) entries into a bounded channel that the response body reads, so
-//! neither memory nor the first byte waits for the whole album.
+//! neither memory nor the first byte waits for the whole album. The body stays ended once it
+//! has ended, however often a layer (compression) polls it after.
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::stream;
+use futures_util::{StreamExt as _, stream};
 use tokio::sync::mpsc;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -53,9 +54,9 @@ pub fn zip_response(file_name: &str, entries: Vec<ZipEntry>) -> Response {
             let _ = errors.blocking_send(Err(e));
         }
     });
-    let body = Body::from_stream(stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|chunk| (chunk, receiver))
-    }));
+    let chunks =
+        stream::unfold(receiver, |mut receiver| async move { receiver.recv().await.map(|chunk| (chunk, receiver)) });
+    let body = Body::from_stream(chunks.fuse());
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
@@ -92,7 +93,40 @@ fn unique_name(name: &str, used: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::unique_name;
+    use std::io::Read as _;
+
+    use futures_util::StreamExt as _;
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_zip_arrives_whole_and_its_body_stays_ended() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let mut entries = Vec::new();
+        for (name, length) in [("a.jpg", 10), ("b.jpg", 3 * CHUNK_BYTES + 7), ("a.jpg", 1)] {
+            let path = folder.path().join(format!("{name}-{length}"));
+            std::fs::write(&path, vec![b'x'; length]).expect("write");
+            entries.push(ZipEntry { name: name.to_owned(), path });
+        }
+        let mut body = zip_response("Album", entries).into_body().into_data_stream();
+        let mut zip = Vec::new();
+        while let Some(chunk) = body.next().await {
+            zip.extend_from_slice(&chunk.expect("a chunk"));
+        }
+        assert!(body.next().await.is_none(), "polled after its end, the body is still ended");
+        let mut archive = zip::ZipArchive::new(io::Cursor::new(zip)).expect("a whole zip");
+        let mut lengths = Vec::new();
+        for index in 0..archive.len() {
+            let mut entry = archive.by_index(index).expect("entry");
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).expect("read");
+            lengths.push((entry.name().expect("a name").into_owned(), bytes.len()));
+        }
+        assert_eq!(
+            lengths,
+            [("a.jpg".to_owned(), 10), ("b.jpg".to_owned(), 3 * CHUNK_BYTES + 7), ("a (2).jpg".to_owned(), 1)]
+        );
+    }
 
     #[test]
     fn names_in_a_zip_are_unique() {
