@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hearth_shared::db::unix_now;
+use hearth_shared::display::human_size;
+use hearth_shared::http::body::body_error;
 use hearth_shared::throttle::Throttle;
 use hearth_shared::{AppError, AppResult, Database, Identity};
 
@@ -122,7 +124,7 @@ impl Library {
                 "{file_name} is larger than the limit of {}. Ask a family admin to raise HEARTH_PHOTOS_MAX_UPLOAD_BYTES.",
                 human_size(limit)
             )),
-            PutError::Interrupted(e) => AppError::BadRequest(format!("The upload of {file_name} broke off ({e}). Try again.")),
+            PutError::Interrupted(e) => body_error(&e, &format!("The upload of {file_name}")),
             PutError::Storage(e) => AppError::Internal(anyhow::anyhow!("storing {file_name}: {e}")),
         })?;
         let sniffed = media::sniff(&blob.head, file_name.as_str());
@@ -389,17 +391,4 @@ impl Library {
 /// Whether the file is a text document, whose text is kept for search.
 fn is_text(sniffed: media::Sniffed) -> bool {
     sniffed.kind == MediaKind::Document && sniffed.content_type.starts_with("text/")
-}
-
-/// Bytes as the family reads them: `4 GB`, `20 MB`.
-#[must_use]
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} bytes") } else { format!("{value:.1} {}", UNITS[unit]).replace(".0 ", " ") }
 }

@@ -106,28 +106,25 @@ impl Accounts {
     /// a wrong username or password or a disabled account.
     pub async fn login(&self, username: &str, password: &str, client: &ClientInfo) -> AppResult<NewSession> {
         let username = username.trim().to_lowercase();
-        if let Some(wait) = self.throttle.blocked_for(&username, client.ip) {
-            return Err(AppError::TooManyRequests {
-                message: format!("Too many failed logins. Wait {} minutes and try again.", wait.div_ceil(60)),
-                retry_after_secs: wait,
-            });
-        }
+        let attempt = self.throttle.begin(&username, client.ip).map_err(|refused| AppError::TooManyRequests {
+            message: format!("Too many failed logins. Wait {} minutes and try again.", refused.retry_after_minutes()),
+            retry_after_secs: refused.retry_after_secs(),
+        })?;
         let user = users::by_username(self.db.pool(), &username).await?;
         let stored = user.as_ref().map(|u| PasswordHash(u.password_hash.clone()));
         let matches = password::verify(password, stored.as_ref()).await?;
         match user {
             Some(user) if matches && user.disabled_at.is_none() => {
-                self.throttle.record_success(&username);
+                self.throttle.succeeded(attempt, &username);
                 self.open_session(user.id, client).await
             }
             Some(user) if matches => {
+                attempt.succeeded();
                 tracing::info!(user_id = user.id, "login refused: account disabled");
                 Err(AppError::Unauthorized("This account is disabled. Ask a family admin to enable it.".to_owned()))
             }
-            _ => {
-                self.throttle.record_failure(&username, client.ip);
-                Err(AppError::Unauthorized("That username and password do not match. Try again.".to_owned()))
-            }
+            // The attempt stays counted.
+            _ => Err(AppError::Unauthorized("That username and password do not match. Try again.".to_owned())),
         }
     }
 

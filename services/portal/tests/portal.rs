@@ -144,6 +144,39 @@ async fn wrong_passwords_are_refused_clearly_and_throttled(backend: Backend) {
     assert!(blocked.text().await.expect("body").contains("Too many failed logins"));
 }
 
+/// 150 wrong passwords sent as fast as 100 connections allow (one address may hold 128), as
+/// a flood would: the address's 20 attempts are counted as they start, so the rest are
+/// refused at once with 429 instead of each costing an argon2 hash; the same for one
+/// account's 5.
+async fn a_flood_of_simultaneous_logins_is_refused_before_it_is_hashed(backend: Backend) {
+    use futures_util::StreamExt as _;
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let url = portal.server.url("/api/auth/login");
+    let statuses = |usernames: Vec<String>| {
+        let (http, url) = (&http, &url);
+        futures_util::stream::iter(usernames)
+            .map(move |username| async move {
+                let body = json!({"username": username, "password": "guessing"});
+                http.post(url).json(&body).send().await.expect("POST").status()
+            })
+            .buffer_unordered(100)
+            .collect::<Vec<_>>()
+    };
+    // On a loaded machine a few may also be told to come back by the hashing bound (429):
+    // what matters is how many passwords were checked at all.
+    let checked = |statuses: &[StatusCode]| {
+        assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
+        statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count()
+    };
+    let one_account = statuses(vec!["mum".to_owned(); 50]).await;
+    assert!((1..=5).contains(&checked(&one_account)), "{one_account:?}");
+    let many_accounts = statuses((0..150).map(|n| format!("guess{n}")).collect()).await;
+    assert!((1..=15).contains(&checked(&many_accounts)), "the address had 20 attempts, mum's used up to 5");
+}
+
 async fn an_invite_link_makes_one_member_once(backend: Backend) {
     let Some(portal) = Portal::start(backend).await else {
         return;
@@ -402,6 +435,7 @@ async fn health_metrics_and_api_docs_answer(backend: Backend) {
 both_backends!(
     first_visit_sets_up_the_admin_then_login_and_logout_work,
     wrong_passwords_are_refused_clearly_and_throttled,
+    a_flood_of_simultaneous_logins_is_refused_before_it_is_hashed,
     an_invite_link_makes_one_member_once,
     an_expired_invite_says_so,
     disabling_a_member_locks_them_out,

@@ -116,6 +116,11 @@ impl http_body::Body for Fused {
 pub fn body_error(error: &(dyn StdError + 'static), what: &str) -> AppError {
     let mut cause: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(current) = cause {
+        // `io::Error::source` skips the error it wraps: look inside it instead.
+        if let Some(inner) = current.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            cause = Some(inner);
+            continue;
+        }
         if let Some(stalled) = current.downcast_ref::<BodyStalled>() {
             return AppError::RequestTimeout(format!(
                 "{what} stalled: {stalled}, so Hearth stopped waiting. Check the connection and send it again."
@@ -159,6 +164,8 @@ mod tests {
         let app_error = body_error(&error, "The upload");
         assert_eq!(app_error.status(), axum::http::StatusCode::REQUEST_TIMEOUT);
         assert!(app_error.to_string().contains("nothing arrived for 30 seconds"), "{app_error}");
+        let wrapped = std::io::Error::other(error);
+        assert_eq!(body_error(&wrapped, "The upload").status(), axum::http::StatusCode::REQUEST_TIMEOUT);
         drop(sender);
     }
 

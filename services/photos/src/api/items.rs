@@ -16,7 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::db::items::ItemRow;
 use crate::domain::{SearchQuery, Visibility};
-use crate::library::{Page, human_size};
+use crate::library::Page;
+use hearth_shared::display::human_size;
 
 /// An item as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -17,9 +17,9 @@ use super::{NewLink, ShareForm, files, show_new_link};
 use crate::api::{SearchParams, cursor_of, parse_cursor};
 use crate::db::items::ItemRow;
 use crate::domain::Visibility;
-use crate::library::human_size;
 use crate::sharing::ShareTarget;
 use crate::{AppState, SERVICE};
+use hearth_shared::display::human_size;
 
 /// Items on one page of the timeline.
 const TIMELINE_PAGE: i64 = 120;

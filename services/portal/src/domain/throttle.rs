@@ -1,11 +1,12 @@
-//! Login throttling: too many failed logins for one account, or from one client address,
-//! within a window refuse further attempts until the window has passed. Counting failures
-//! (not attempts) means a family member who types the right password is never slowed down.
+//! Login throttling: logins for one account, or from one client address, count from the
+//! moment they start (through [`hearth_shared::throttle`]), so 150 simultaneous wrong
+//! passwords are refused before 150 hashes are computed. A right password is taken back and
+//! clears its account's count: a family member who types it is never slowed down.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use hearth_shared::throttle::{Attempt, Refused, Throttle};
 
 /// Limits per window.
 #[derive(Debug, Clone, Copy)]
@@ -21,69 +22,41 @@ impl Default for ThrottlePolicy {
     }
 }
 
+/// What a login counts against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub enum LoginKey {
     Account(String),
     Address(IpAddr),
 }
 
-/// Failed logins in the current window, per account and per address.
-#[derive(Debug, Default)]
+/// Logins failed or in flight in the current window, per account and per address.
+#[derive(Debug)]
 pub struct LoginThrottle {
     policy: ThrottlePolicy,
-    failures: Mutex<HashMap<Key, Vec<Instant>>>,
+    attempts: Throttle<LoginKey>,
 }
 
 impl LoginThrottle {
     #[must_use]
     pub fn new(policy: ThrottlePolicy) -> Self {
-        Self { policy, failures: Mutex::default() }
+        Self { policy, attempts: Throttle::new(policy.window) }
     }
 
-    /// `Some(seconds to wait)` when this account or address has failed too often.
-    pub fn blocked_for(&self, username: &str, address: Option<IpAddr>) -> Option<u64> {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        let window = self.policy.window;
-        let mut wait = None;
-        for (key, limit) in self.keys(username, address) {
-            if let Some(times) = failures.get_mut(&key) {
-                times.retain(|t| now.duration_since(*t) < window);
-                if times.len() >= limit {
-                    let oldest = times.first().copied().unwrap_or(now);
-                    let secs = window.saturating_sub(now.duration_since(oldest)).as_secs().max(1);
-                    wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
-                }
-            }
-        }
-        wait
+    /// Starts a login for `username` from `address`, counted at once.
+    ///
+    /// # Errors
+    /// [`Refused`] when the account or the address has used up its attempts for now.
+    pub fn begin(&self, username: &str, address: Option<IpAddr>) -> Result<Attempt<'_, LoginKey>, Refused> {
+        let mut limits = vec![(LoginKey::Account(username.to_owned()), self.policy.failures_per_account)];
+        limits.extend(address.map(|address| (LoginKey::Address(address), self.policy.failures_per_address)));
+        self.attempts.begin(limits)
     }
 
-    /// Counts a failed login.
-    pub fn record_failure(&self, username: &str, address: Option<IpAddr>) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        if failures.len() > 50_000 {
-            let window = self.policy.window;
-            failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        for (key, _) in self.keys(username, address) {
-            failures.entry(key).or_default().push(now);
-        }
-    }
-
-    /// Forgets an account's failures after it logs in.
-    pub fn record_success(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.remove(&Key::Account(username.to_owned()));
-    }
-
-    fn keys(&self, username: &str, address: Option<IpAddr>) -> Vec<(Key, usize)> {
-        let mut keys = vec![(Key::Account(username.to_owned()), self.policy.failures_per_account)];
-        if let Some(address) = address {
-            keys.push((Key::Address(address), self.policy.failures_per_address));
-        }
-        keys
+    /// The login had the right password: it does not count, and the account's failures are
+    /// forgotten.
+    pub fn succeeded(&self, attempt: Attempt<'_, LoginKey>, username: &str) {
+        attempt.succeeded();
+        self.attempts.clear(&LoginKey::Account(username.to_owned()));
     }
 }
 
@@ -95,23 +68,22 @@ mod tests {
     fn blocks_an_account_after_its_failures_and_forgets_on_success() {
         let throttle = LoginThrottle::new(ThrottlePolicy { failures_per_account: 2, ..ThrottlePolicy::default() });
         let ip: IpAddr = "10.0.0.1".parse().expect("ip");
-        assert_eq!(throttle.blocked_for("kid", Some(ip)), None);
-        throttle.record_failure("kid", Some(ip));
-        throttle.record_failure("kid", Some(ip));
-        assert!(throttle.blocked_for("kid", Some(ip)).is_some());
-        assert_eq!(throttle.blocked_for("mum", None), None);
-        throttle.record_success("kid");
-        assert_eq!(throttle.blocked_for("kid", None), None);
+        drop(throttle.begin("kid", Some(ip)).expect("first"));
+        let second = throttle.begin("kid", Some(ip)).expect("second");
+        assert!(throttle.begin("kid", Some(ip)).is_err(), "two failed or in flight");
+        assert!(throttle.begin("mum", None).is_ok());
+        throttle.succeeded(second, "kid");
+        assert!(throttle.begin("kid", None).is_ok(), "a success forgets the account's failures");
     }
 
     #[test]
-    fn blocks_an_address_that_tries_many_accounts() {
+    fn blocks_an_address_that_tries_many_accounts_at_once() {
         let throttle = LoginThrottle::new(ThrottlePolicy { failures_per_address: 3, ..ThrottlePolicy::default() });
         let ip: IpAddr = "10.0.0.2".parse().expect("ip");
-        for name in ["a", "b", "c"] {
-            throttle.record_failure(name, Some(ip));
-        }
-        assert!(throttle.blocked_for("d", Some(ip)).is_some());
-        assert_eq!(throttle.blocked_for("d", None), None);
+        let in_flight: Vec<_> =
+            ["a", "b", "c"].iter().map(|name| throttle.begin(name, Some(ip)).expect("begun")).collect();
+        assert!(throttle.begin("d", Some(ip)).is_err(), "counted when they start, not when they fail");
+        assert!(throttle.begin("d", None).is_ok());
+        drop(in_flight);
     }
 }
