@@ -2,12 +2,13 @@
 CARGO ?= cargo
 
 # HEIC/HEIF previews need the system's libheif (Debian: pkg-config and libheif-dev). Without
-# it Hearth still builds and runs; HEIC photos are stored but get no preview.
-HEIC := $(shell pkg-config --exists libheif 2>/dev/null && echo yes)
-FEATURES := $(if $(HEIC),,--no-default-features)
+# it Hearth still builds and runs; HEIC photos are stored but get no preview. Read when a
+# recipe runs (`=`), so that `make test` sees what its `test-tools` step just installed.
+HEIC = $(shell pkg-config --exists libheif 2>/dev/null && echo yes)
+FEATURES = $(if $(HEIC),,--no-default-features)
 NO_HEIC := echo "note: pkg-config or libheif-dev is missing: HEIC photos get no preview (apt-get install pkg-config libheif-dev)"
 
-.PHONY: run test lint fmt bench
+.PHONY: run test test-tools lint fmt bench
 
 ## Start every service in one process on http://localhost:8080 (SQLite and files under ./data).
 run:
@@ -15,8 +16,9 @@ run:
 	$(CARGO) run --release -p hearth $(FEATURES) -- serve
 
 ## Every test of the workspace: unit, in-process (SQLite and PostgreSQL), black-box, browser.
-## Runs with cargo-nextest when it is installed (one summary line), else with cargo test.
-test:
+## Installs the Debian packages the tests use first, when it can (test-tools). Runs with
+## cargo-nextest when it is installed (one summary line), else with cargo test.
+test: test-tools
 	@$(if $(HEIC),true,$(NO_HEIC); echo "!!! SKIPPED: the HEIC tests"; [ "$$HEARTH_REQUIRE_ALL" != 1 ] || exit 1)
 	$(CARGO) build -p hearth $(FEATURES)
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
@@ -24,6 +26,11 @@ test:
 	else \
 	  tests/support/with-postgres.sh $(CARGO) test --workspace --no-fail-fast $(FEATURES); \
 	fi
+
+## The Debian packages of tests/support/debian-packages: installed when running as root on
+## Debian, else named with the command that installs them.
+test-tools:
+	@tests/support/install-test-tools.sh
 
 ## Formatting and clippy, as CI checks them.
 lint:
