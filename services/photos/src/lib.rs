@@ -3,12 +3,14 @@
 //!
 //! Map: [`library`] holds the use cases, [`domain`] the rules without I/O, [`db`] all SQL,
 //! [`storage`] the blob store, [`media`] what files are and the previews made from them,
-//! [`worker`] the background preview maker, [`web`] the pages and files, [`api`] the JSON API.
+//! [`decoder`] the child process that reads uploaded files for [`media`], [`worker`] the
+//! background preview maker, [`web`] the pages and files, [`api`] the JSON API.
 
 pub mod albums;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod decoder;
 pub mod domain;
 pub mod library;
 pub mod media;
@@ -28,6 +30,7 @@ use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AuthClient, Config};
 
 use crate::config::PhotosConfig;
+use crate::decoder::Decoder;
 use crate::library::Library;
 use crate::storage::{BlobStore, FsBlobStore};
 use crate::worker::PreviewQueue;
@@ -70,7 +73,9 @@ impl AppState {
     pub async fn new(config: Config, photos: PhotosConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&photos.storage_dir)?);
-        let previews = PreviewQueue::start(service.db.clone(), Arc::clone(&blobs), photos.preview_workers).await?;
+        let decoder = Decoder::new(&photos.decoder);
+        let previews =
+            PreviewQueue::start(service.db.clone(), Arc::clone(&blobs), decoder, photos.preview_workers).await?;
         let library = Library::new(service.db.clone(), blobs, previews, Arc::new(photos));
         tokio::spawn(sweep_trash(library.clone()));
         Ok(Self { service, library })

@@ -1,10 +1,18 @@
 //! `hearth-photos`: the photos service alone, as its container runs it. It asks the portal at
-//! `HEARTH_PORTAL_URL` who is logged in.
+//! `HEARTH_PORTAL_URL` who is logged in. `hearth-photos decode …` is its decoder child.
 
 use hearth_shared::{AuthClient, Config, http, server, telemetry};
 
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|command| command == hearth_photos::decoder::SUBCOMMAND) {
+        std::process::exit(hearth_photos::decoder::child_main(&args[1..]));
+    }
+    serve()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;

@@ -12,7 +12,11 @@ use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use super::decode::{self, Codec};
 use super::orientation::Orientation;
-use super::{MAX_DECODE_BYTES, MediaError, PhotoInfo};
+use super::{MediaError, PhotoInfo};
+
+/// Largest TIFF whose EXIF is read: the EXIF of a TIFF is the whole file, which the reader
+/// loads into memory. A larger TIFF (a scan) has no date or camera.
+pub(super) const MAX_TIFF_EXIF_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The size and EXIF facts of the photo at `path`, stored as `content_type`. Reads the header
 /// and the EXIF block only: cheap, and it does not refuse pictures too large to decode.
@@ -39,8 +43,7 @@ pub(super) fn orientation(path: &Path, codec: Codec) -> Orientation {
 
 fn read_exif(path: &Path, codec: Codec) -> Option<Exif> {
     let file = File::open(path).ok()?;
-    // The EXIF of a TIFF is the whole file, which the reader loads into memory.
-    if codec == Codec::Image(ImageFormat::Tiff) && file.metadata().ok()?.len() > MAX_DECODE_BYTES {
+    if codec == Codec::Image(ImageFormat::Tiff) && file.metadata().ok()?.len() > MAX_TIFF_EXIF_BYTES {
         return None;
     }
     decode::guarded(|| Ok(exif::Reader::new().read_from_container(&mut BufReader::new(file)).ok())).ok().flatten()

@@ -1,0 +1,543 @@
+//! The decoder child from the service's side (`hearth-photos decode`), on honest files of
+//! every format and on hostile ones made here: what comes back, and how a file that breaks a
+//! reader ends (refused, or unreadable with what it ran out of) while this process, standing
+//! in for the service, carries on.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use hearth_photos::config::DecoderConfig;
+use hearth_photos::decoder::{CHILD_BYTES, DecodeError, Decoder, Streamed};
+use hearth_photos::media::{self, Fit, MediaError, PhotoInfo, Rendition};
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use tempfile::TempDir;
+
+const MIB: u64 = 1024 * 1024;
+const FITS: [Fit; 2] = [Fit::ShortEdge(400), Fit::LongEdge(1440)];
+
+/// The decoder as the service has it, with `memory_mb` for all decodes in flight.
+fn decoder(memory_mb: u64) -> Decoder {
+    decoder_program(Path::new(env!("CARGO_BIN_EXE_hearth-photos")), memory_mb, 30)
+}
+
+fn decoder_program(program: &Path, memory_mb: u64, cpu_seconds: u64) -> Decoder {
+    Decoder::new(&DecoderConfig { program: program.to_owned(), memory_bytes: memory_mb * MIB, cpu_seconds })
+}
+
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("fixture written");
+    path
+}
+
+/// A photograph-like picture: gradients and a little noise, so that it compresses as photos do.
+fn photo(width: u32, height: u32) -> RgbImage {
+    let mut seed: u32 = 0x9E37_79B9;
+    RgbImage::from_fn(width, height, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let noise = u8::try_from(seed % 24).expect("small");
+        let shade = |value: u32, side: u32| u8::try_from(value * 200 / side.max(1)).expect("below 256");
+        Rgb([shade(x, width) + noise, shade(y, height) + noise, 90 + noise])
+    })
+}
+
+fn jpeg(pixels: &RgbImage, progressive: bool) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, 90);
+    encoder.set_progressive(progressive);
+    let (width, height) = (u16::try_from(pixels.width()).expect("side"), u16::try_from(pixels.height()).expect("side"));
+    encoder.encode(pixels.as_raw(), width, height, jpeg_encoder::ColorType::Rgb).expect("JPEG encoded");
+    bytes
+}
+
+fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, format).expect("encoded");
+    bytes.into_inner()
+}
+
+/// The facts and renditions of the file at `path`, as the worker reads a photo: two children.
+async fn previews_of(
+    decoder: &Decoder,
+    path: &Path,
+    content_type: &str,
+) -> Result<(PhotoInfo, Vec<Rendition>), DecodeError> {
+    let (info, memory) = decoder.photo_info(path, content_type, &FITS).await?;
+    let memory = memory.map_err(DecodeError::Refused)?;
+    let renditions = decoder.previews(path, content_type, &FITS, memory).await?;
+    Ok((info, renditions))
+}
+
+/// Honest pictures are read within the memory their header says they need: the child is
+/// given exactly that, so an estimate short of the truth would fail here.
+#[tokio::test]
+async fn honest_pictures_of_every_format_fit_in_what_their_header_says() {
+    let dir = TempDir::new().expect("temp dir");
+    let large = photo(3000, 2000);
+    let small = DynamicImage::ImageRgb8(photo(600, 400));
+    let deep = DynamicImage::ImageRgba16(DynamicImage::ImageRgb8(large.clone()).into_rgba16());
+    let cases = [
+        ("baseline.jpg", "image/jpeg", jpeg(&large, false), (3000, 2000)),
+        ("progressive.jpg", "image/jpeg", jpeg(&large, true), (3000, 2000)),
+        ("photo.png", "image/png", encoded(&DynamicImage::ImageRgb8(large.clone()), ImageFormat::Png), (3000, 2000)),
+        ("deep.png", "image/png", encoded(&deep, ImageFormat::Png), (3000, 2000)),
+        ("photo.tif", "image/tiff", encoded(&DynamicImage::ImageRgb8(large.clone()), ImageFormat::Tiff), (3000, 2000)),
+        ("photo.webp", "image/webp", encoded(&DynamicImage::ImageRgb8(large), ImageFormat::WebP), (3000, 2000)),
+        ("photo.gif", "image/gif", encoded(&small, ImageFormat::Gif), (600, 400)),
+    ];
+    let decoder = decoder(1024);
+    for (name, content_type, bytes, size) in cases {
+        let path = write(&dir, name, &bytes);
+        let (info, renditions) =
+            previews_of(&decoder, &path, content_type).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((info.width, info.height), size, "{name}");
+        let (thumbnail, preview) = (&renditions[0], &renditions[1]);
+        assert_eq!(thumbnail.height, 400.min(size.1), "{name}");
+        assert_eq!(preview.width, 1440.min(size.0), "{name}");
+        assert!(thumbnail.bytes.starts_with(b"\xFF\xD8\xFF") && preview.bytes.starts_with(b"\xFF\xD8\xFF"), "{name}");
+    }
+    assert!(decoder.peak_reserved_bytes() <= decoder.budget_bytes());
+}
+
+#[cfg(feature = "heic")]
+#[tokio::test]
+async fn an_honest_heic_fits_in_what_its_header_says() {
+    use libheif_rs::{Channel, ColorSpace, CompressionFormat, EncoderQuality, HeifContext, Image, LibHeif, RgbChroma};
+    let dir = TempDir::new().expect("temp dir");
+    let pixels = photo(1024, 768);
+    let mut image = Image::new(1024, 768, ColorSpace::Rgb(RgbChroma::Rgb)).expect("HEIF image");
+    image.create_plane(Channel::Interleaved, 1024, 768, 24).expect("HEIF plane");
+    let plane = image.planes_mut().interleaved.expect("interleaved plane");
+    for (y, source) in pixels.as_raw().chunks_exact(1024 * 3).enumerate() {
+        plane.data[y * plane.stride..y * plane.stride + 1024 * 3].copy_from_slice(source);
+    }
+    let library = LibHeif::new();
+    let mut encoder = library.encoder_for_format(CompressionFormat::Hevc).expect("an HEVC encoder");
+    encoder.set_quality(EncoderQuality::Lossy(80)).expect("quality");
+    let mut context = HeifContext::new().expect("HEIF context");
+    context.encode_image(&image, &mut encoder, None).expect("HEIC encoded");
+    let path = write(&dir, "IMG_0001.HEIC", &context.write_to_bytes().expect("HEIC written"));
+    let (info, renditions) = previews_of(&decoder(1024), &path, "image/heic").await.expect("read");
+    assert_eq!((info.width, info.height), (1024, 768));
+    assert_eq!((renditions[1].width, renditions[1].height), (1024, 768));
+}
+
+/// The facts a camera wrote come back across the pipe, and a guest's copy loses the location.
+#[tokio::test]
+async fn facts_text_and_a_copy_without_location_come_back_from_the_child() {
+    use exif::{Field, In, Rational, Tag, Value};
+    let dir = TempDir::new().expect("temp dir");
+    let degrees = |d| Value::Rational(vec![Rational::from((d, 1)), Rational::from((30, 1)), Rational::from((0, 1))]);
+    let ascii =
+        |tag, text: &str| Field { tag, ifd_num: In::PRIMARY, value: Value::Ascii(vec![text.as_bytes().to_vec()]) };
+    let fields = [
+        ascii(Tag::Make, "Canon"),
+        ascii(Tag::Model, "Canon EOS R5"),
+        ascii(Tag::GPSLatitudeRef, "N"),
+        Field { tag: Tag::GPSLatitude, ifd_num: In::PRIMARY, value: degrees(52) },
+        ascii(Tag::GPSLongitudeRef, "E"),
+        Field { tag: Tag::GPSLongitude, ifd_num: In::PRIMARY, value: degrees(4) },
+    ];
+    let mut writer = exif::experimental::Writer::new();
+    fields.iter().for_each(|field| writer.push_field(field));
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).expect("EXIF");
+    let plain = jpeg(&photo(64, 48), false);
+    let app1 = [b"Exif\0\0".as_slice(), &tiff.into_inner()].concat();
+    let mut located = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    located.extend(u16::try_from(app1.len() + 2).expect("short").to_be_bytes());
+    located.extend(app1);
+    located.extend(&plain[2..]);
+    let path = write(&dir, "at-home.jpg", &located);
+
+    let decoder = decoder(512);
+    let (info, _) = decoder.photo_info(&path, "image/jpeg", &FITS).await.expect("facts");
+    assert_eq!(info.camera.as_deref(), Some("Canon EOS R5"));
+    assert!(info.gps.is_some_and(|(lat, lon)| (lat - 52.5).abs() < 1e-6 && (lon - 4.5).abs() < 1e-6));
+
+    let (pieces, mut received) = tokio::sync::mpsc::channel(8);
+    let collecting = tokio::spawn(async move {
+        let mut copy = Vec::new();
+        while let Some(piece) = received.recv().await {
+            match piece {
+                Streamed::Bytes(bytes) => copy.extend(bytes),
+                Streamed::End => return Some(copy),
+            }
+        }
+        None
+    });
+    assert!(decoder.without_location(&path, pieces).await.expect("cleaned"), "the location was removed");
+    let copy = collecting.await.expect("task").expect("the copy ended whole");
+    assert_eq!(copy.len(), located.len());
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&copy)).expect("EXIF");
+    assert!(exif.fields().all(|f| f.tag != Tag::GPSLatitude) && exif.fields().any(|f| f.tag == Tag::Model));
+
+    let (pieces, _received) = tokio::sync::mpsc::channel(8);
+    let gif = write(&dir, "not.jpg", b"GIF89a not a jpeg");
+    assert!(matches!(decoder.without_location(&gif, pieces).await, Err(DecodeError::Refused(_))));
+
+    let letter = write(&dir, "letter.pdf", &letter("Insurance renewal"));
+    assert!(decoder.pdf_text(&letter, 1000).await.expect("text").contains("Insurance renewal"));
+    let broken = write(&dir, "broken.pdf", b"%PDF-1.4 this is not really a PDF");
+    assert!(matches!(decoder.pdf_text(&broken, 1000).await, Err(DecodeError::Refused(_))));
+}
+
+/// A PDF of the objects after the catalog and page tree (numbered from 3, the first a page),
+/// with a correct cross-reference table.
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let kids: Vec<String> = (3..)
+        .zip(objects)
+        .filter(|(_, body)| body.starts_with(b"<< /Type /Page "))
+        .map(|(number, _)| format!("{number} 0 R"))
+        .collect();
+    let mut all = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), kids.len()).into_bytes(),
+    ];
+    all.extend_from_slice(objects);
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (number, body) in (1..).zip(&all) {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{number} 0 obj\n").as_bytes());
+        pdf.extend(body);
+        pdf.extend(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", all.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", all.len() + 1).as_bytes());
+    pdf
+}
+
+fn stream(dictionary: &str, data: &[u8]) -> Vec<u8> {
+    let mut object = format!("<< {dictionary} /Length {} >>\nstream\n", data.len()).into_bytes();
+    object.extend(data);
+    object.extend(b"\nendstream");
+    object
+}
+
+/// A one-page PDF: the page (object 3) shows `contents` (object 4) with Helvetica as `/F1`
+/// (object 5) and the form `form` as `/X1` (object 6).
+fn one_page(contents: Vec<u8>, form: Vec<u8>) -> Vec<u8> {
+    let page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+        /Resources << /Font << /F1 5 0 R >> /XObject << /X1 6 0 R >> >> >>";
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+    pdf(&[page.to_vec(), contents, font.to_vec(), form])
+}
+
+fn empty_form() -> Vec<u8> {
+    stream("/Type /XObject /Subtype /Form /BBox [0 0 10 10]", b"")
+}
+
+/// A letter whose page says `text`.
+fn letter(text: &str) -> Vec<u8> {
+    one_page(stream("", format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET").as_bytes()), empty_form())
+}
+
+/// The issue's 591-byte PDF, made again: a form XObject whose content draws itself.
+fn self_drawing_pdf() -> Vec<u8> {
+    let form = "/Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 6 0 R >> >>";
+    one_page(stream("", b"/X1 Do"), stream(form, b"/X1 Do"))
+}
+
+/// A page whose content is a Flate stream of `text_bytes` of drawn text, from a few hundred KB.
+fn flate_bomb_pdf(text_bytes: usize) -> Vec<u8> {
+    let line = b"BT /F1 12 Tf 72 720 Td (All work and no play makes Jack a dull boy) Tj ET\n";
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..text_bytes / line.len() {
+        encoder.write_all(line).expect("compressed");
+    }
+    one_page(stream("/Filter /FlateDecode", &encoder.finish().expect("compressed")), empty_form())
+}
+
+/// A page whose content nests arrays `depth` deep.
+fn deeply_nested_pdf(depth: usize) -> Vec<u8> {
+    let mut content = "[".repeat(depth).into_bytes();
+    content.extend("]".repeat(depth).as_bytes());
+    content.extend(b" TJ");
+    one_page(stream("", &content), empty_form())
+}
+
+/// Ends as the worker would mark it: unreadable (the child died of the file, the reason says
+/// of what) or refused (the child said no); never a failure of Hearth's own.
+fn reason_of(outcome: Result<String, DecodeError>) -> String {
+    match outcome {
+        Err(DecodeError::Unreadable(reason)) => format!("could not be read ({reason})"),
+        Err(DecodeError::Refused(reason)) => format!("refused ({reason})"),
+        Err(DecodeError::Hearth(e)) => panic!("Hearth's own failure: {e:#}"),
+        Ok(text) => panic!("read {} characters", text.len()),
+    }
+}
+
+#[tokio::test]
+async fn a_pdf_that_draws_itself_ends_its_child_not_the_service() {
+    let dir = TempDir::new().expect("temp dir");
+    let bytes = self_drawing_pdf();
+    assert!(bytes.len() < 1024, "{} bytes", bytes.len());
+    let path = write(&dir, "self.pdf", &bytes);
+    let decoder = decoder(512);
+    let started = Instant::now();
+    let reason = reason_of(decoder.pdf_text(&path, 1000).await);
+    assert!(reason.starts_with("could not be read (") && reason.contains("nested too deeply"), "{reason}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    // The same decoder reads the next file as if nothing had happened.
+    let letter = write(&dir, "letter.pdf", &letter("Still here"));
+    assert!(decoder.pdf_text(&letter, 1000).await.expect("text").contains("Still here"));
+}
+
+#[tokio::test]
+async fn a_flate_bomb_runs_out_of_its_memory_not_the_services() {
+    let dir = TempDir::new().expect("temp dir");
+    let bytes = flate_bomb_pdf(200 * 1024 * 1024);
+    assert!(bytes.len() < 1024 * 1024, "{} bytes", bytes.len());
+    let path = write(&dir, "bomb.pdf", &bytes);
+    let reason = reason_of(decoder(1024).pdf_text(&path, 1_000_000).await);
+    assert!(reason.starts_with("could not be read (") && reason.contains("memory"), "{reason}");
+}
+
+#[tokio::test]
+async fn deep_nesting_ends_as_unreadable_or_refused() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = write(&dir, "nested.pdf", &deeply_nested_pdf(1_000_000));
+    let reason = reason_of(decoder(512).pdf_text(&path, 1000).await);
+    assert!(reason.starts_with("could not be read (") || reason.starts_with("refused ("), "{reason}");
+}
+
+/// A PNG by hand: a valid IHDR claiming `width` × `height`, then one tiny IDAT.
+fn png_claiming(width: u32, height: u32, bit_depth: u8, colour_type: u8) -> Vec<u8> {
+    fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        png.extend_from_slice(&u32::try_from(data.len()).expect("small").to_be_bytes());
+        let start = png.len();
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        let crc = crc32fast(&png[start..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[bit_depth, colour_type, 0, 0, 0]);
+    let idat = [0x78, 0x01, 0x01, 0x01, 0x00, 0xFE, 0xFF, 0x00, 0x00, 0x01, 0x00, 0x01];
+    let mut png = b"\x89PNG\r\n\x1A\n".to_vec();
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn crc32fast(bytes: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(bytes);
+    crc.sum()
+}
+
+/// `bytes` with the 16-bit little-endian value at `at` set to `value`.
+fn patched_u16_le(mut bytes: Vec<u8>, at: usize, value: u16) -> Vec<u8> {
+    bytes[at..at + 2].copy_from_slice(&value.to_le_bytes());
+    bytes
+}
+
+/// A small GIF whose screen and first frame claim `side` × `side`.
+fn gif_claiming(side: u16) -> Vec<u8> {
+    let gif = encoded(&DynamicImage::ImageRgb8(photo(8, 8)), ImageFormat::Gif);
+    // After the header and screen descriptor, the global palette, then extension blocks
+    // (0x21, a label, sub-blocks) until the first image descriptor (0x2C).
+    let palette = if gif[10] & 0x80 == 0 { 0 } else { 3 << ((gif[10] & 7) + 1) };
+    let mut at = 13 + palette;
+    while gif[at] == 0x21 {
+        at += 2;
+        while gif[at] != 0 {
+            at += usize::from(gif[at]) + 1;
+        }
+        at += 1;
+    }
+    assert_eq!(gif[at], 0x2C, "an image descriptor");
+    let gif = patched_u16_le(patched_u16_le(gif, 6, side), 8, side);
+    patched_u16_le(patched_u16_le(gif, at + 5, side), at + 7, side)
+}
+
+/// A small lossless WebP whose VP8L header claims 16,383 × 16,383 (its 14-bit fields hold
+/// one less than each side).
+fn webp_claiming_the_most() -> Vec<u8> {
+    let mut webp = encoded(&DynamicImage::ImageRgb8(photo(8, 8)), ImageFormat::WebP);
+    let header = webp.windows(4).position(|tag| tag == b"VP8L").expect("a VP8L chunk") + 9;
+    let sides = 16_382u32 | (16_382 << 14) | (u32::from(webp[header + 3] >> 4) << 28);
+    webp[header..header + 4].copy_from_slice(&sides.to_le_bytes());
+    webp
+}
+
+/// A small TIFF whose width and length tags claim `side` × `side`, in one strip as tall (so
+/// that its layout still adds up).
+fn tiff_claiming(side: u16) -> Vec<u8> {
+    let mut tiff = encoded(&DynamicImage::ImageRgb8(photo(8, 8)), ImageFormat::Tiff);
+    assert_eq!(&tiff[..4], b"II*\0", "little-endian TIFF");
+    let ifd = usize::try_from(u32::from_le_bytes(tiff[4..8].try_into().expect("offset"))).expect("offset");
+    let count = usize::from(u16::from_le_bytes([tiff[ifd], tiff[ifd + 1]]));
+    for entry in (0..count).map(|i| ifd + 2 + 12 * i) {
+        // ImageWidth, ImageLength, RowsPerStrip.
+        if matches!(u16::from_le_bytes([tiff[entry], tiff[entry + 1]]), 256 | 257 | 278) {
+            tiff[entry + 8..entry + 12].fill(0);
+            tiff[entry + 8..entry + 10].copy_from_slice(&side.to_le_bytes());
+        }
+    }
+    tiff
+}
+
+fn jpeg_claiming(side: u16) -> Vec<u8> {
+    let mut jpeg = jpeg(&photo(16, 16), false);
+    let frame = jpeg.windows(2).position(|marker| marker == [0xFF, 0xC0]).expect("baseline frame header");
+    jpeg[frame + 5..frame + 7].copy_from_slice(&side.to_be_bytes());
+    jpeg[frame + 7..frame + 9].copy_from_slice(&side.to_be_bytes());
+    jpeg
+}
+
+/// Headers that claim far more than the pixel limits are refused from the header by the child
+/// that reads the facts: no memory is set aside for them, no decode starts.
+#[tokio::test]
+async fn huge_declared_sizes_in_every_format_are_refused_from_the_header() {
+    let dir = TempDir::new().expect("temp dir");
+    let cases = [
+        ("huge.png", "image/png", png_claiming(100_000, 100_000, 8, 2)),
+        ("huge.gif", "image/gif", gif_claiming(65_535)),
+        ("huge.webp", "image/webp", webp_claiming_the_most()),
+        ("huge.tif", "image/tiff", tiff_claiming(60_000)),
+        ("huge.jpg", "image/jpeg", jpeg_claiming(65_000)),
+    ];
+    let decoder = decoder(256);
+    for (name, content_type, bytes) in cases {
+        assert!(bytes.len() < 4096, "{name}: {} bytes", bytes.len());
+        let path = write(&dir, name, &bytes);
+        let started = Instant::now();
+        let (_, memory) =
+            decoder.photo_info(&path, content_type, &FITS).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            matches!(&memory, Err(MediaError::TooLarge(reason)) if reason.contains("megapixels")),
+            "{name}: {memory:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{name}: {:?}", started.elapsed());
+    }
+}
+
+/// A 100-megapixel picture is within the pixel limit, but reading it takes far more memory
+/// than a small budget: it is refused before any child is given that memory.
+#[tokio::test]
+async fn a_100_megapixel_png_or_gif_over_the_budget_is_refused_before_decoding() {
+    let dir = TempDir::new().expect("temp dir");
+    let decoder = decoder(256);
+    for (name, content_type, bytes) in [
+        ("100mp.png", "image/png", png_claiming(10_000, 10_000, 8, 2)),
+        ("100mp-deep.png", "image/png", png_claiming(10_000, 10_000, 16, 6)),
+        ("100mp.gif", "image/gif", gif_claiming(10_000)),
+    ] {
+        let path = write(&dir, name, &bytes);
+        let (info, memory) = decoder.photo_info(&path, content_type, &FITS).await.expect("facts");
+        assert_eq!((info.width, info.height), (10_000, 10_000), "{name}");
+        let memory = memory.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(memory > 256 * MIB, "{name}: {memory}");
+        let refused = decoder.previews(&path, content_type, &FITS, memory).await;
+        assert!(
+            matches!(&refused, Err(DecodeError::Refused(MediaError::TooLarge(reason))) if reason.contains("more than the 256 MB")),
+            "{name}: {refused:?}"
+        );
+    }
+    assert!(decoder.peak_reserved_bytes() < 256 * MIB);
+}
+
+/// Many decodes at once, more than the budget holds: they wait their turn, every one is
+/// read, and the memory set aside never passes the budget.
+#[tokio::test]
+async fn decodes_in_flight_never_hold_more_than_the_budget() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = write(&dir, "photo.png", &encoded(&DynamicImage::ImageRgb8(photo(2000, 1500)), ImageFormat::Png));
+    let decoder = decoder(256);
+    let (_, memory) = decoder.photo_info(&path, "image/png", &FITS).await.expect("facts");
+    let memory = memory.expect("within the limits");
+    let each = CHILD_BYTES + memory;
+    assert!(each * 3 > 256 * MIB, "three of these ({each} bytes each, at least) would not fit at once");
+    let reads = (0..6).map(|_| decoder.previews(&path, "image/png", &FITS, memory));
+    for read in futures_util::future::join_all(reads).await {
+        assert_eq!(read.expect("read")[1].width, 1440);
+    }
+    assert!(decoder.peak_reserved_bytes() <= 256 * MIB, "{}", decoder.peak_reserved_bytes());
+}
+
+/// A program standing in for a decoder, in a shell script.
+fn fake_decoder(dir: &TempDir, name: &str, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = write(dir, name, format!("#!/bin/sh\n{script}\n").as_bytes());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("executable");
+    path
+}
+
+const HELLO: &str = r"printf 'H\000\000\000\020hearth decoder 1'";
+
+/// What the service does about a child it cannot trust: one that never ends is stopped at
+/// its deadline, one that floods its output past the cap is stopped, one that dies is told as
+/// a crash, and a program that is not a decoder at all is Hearth's own failure.
+#[tokio::test]
+async fn children_that_hang_flood_or_die_are_stopped_and_told_apart() {
+    let dir = TempDir::new().expect("temp dir");
+    let file = write(&dir, "letter.pdf", b"%PDF-1.4");
+    let file = file.as_path();
+    let outcome = |program: PathBuf| async move { decoder_program(&program, 256, 1).pdf_text(file, 1000).await };
+
+    let started = Instant::now();
+    let hangs = outcome(fake_decoder(&dir, "hangs", &format!("{HELLO}; exec sleep 60"))).await;
+    assert!(matches!(&hangs, Err(DecodeError::Unreadable(reason)) if reason.contains("longer than 2 s")), "{hangs:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+
+    let floods = outcome(fake_decoder(
+        &dir,
+        "floods",
+        &format!("{HELLO}; while :; do printf 'D\\000\\001\\000\\000'; head -c 65536 /dev/zero; done"),
+    ))
+    .await;
+    assert!(matches!(&floods, Err(DecodeError::Unreadable(reason)) if reason.contains("more than")), "{floods:?}");
+
+    let dies = outcome(fake_decoder(&dir, "dies", &format!("{HELLO}; kill -SEGV $$"))).await;
+    assert!(matches!(&dies, Err(DecodeError::Unreadable(reason)) if reason.contains("crashed")), "{dies:?}");
+
+    let not_a_decoder = outcome(PathBuf::from("/bin/true")).await;
+    assert!(matches!(not_a_decoder, Err(DecodeError::Hearth(_))));
+    let missing = outcome(PathBuf::from("/nonexistent/hearth")).await;
+    assert!(matches!(missing, Err(DecodeError::Hearth(_))));
+}
+
+/// Previews of a normal photo through two children (facts, then renditions) against the same
+/// work in this process: the children's start-up is a small part of a photo's decode.
+#[tokio::test]
+async fn previews_through_the_child_cost_little_more_than_in_process() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = write(&dir, "photo.jpg", &jpeg(&photo(4000, 3000), false));
+    let decoder = decoder(1024);
+    previews_of(&decoder, &path, "image/jpeg").await.expect("warm-up");
+    let rounds = 5;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || {
+            media::read_photo_info(&path, "image/jpeg").expect("facts");
+            media::memory_to_render(&path, "image/jpeg", &FITS).expect("cost");
+            media::render_previews(&path, "image/jpeg", &FITS).expect("renditions")
+        })
+        .await
+        .expect("task");
+    }
+    let in_process = started.elapsed() / rounds;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        previews_of(&decoder, &path, "image/jpeg").await.expect("read");
+    }
+    let through_children = started.elapsed() / rounds;
+    eprintln!("12-megapixel JPEG: {in_process:?} in process, {through_children:?} through the child");
+    assert!(
+        through_children < in_process * 2 + Duration::from_millis(500),
+        "{through_children:?} against {in_process:?}"
+    );
+}
