@@ -1,16 +1,25 @@
 //! The decoder child from the service's side (`hearth-photos decode`), on honest files of
 //! every format and on hostile ones made here: what comes back, and how a file that breaks a
 //! reader ends (refused, or unreadable with what it ran out of) while this process, standing
-//! in for the service, carries on.
+//! in for the service, carries on. Then the same files uploaded to the service itself, on
+//! SQLite and PostgreSQL: the reason on the item's page and in the API, the service still
+//! answering, no second reading after a restart, and the budget held with many workers.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use hearth_photos::config::DecoderConfig;
+use hearth_photos::AppState;
+use hearth_photos::config::{DecoderConfig, PhotosConfig};
 use hearth_photos::decoder::{CHILD_BYTES, DecodeError, Decoder, Streamed};
 use hearth_photos::media::{self, Fit, MediaError, PhotoInfo, Rendition};
+use hearth_portal::testing::{Family, Person};
+use hearth_shared::db::Backend;
+use hearth_shared::{AuthClient, Config, both_backends};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 use tempfile::TempDir;
 
 const MIB: u64 = 1024 * 1024;
@@ -33,7 +42,11 @@ fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// A photograph-like picture: gradients and a little noise, so that it compresses as photos do.
 fn photo(width: u32, height: u32) -> RgbImage {
-    let mut seed: u32 = 0x9E37_79B9;
+    photo_seeded(width, height, 0x9E37_79B9)
+}
+
+/// [`photo`] with noise of its own: pictures of different seeds are different files.
+fn photo_seeded(width: u32, height: u32, mut seed: u32) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
         seed ^= seed << 13;
         seed ^= seed >> 17;
@@ -291,12 +304,18 @@ async fn a_pdf_that_draws_itself_ends_its_child_not_the_service() {
     assert!(decoder.pdf_text(&letter, 1000).await.expect("text").contains("Still here"));
 }
 
+/// The bomb: 200 MB of drawn text from a few hundred KB, made once for every test.
+fn flate_bomb() -> &'static [u8] {
+    static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
+    BOMB.get_or_init(|| flate_bomb_pdf(200 * 1024 * 1024))
+}
+
 #[tokio::test]
 async fn a_flate_bomb_runs_out_of_its_memory_not_the_services() {
     let dir = TempDir::new().expect("temp dir");
-    let bytes = flate_bomb_pdf(200 * 1024 * 1024);
+    let bytes = flate_bomb();
     assert!(bytes.len() < 1024 * 1024, "{} bytes", bytes.len());
-    let path = write(&dir, "bomb.pdf", &bytes);
+    let path = write(&dir, "bomb.pdf", bytes);
     let reason = reason_of(decoder(1024).pdf_text(&path, 1_000_000).await);
     assert!(reason.starts_with("could not be read (") && reason.contains("memory"), "{reason}");
 }
@@ -541,3 +560,150 @@ async fn previews_through_the_child_cost_little_more_than_in_process() {
         "{through_children:?} against {in_process:?}"
     );
 }
+
+/// The photos service with a family, reading files with this crate's binary, and what it
+/// takes to start it again on the same database and files.
+struct Photos {
+    family: Family,
+    auth: Arc<OnceLock<AuthClient>>,
+    state: Arc<OnceLock<AppState>>,
+    workers: usize,
+    memory_mb: u64,
+}
+
+impl Photos {
+    async fn start(backend: Backend, workers: usize, memory_mb: u64) -> Option<Self> {
+        let db = hearth_shared::testing::TestDatabase::create(backend).await?;
+        let (auth, state) = (Arc::new(OnceLock::new()), Arc::new(OnceLock::new()));
+        let (keep_auth, keep_state) = (Arc::clone(&auth), Arc::clone(&state));
+        let family = Family::start(db, move |config, given| async move {
+            let photos = photos_config(&config, workers, memory_mb);
+            let app = AppState::new(config, photos, given.clone()).await.expect("photos state");
+            let _ = keep_auth.set(given);
+            let _ = keep_state.set(app.clone());
+            hearth_photos::router(app)
+        })
+        .await;
+        Some(Self { family, auth, state, workers, memory_mb })
+    }
+
+    fn decoder(&self) -> Decoder {
+        self.state.get().expect("started").library.preview_queue().decoder().clone()
+    }
+
+    /// The service started again on the same database and files, as after a restart. It is
+    /// not served: what its start-up does is what is watched.
+    async fn restarted(&self) -> AppState {
+        let config = self.family.config.clone();
+        let photos = photos_config(&config, self.workers, self.memory_mb);
+        AppState::new(config, photos, self.auth.get().expect("started").clone()).await.expect("restarted")
+    }
+}
+
+fn photos_config(config: &Config, workers: usize, memory_mb: u64) -> PhotosConfig {
+    let mut photos = PhotosConfig::from_lookup(config, |_| None).expect("photos config");
+    photos.preview_workers = workers;
+    photos.decoder = DecoderConfig {
+        program: PathBuf::from(env!("CARGO_BIN_EXE_hearth-photos")),
+        memory_bytes: memory_mb * MIB,
+        cpu_seconds: 30,
+    };
+    photos
+}
+
+async fn json(response: reqwest::Response) -> Value {
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.expect("json")
+}
+
+/// Uploads `bytes` as `name`; the new item's id.
+async fn upload(person: &Person, name: &str, bytes: &[u8]) -> i64 {
+    let response = person
+        .request(Method::POST, "/photos/api/items")
+        .query(&[("file_name", name), ("visibility", "family")])
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("upload");
+    json(response).await["item"]["id"].as_i64().expect("an id")
+}
+
+async fn item(person: &Person, id: i64) -> Value {
+    json(person.get(&format!("/photos/api/items/{id}")).send().await.expect("GET")).await
+}
+
+/// The item once the worker is done with it: up to two minutes, since CI runs tests side by
+/// side on two cores and an unreadable file is read twice.
+async fn settled(person: &Person, id: i64) -> Value {
+    let mut found = Value::Null;
+    for _ in 0..1200 {
+        found = item(person, id).await;
+        if found["preview"] != "pending" {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("item {id} is still pending: {found}");
+}
+
+async fn hostile_uploads_end_with_a_reason_and_are_not_read_again(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 2, 256).await else { return };
+    let mum = &photos.family.admin;
+    let files: [(&str, Vec<u8>, &str); 9] = [
+        ("self.pdf", self_drawing_pdf(), "could not be read (it is nested too deeply)"),
+        ("bomb.pdf", flate_bomb().to_vec(), "could not be read (it needs more than"),
+        ("nested.pdf", deeply_nested_pdf(1_000_000), ""),
+        ("100mp.png", png_claiming(10_000, 10_000, 8, 2), "reading it would take about"),
+        ("huge.png", png_claiming(100_000, 100_000, 8, 2), "100000 × 100000 pixels"),
+        ("huge.gif", gif_claiming(65_535), "65535 × 65535 pixels"),
+        ("huge.webp", webp_claiming_the_most(), "16383 × 16383 pixels"),
+        ("huge.tif", tiff_claiming(60_000), "60000 × 60000 pixels"),
+        ("huge.jpg", jpeg_claiming(65_000), "65000 × 65000 pixels"),
+    ];
+    let mut ids = Vec::new();
+    for (name, bytes, _) in &files {
+        ids.push(upload(mum, name, bytes).await);
+    }
+    let honest = upload(mum, "honest.jpg", &jpeg(&photo(800, 600), false)).await;
+    for ((name, _, reason), id) in files.iter().zip(&ids) {
+        let found = settled(mum, *id).await;
+        assert_eq!(found["preview"], "none", "{name}: {found}");
+        let said = found["preview_error"].as_str().unwrap_or_default();
+        assert!(!said.is_empty() && said.contains(reason), "{name}: {said:?} should say {reason:?}");
+    }
+    assert_eq!(settled(mum, honest).await["preview"], "ready", "the worker carries on after them");
+    let page = mum.browser.get(&format!("/photos/items/{}", ids[0])).await.text().await.expect("html");
+    assert!(page.contains("could not be read (it is nested too deeply)"), "the reason is on the item's page");
+    let page = mum.browser.get(&format!("/photos/items/{}", ids[3])).await.text().await.expect("html");
+    assert!(page.contains("No preview: reading it would take about"), "{page}");
+    let list = mum.get("/photos/api/items").send().await.expect("GET");
+    assert_eq!(list.status(), StatusCode::OK, "the service still answers");
+
+    let before: Vec<Value> = futures_util::future::join_all(ids.iter().map(|id| item(mum, *id))).await;
+    let again = photos.restarted().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(again.library.preview_queue().decoder().peak_reserved_bytes(), 0, "nothing is read again at start-up");
+    let after: Vec<Value> = futures_util::future::join_all(ids.iter().map(|id| item(mum, *id))).await;
+    assert_eq!(before, after);
+}
+
+async fn the_memory_of_decodes_in_flight_stays_in_the_budget_with_more_workers(backend: Backend) {
+    let Some(photos) = Photos::start(backend, 8, 256).await else { return };
+    let mum = &photos.family.admin;
+    let mut ids = Vec::new();
+    for seed in 1..=8 {
+        let png = encoded(&DynamicImage::ImageRgb8(photo_seeded(2000, 1500, seed)), ImageFormat::Png);
+        ids.push(upload(mum, &format!("scan-{seed}.png"), &png).await);
+    }
+    for id in ids {
+        assert_eq!(settled(mum, id).await["preview"], "ready");
+    }
+    let decoder = photos.decoder();
+    assert_eq!(decoder.budget_bytes(), 256 * MIB);
+    assert!(decoder.peak_reserved_bytes() <= 256 * MIB, "{} bytes at once", decoder.peak_reserved_bytes());
+}
+
+both_backends!(
+    hostile_uploads_end_with_a_reason_and_are_not_read_again,
+    the_memory_of_decodes_in_flight_stays_in_the_budget_with_more_workers,
+);
