@@ -327,3 +327,10 @@ pub async fn set_preview_ready(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
         .await?;
     Ok(())
 }
+
+/// The hash of every blob an item uses (trashed ones too), for the start-up sweep of blobs no
+/// item uses.
+pub async fn blob_hashes(pool: &AnyPool) -> sqlx::Result<std::collections::HashSet<String>> {
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM items").fetch_all(pool).await?;
+    Ok(hashes.into_iter().collect())
+}

@@ -5,6 +5,7 @@
 //! renamed into place and its folder fsynced (and the folder's own entry, when the folder is
 //! new), so after a crash it is either whole or absent.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 
 use super::upload::{self, TempFile};
-use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, StoredBlob};
+use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, Removed, StoredBlob};
 use crate::domain::Sha256;
 
 pub struct FsBlobStore {
@@ -111,6 +112,33 @@ fn blob_path(blobs: &Path, sha256: &Sha256) -> PathBuf {
     blobs.join(&hex[..2]).join(hex)
 }
 
+/// Removes the files two levels under `folder` (`ab/<name>`) whose name starts with a hash
+/// not in `in_use` (up to the first dot); leaves anything else there alone. Returns how many.
+fn remove_unused_in(folder: &Path, in_use: &HashSet<String>) -> io::Result<usize> {
+    let mut removed = 0;
+    for top in fs::read_dir(folder)? {
+        let top = top?;
+        if !top.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(top.path())? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(hash) = name.to_str().and_then(|name| name.split('.').next()) else {
+                continue;
+            };
+            if Sha256::parse(hash).is_err() || in_use.contains(hash) || !entry.file_type()?.is_file() {
+                continue;
+            }
+            match fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => removed += 1,
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Creates `folder` and any missing parents; returns the folders whose entries changed (the
 /// parent of each new folder), which must be fsynced for the new folders to survive a crash.
 fn create_folders(folder: &Path) -> io::Result<Vec<PathBuf>> {
@@ -198,6 +226,20 @@ impl BlobStore for FsBlobStore {
         let path = self.derived_file(sha256, kind);
         tokio::fs::try_exists(&path).await.ok().filter(|exists| *exists).map(|_| path)
     }
+
+    async fn remove_unused(&self, in_use: HashSet<String>) -> io::Result<Removed> {
+        let root = self.root.clone();
+        let removed = blocking(move || {
+            let blobs = remove_unused_in(&root.join("blobs"), &in_use)?;
+            let derived = remove_unused_in(&root.join("derived"), &in_use)?;
+            Ok(Removed { blobs, derived })
+        })
+        .await?;
+        if removed != Removed::default() {
+            tracing::info!(blobs = removed.blobs, derived = removed.derived, "removed files no item uses");
+        }
+        Ok(removed)
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +301,38 @@ mod tests {
         assert!(root.path().join(LAYOUT_FILE).exists());
         drop(FsBlobStore::open(root.path()).expect("opened again"));
         assert!(store.local_path(&sha256).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn blobs_and_derived_files_no_item_uses_are_removed_and_nothing_else() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let store = FsBlobStore::open(root.path()).expect("store");
+        let mut kept = stream::iter(chunks(&[b"kept"]));
+        let kept = store.put(&mut kept, 100).await.expect("put").sha256;
+        let mut orphan = stream::iter(chunks(&[b"orphan"]));
+        let orphan = store.put(&mut orphan, 100).await.expect("put").sha256;
+        let gone = Sha256::parse(&"ab".repeat(32)).expect("hash");
+        for sha256 in [&kept, &orphan, &gone] {
+            store
+                .put_derived(sha256, Derived::Thumbnail, Box::new(|out| out.write_all(b"jpeg")))
+                .await
+                .expect("derived");
+        }
+        let strangers = [root.path().join("blobs/README"), root.path().join("derived/ab/notes.txt")];
+        for stranger in &strangers {
+            fs::write(stranger, b"the operator's").expect("written");
+        }
+
+        let in_use = HashSet::from([kept.as_str().to_owned()]);
+        let removed = store.remove_unused(in_use.clone()).await.expect("swept");
+        assert_eq!(removed, Removed { blobs: 1, derived: 2 });
+        assert!(store.local_path(&kept).await.is_some());
+        assert!(store.derived_path(&kept, Derived::Thumbnail).await.is_some());
+        assert!(store.local_path(&orphan).await.is_none());
+        assert!(store.derived_path(&orphan, Derived::Thumbnail).await.is_none());
+        assert!(store.derived_path(&gone, Derived::Thumbnail).await.is_none(), "derived files of a blob that is gone");
+        assert!(strangers.iter().all(|stranger| stranger.exists()), "files that are not Hearth's are left alone");
+        assert_eq!(store.remove_unused(in_use).await.expect("swept"), Removed::default());
     }
 
     #[tokio::test]

@@ -1,6 +1,9 @@
 //! Where file bytes live. Originals are blobs named by their SHA-256 (so the same bytes are
 //! stored once) and written atomically: a crash never leaves half a blob. Derived files
 //! (thumbnails) live beside them and can be deleted at any time; the worker makes them again.
+//! A crash between storing a blob and recording its item (or between deleting an item and
+//! its blob) leaves a whole blob no item uses: start-up sweeps those away
+//! ([`BlobStore::remove_unused`], ADR 0043).
 //!
 //! [`BlobStore`] is the seam for other stores (S3); [`FsBlobStore`] is the local one.
 
@@ -8,6 +11,7 @@ mod block_writer;
 mod fs;
 mod upload;
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -78,6 +82,13 @@ impl Derived {
     }
 }
 
+/// What [`BlobStore::remove_unused`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    pub blobs: usize,
+    pub derived: usize,
+}
+
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// Streams `body` into a new blob, hashing as it goes, refusing more than `limit` bytes.
@@ -96,4 +107,9 @@ pub trait BlobStore: Send + Sync {
 
     /// Where a derived file is, if it exists.
     async fn derived_path(&self, sha256: &Sha256, kind: Derived) -> Option<PathBuf>;
+
+    /// Removes every blob whose hash is not in `in_use` (all the hashes items have), and every
+    /// derived file of such a blob, or of one that is gone. Only at start-up, before any
+    /// upload can be in flight: an upload stores its blob before it records its item.
+    async fn remove_unused(&self, in_use: HashSet<String>) -> io::Result<Removed>;
 }
