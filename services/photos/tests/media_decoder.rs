@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hearth_photos::AppState;
 use hearth_photos::config::{DecoderConfig, PhotosConfig};
-use hearth_photos::decoder::{CHILD_BYTES, DecodeError, Decoder, Streamed};
+use hearth_photos::decoder::{DecodeError, Decoder, Streamed, memory_for};
 use hearth_photos::media::{self, Fit, MediaError, PhotoInfo, Rendition};
 use hearth_portal::testing::{Family, Person};
 use hearth_shared::db::Backend;
@@ -72,16 +72,14 @@ fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     bytes.into_inner()
 }
 
-/// The facts and renditions of the file at `path`, as the worker reads a photo: two children.
+/// The facts and renditions of the file at `path`, as the worker reads a photo.
 async fn previews_of(
     decoder: &Decoder,
     path: &Path,
     content_type: &str,
 ) -> Result<(PhotoInfo, Vec<Rendition>), DecodeError> {
-    let (info, memory) = decoder.photo_info(path, content_type, &FITS).await?;
-    let memory = memory.map_err(DecodeError::Refused)?;
-    let renditions = decoder.previews(path, content_type, &FITS, memory).await?;
-    Ok((info, renditions))
+    let (info, renditions) = decoder.photo(path, content_type, &FITS).await?;
+    Ok((info, renditions?))
 }
 
 /// Honest pictures are read within the memory their header says they need: the child is
@@ -167,7 +165,7 @@ async fn facts_text_and_a_copy_without_location_come_back_from_the_child() {
     let path = write(&dir, "at-home.jpg", &located);
 
     let decoder = decoder(512);
-    let (info, _) = decoder.photo_info(&path, "image/jpeg", &FITS).await.expect("facts");
+    let (info, _) = decoder.photo(&path, "image/jpeg", &FITS).await.expect("facts");
     assert_eq!(info.camera.as_deref(), Some("Canon EOS R5"));
     assert!(info.gps.is_some_and(|(lat, lon)| (lat - 52.5).abs() < 1e-6 && (lon - 4.5).abs() < 1e-6));
 
@@ -433,11 +431,10 @@ async fn huge_declared_sizes_in_every_format_are_refused_from_the_header() {
         assert!(bytes.len() < 4096, "{name}: {} bytes", bytes.len());
         let path = write(&dir, name, &bytes);
         let started = Instant::now();
-        let (_, memory) =
-            decoder.photo_info(&path, content_type, &FITS).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_, renditions) = decoder.photo(&path, content_type, &FITS).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
-            matches!(&memory, Err(MediaError::TooLarge(reason)) if reason.contains("megapixels")),
-            "{name}: {memory:?}"
+            matches!(&renditions, Err(DecodeError::Refused(MediaError::TooLarge(reason))) if reason.contains("megapixels")),
+            "{name}: {renditions:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(5), "{name}: {:?}", started.elapsed());
     }
@@ -455,11 +452,10 @@ async fn a_100_megapixel_png_or_gif_over_the_budget_is_refused_before_decoding()
         ("100mp.gif", "image/gif", gif_claiming(10_000)),
     ] {
         let path = write(&dir, name, &bytes);
-        let (info, memory) = decoder.photo_info(&path, content_type, &FITS).await.expect("facts");
-        assert_eq!((info.width, info.height), (10_000, 10_000), "{name}");
-        let memory = memory.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let memory = media::memory_to_render(&path, content_type, &FITS).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(memory > 256 * MIB, "{name}: {memory}");
-        let refused = decoder.previews(&path, content_type, &FITS, memory).await;
+        let (info, refused) = decoder.photo(&path, content_type, &FITS).await.expect("facts");
+        assert_eq!((info.width, info.height), (10_000, 10_000), "{name}");
         assert!(
             matches!(&refused, Err(DecodeError::Refused(MediaError::TooLarge(reason))) if reason.contains("more than the 256 MB")),
             "{name}: {refused:?}"
@@ -475,10 +471,9 @@ async fn decodes_in_flight_never_hold_more_than_the_budget() {
     let dir = TempDir::new().expect("temp dir");
     let path = write(&dir, "photo.png", &encoded(&DynamicImage::ImageRgb8(photo(2000, 1500)), ImageFormat::Png));
     let decoder = decoder(256);
-    let (_, memory) = decoder.photo_info(&path, "image/png", &FITS).await.expect("facts");
-    let memory = memory.expect("within the limits");
-    let each = CHILD_BYTES + memory;
-    assert!(each * 3 > 256 * MIB, "three of these ({each} bytes each, at least) would not fit at once");
+    let each = memory_for(media::memory_to_render(&path, "image/png", &FITS).expect("within the limits"));
+    assert!(each * 3 > 256 * MIB, "three of these ({each} bytes each) would not fit at once");
+    let memory = media::memory_to_render(&path, "image/png", &FITS).expect("within the limits");
     let reads = (0..6).map(|_| decoder.previews(&path, "image/png", &FITS, memory));
     for read in futures_util::future::join_all(reads).await {
         assert_eq!(read.expect("read")[1].width, 1440);
@@ -528,8 +523,8 @@ async fn children_that_hang_flood_or_die_are_stopped_and_told_apart() {
     assert!(matches!(missing, Err(DecodeError::Hearth(_))));
 }
 
-/// Previews of a normal photo through two children (facts, then renditions) against the same
-/// work in this process: the children's start-up is a small part of a photo's decode.
+/// Previews of a normal photo through the decoder child against the same work in this
+/// process: the child's start-up is a small part of a photo's decode.
 #[tokio::test]
 async fn previews_through_the_child_cost_little_more_than_in_process() {
     let dir = TempDir::new().expect("temp dir");

@@ -13,8 +13,10 @@ use std::thread;
 
 use rustix::process::{Resource, Rlimit, Signal, getrlimit, set_parent_process_death_signal, setrlimit};
 
-use super::protocol::{DataFrames, HELLO, Job, Kind, Limits, Refusal, RenditionSize, Reply, Request, write_frame};
-use crate::media::{self, LocationError, MediaError};
+use super::protocol::{
+    DataFrames, HELLO, Job, Kind, Limits, Refusal, RenditionSize, Renditions, Reply, Request, write_frame,
+};
+use crate::media::{self, LocationError, MediaError, Rendition};
 
 /// The decoding thread's stack: deep enough for any honest file, and where a file that nests
 /// without end (a form drawing itself) overflows, ending the child.
@@ -51,9 +53,9 @@ fn answer(request: &Request) -> io::Result<()> {
     limit_self(request.limits)?;
     write_frame(&mut out, Kind::Hello, HELLO)?;
     out.flush()?;
-    let job = request.job.clone();
+    let request = request.clone();
     let decoding = thread::Builder::new().name("decode".to_owned()).stack_size(STACK_BYTES).spawn(move || {
-        let reply = run(&job, Path::new(INPUT), &mut out)?;
+        let reply = run(&request, Path::new(INPUT), &mut out)?;
         let json = serde_json::to_vec(&reply).map_err(io::Error::other)?;
         write_frame(&mut out, Kind::Reply, &json)?;
         out.flush()
@@ -90,27 +92,27 @@ fn lower(resource: Resource, current: u64, maximum: u64) -> io::Result<()> {
 }
 
 /// Does the job on the file at `input`, writing any data to `out`; the reply to send last.
-fn run(job: &Job, input: &Path, out: &mut impl Write) -> io::Result<Reply> {
+fn run(request: &Request, input: &Path, out: &mut impl Write) -> io::Result<Reply> {
     let refused = |error: &MediaError| Reply::Refused(Refusal::from(error));
-    Ok(match job {
-        Job::PhotoInfo { content_type, fits } => match media::read_photo_info(input, content_type) {
+    Ok(match &request.job {
+        Job::Photo { content_type, fits } => match media::read_photo_info(input, content_type) {
             Ok(info) => {
-                let memory_to_render =
-                    media::memory_to_render(input, content_type, fits).map_err(|e| Refusal::from(&e));
-                Reply::PhotoInfo { info, memory_to_render }
+                let renditions = match media::memory_to_render(input, content_type, fits) {
+                    Err(error) => Renditions::Refused(Refusal::from(&error)),
+                    Ok(bytes) if super::memory_for(bytes) > request.limits.memory_bytes => {
+                        Renditions::NeedMemory(bytes)
+                    }
+                    Ok(_) => match media::render_previews(input, content_type, fits) {
+                        Ok(renditions) => Renditions::Made(write_renditions(out, renditions)?),
+                        Err(error) => Renditions::Refused(Refusal::from(&error)),
+                    },
+                };
+                Reply::Photo { info, renditions }
             }
             Err(error) => refused(&error),
         },
         Job::Previews { content_type, fits } => match media::render_previews(input, content_type, fits) {
-            Ok(renditions) => {
-                let mut sizes = Vec::with_capacity(renditions.len());
-                for rendition in renditions {
-                    DataFrames(out).write_all(&rendition.bytes)?;
-                    let bytes = rendition.bytes.len() as u64;
-                    sizes.push(RenditionSize { width: rendition.width, height: rendition.height, bytes });
-                }
-                Reply::Previews { renditions: sizes }
-            }
+            Ok(renditions) => Reply::Previews { renditions: write_renditions(out, renditions)? },
             Err(error) => refused(&error),
         },
         Job::PdfText { max_chars } => match media::pdf_text(input, *max_chars) {
@@ -132,4 +134,15 @@ fn run(job: &Job, input: &Path, out: &mut impl Write) -> io::Result<Reply> {
             Err(error) => refused(&MediaError::Io(error)),
         },
     })
+}
+
+/// Writes the renditions' bytes as data, one after the other; their sizes.
+fn write_renditions(out: &mut impl Write, renditions: Vec<Rendition>) -> io::Result<Vec<RenditionSize>> {
+    let mut sizes = Vec::with_capacity(renditions.len());
+    for rendition in renditions {
+        DataFrames(out).write_all(&rendition.bytes)?;
+        let bytes = rendition.bytes.len() as u64;
+        sizes.push(RenditionSize { width: rendition.width, height: rendition.height, bytes });
+    }
+    Ok(sizes)
 }

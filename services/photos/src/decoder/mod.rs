@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use self::budget::{MIB, MemoryBudget};
 pub use self::child::main as child_main;
 pub use self::protocol::SUBCOMMAND;
-use self::protocol::{Job, Limits, RefusalKind, RenditionSize, Reply, Request};
+use self::protocol::{Job, Limits, Refusal, RefusalKind, RenditionSize, Renditions, Reply, Request};
 use self::run::{Sink, Spawn};
 use crate::config::DecoderConfig;
 use crate::media::{self, Fit, MediaError, PhotoInfo, Rendition};
@@ -38,7 +38,7 @@ pub const CHILD_BYTES: u64 = 48 * MIB;
 pub const SMALLEST_BUDGET_BYTES: u64 = CHILD_BYTES + media::INFO_BYTES;
 
 /// The estimates of [`media::memory_to_render`] count what decoders ask for; the allocator
-/// rounds up and fragments, so a child gets a quarter more.
+/// rounds up and fragments, so a child gets a quarter more ([`memory_for`]).
 const ALLOCATOR_SHARE: u64 = 4;
 
 /// A PDF's reader holds the whole document, its objects parsed, and each page's content
@@ -104,26 +104,37 @@ impl Decoder {
         }
     }
 
-    /// The facts of the photo in `file` (stored as `content_type`), and the memory its
-    /// renditions for `fits` will take, or why it will have none.
+    /// The facts of the photo in `file` (stored as `content_type`), and its renditions for
+    /// `fits` or why it has none. One child reads the facts and, when the renditions fit in
+    /// what it was given, makes them; a larger picture gets a second child, given the memory
+    /// its header says the renditions take.
     ///
     /// # Errors
-    /// See [`DecodeError`].
-    pub async fn photo_info(
+    /// The facts could not be read: see [`DecodeError`]. The renditions' own outcome is the
+    /// inner result.
+    pub async fn photo(
         &self,
         file: &Path,
         content_type: &str,
         fits: &[Fit],
-    ) -> Result<(PhotoInfo, Result<u64, MediaError>), DecodeError> {
-        let job = Job::PhotoInfo { content_type: content_type.to_owned(), fits: fits.to_vec() };
-        match self.call(file, job, SMALLEST_BUDGET_BYTES, 0, Sink::Collect(&mut Vec::new())).await? {
-            Reply::PhotoInfo { info, memory_to_render } => Ok((info, memory_to_render.map_err(MediaError::from))),
-            other => Err(unexpected(&other)),
-        }
+    ) -> Result<(PhotoInfo, Result<Vec<Rendition>, DecodeError>), DecodeError> {
+        let mut data = Vec::new();
+        let job = Job::Photo { content_type: content_type.to_owned(), fits: fits.to_vec() };
+        let (info, renditions) =
+            match self.call(file, job, SMALLEST_BUDGET_BYTES, RENDITIONS_OUTPUT, Sink::Collect(&mut data)).await? {
+                Reply::Photo { info, renditions } => (info, renditions),
+                other => return Err(unexpected(&other)),
+            };
+        let renditions = match renditions {
+            Renditions::Made(sizes) => split(&data, &sizes),
+            Renditions::Refused(refusal) => Err(refused(file, refusal)),
+            Renditions::NeedMemory(bytes) => self.previews(file, content_type, fits, bytes).await,
+        };
+        Ok((info, renditions))
     }
 
-    /// The renditions of the photo in `file` for `fits`, in a child given `memory_to_render`
-    /// (from [`Self::photo_info`]) and a quarter more, beside its own needs.
+    /// The renditions of the photo in `file` for `fits`, in a child given
+    /// [`memory_for`]`(memory_to_render)` (from [`media::memory_to_render`]).
     ///
     /// # Errors
     /// More memory than the whole budget ([`DecodeError::Refused`] with
@@ -135,7 +146,7 @@ impl Decoder {
         fits: &[Fit],
         memory_to_render: u64,
     ) -> Result<Vec<Rendition>, DecodeError> {
-        let memory = CHILD_BYTES.saturating_add(memory_to_render).saturating_add(memory_to_render / ALLOCATOR_SHARE);
+        let memory = memory_for(memory_to_render);
         let budget = self.inner.budget.total_bytes();
         if memory > budget {
             return Err(DecodeError::Refused(MediaError::TooLarge(format!(
@@ -226,14 +237,25 @@ impl Decoder {
             deadline: Duration::from_secs(self.inner.cpu_seconds.saturating_mul(2)),
         };
         match run::run(&spawn, sink).await? {
-            Reply::Refused(refusal) if refusal.kind == RefusalKind::Io => Err(DecodeError::Hearth(anyhow::anyhow!(
-                "the decoder could not read {}: {}",
-                file.display(),
-                refusal.reason
-            ))),
-            Reply::Refused(refusal) => Err(DecodeError::Refused(refusal.into())),
+            Reply::Refused(refusal) => Err(refused(file, refusal)),
             reply => Ok(reply),
         }
+    }
+}
+
+/// What a child that decodes `memory_to_render` bytes (from [`media::memory_to_render`]) is
+/// given: its own needs, those bytes, and a quarter more for the allocator.
+#[must_use]
+pub fn memory_for(memory_to_render: u64) -> u64 {
+    CHILD_BYTES.saturating_add(memory_to_render).saturating_add(memory_to_render / ALLOCATOR_SHARE)
+}
+
+/// A refusal as the service takes it: the child failing to read its input is Hearth's failure.
+fn refused(file: &Path, refusal: Refusal) -> DecodeError {
+    if refusal.kind == RefusalKind::Io {
+        DecodeError::Hearth(anyhow::anyhow!("the decoder could not read {}: {}", file.display(), refusal.reason))
+    } else {
+        DecodeError::Refused(refusal.into())
     }
 }
 

@@ -50,9 +50,9 @@ pub struct Limits {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
-    /// A photo's facts, and the memory its renditions for `fits` will take.
-    PhotoInfo { content_type: String, fits: Vec<Fit> },
-    /// The renditions for `fits`.
+    /// A photo's facts, and its renditions for `fits` when they fit in this child's memory.
+    Photo { content_type: String, fits: Vec<Fit> },
+    /// The renditions for `fits`, in a child given the memory they take.
     Previews { content_type: String, fits: Vec<Fit> },
     /// The start of a PDF's text.
     PdfText { max_chars: usize },
@@ -71,8 +71,8 @@ impl Request {
             self.limits.cpu_seconds.to_string(),
         ];
         match &self.job {
-            Job::PhotoInfo { content_type, fits } | Job::Previews { content_type, fits } => {
-                let name = if matches!(self.job, Job::PhotoInfo { .. }) { "photo-info" } else { "previews" };
+            Job::Photo { content_type, fits } | Job::Previews { content_type, fits } => {
+                let name = if matches!(self.job, Job::Photo { .. }) { "photo" } else { "previews" };
                 args.extend([name.to_owned(), content_type.clone()]);
                 args.extend(fits.iter().map(|fit| fit_arg(*fit)));
             }
@@ -95,14 +95,10 @@ impl Request {
             |value: &str, what: &str| value.parse::<u64>().map_err(|_| format!("{what} {value:?} is not a number"));
         let limits = Limits { memory_bytes: number(memory, "memory")?, cpu_seconds: number(cpu, "cpu seconds")? };
         let job = match (*job, rest) {
-            ("photo-info" | "previews", [content_type, fits @ ..]) if !content_type.is_empty() => {
+            ("photo" | "previews", [content_type, fits @ ..]) if !content_type.is_empty() => {
                 let fits = fits.iter().map(|fit| parse_fit(fit)).collect::<Result<Vec<_>, _>>()?;
                 let content_type = (*content_type).to_owned();
-                if *job == "photo-info" {
-                    Job::PhotoInfo { content_type, fits }
-                } else {
-                    Job::Previews { content_type, fits }
-                }
+                if *job == "photo" { Job::Photo { content_type, fits } } else { Job::Previews { content_type, fits } }
             }
             ("pdf-text", [max_chars]) => Job::PdfText {
                 max_chars: usize::try_from(number(max_chars, "characters")?).map_err(|e| e.to_string())?,
@@ -212,8 +208,8 @@ impl<W: Write> Write for DataFrames<'_, W> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum Reply {
-    /// The facts, and the bytes [`Job::Previews`] will need (or why there will be none).
-    PhotoInfo { info: PhotoInfo, memory_to_render: Result<u64, Refusal> },
+    /// The facts, and what became of the renditions.
+    Photo { info: PhotoInfo, renditions: Renditions },
     /// The renditions' sizes; their bytes came as data, one after the other.
     Previews { renditions: Vec<RenditionSize> },
     /// The text came as data.
@@ -221,6 +217,19 @@ pub(super) enum Reply {
     /// The cleaned copy came as data; whether anything was removed.
     WithoutLocation { removed: bool },
     /// The job's answer is no, for this reason.
+    Refused(Refusal),
+}
+
+/// The renditions of a [`Job::Photo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Renditions {
+    /// Made by this child; their bytes came as data, one after the other.
+    Made(Vec<RenditionSize>),
+    /// More than this child was given: a child with memory for this many bytes of decoding
+    /// ([`Job::Previews`]) makes them.
+    NeedMemory(u64),
+    /// None will be made, for this reason.
     Refused(Refusal),
 }
 
@@ -290,7 +299,7 @@ mod tests {
         let limits = Limits { memory_bytes: 200 << 20, cpu_seconds: 60 };
         let fits = vec![Fit::ShortEdge(400), Fit::LongEdge(1440)];
         for job in [
-            Job::PhotoInfo { content_type: "image/jpeg".to_owned(), fits: fits.clone() },
+            Job::Photo { content_type: "image/jpeg".to_owned(), fits: fits.clone() },
             Job::Previews { content_type: "image/heic".to_owned(), fits },
             Job::Previews { content_type: "image/png".to_owned(), fits: Vec::new() },
             Job::PdfText { max_chars: 1_000_000 },
@@ -345,7 +354,7 @@ mod tests {
 
     #[test]
     fn replies_and_refusals_survive_json() {
-        let reply = Reply::PhotoInfo {
+        let reply = Reply::Photo {
             info: PhotoInfo {
                 width: 4,
                 height: 3,
@@ -354,7 +363,7 @@ mod tests {
                 lens: None,
                 gps: Some((1.5, -2.0)),
             },
-            memory_to_render: Err(Refusal::from(&MediaError::TooLarge("too big".to_owned()))),
+            renditions: Renditions::Refused(Refusal::from(&MediaError::TooLarge("too big".to_owned()))),
         };
         let json = serde_json::to_vec(&reply).expect("json");
         assert_eq!(serde_json::from_slice::<Reply>(&json).expect("read back"), reply);

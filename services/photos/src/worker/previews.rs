@@ -219,18 +219,13 @@ fn no_preview_for(item: &ItemRow) -> String {
     format!("no preview for {}", item.content_type)
 }
 
-/// The photo's facts, then its renditions, each read by a child.
+/// The photo's facts and its renditions, read by the decoder.
 async fn read_photo(worker: &Worker, item: &ItemRow, sha256: &Sha256, path: &Path) -> anyhow::Result<Read> {
-    let decoder = &worker.decoder;
-    let (info, memory) = match decoder.photo_info(path, &item.content_type, &FITS).await {
-        Ok(found) => found,
+    let (info, renditions) = match worker.decoder.photo(path, &item.content_type, &FITS).await {
+        Ok(read) => read,
         Err(error) => return settle(worker, item, error).await,
     };
     record_facts(&worker.db, item, &info).await?;
-    let renditions = match memory {
-        Ok(memory) => decoder.previews(path, &item.content_type, &FITS, memory).await,
-        Err(reason) => Err(DecodeError::Refused(reason)),
-    };
     match renditions {
         Ok(renditions) => {
             store_renditions(worker, sha256, item.id, renditions).await?;
