@@ -79,7 +79,8 @@ fn limit_self(limits: Limits) -> io::Result<()> {
     lower(Resource::Core, 0, 0)?;
     lower(Resource::Fsize, 0, 0)?;
     lower(Resource::Nofile, OPEN_FILES, OPEN_FILES)?;
-    // A child left behind by a service that was killed stops with it.
+    // A child left behind by a service that was killed stops with it. "Parent" is the thread
+    // that started it: a runtime worker, which lives as long as the service.
     set_parent_process_death_signal(Some(Signal::KILL))?;
     Ok(())
 }

@@ -84,11 +84,15 @@ fn ascii(exif: &Exif, tag: Tag) -> Option<&[u8]> {
     }
 }
 
-/// An ASCII field as trimmed text; `None` when blank.
+/// Longest camera or lens name kept: real ones are a few dozen characters, and a file may
+/// hold megabytes in the field.
+const MAX_NAME_CHARS: usize = 200;
+
+/// An ASCII field as trimmed text, at most [`MAX_NAME_CHARS`]; `None` when blank.
 fn text(exif: &Exif, tag: Tag) -> Option<String> {
     let text = String::from_utf8_lossy(ascii(exif, tag)?);
     let trimmed = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    (!trimmed.is_empty()).then(|| trimmed.chars().take(MAX_NAME_CHARS).collect())
 }
 
 /// DateTimeOriginal in Unix seconds, at OffsetTimeOriginal when the camera wrote one.
@@ -270,6 +274,12 @@ mod tests {
         assert_eq!(camera(None, Some("X100V".into())).as_deref(), Some("X100V"));
         assert_eq!(camera(Some("FUJIFILM".into()), None).as_deref(), Some("FUJIFILM"));
         assert_eq!(camera(None, None), None);
+    }
+
+    #[test]
+    fn names_are_cut_at_a_sensible_length() {
+        let exif = exif_with(&[ascii_field(Tag::Model, &"X".repeat(100_000))]);
+        assert_eq!(text(&exif, Tag::Model).map(|name| name.len()), Some(MAX_NAME_CHARS));
     }
 
     #[test]
