@@ -22,6 +22,10 @@ const STDERR_TAIL: usize = 16 * 1024;
 /// How many threads the child's image decoders use (`jpeg-decoder` through rayon).
 const DECODER_THREADS: &str = "2";
 
+/// The only variables of the service's environment the child gets (it holds secrets): those
+/// without which the program or libheif's plugins might not load where the service did.
+const PASSED_ON: [&str; 2] = ["LD_LIBRARY_PATH", "LIBHEIF_PLUGIN_PATH"];
+
 /// Where the data of an answer goes.
 pub(super) enum Sink<'a> {
     /// Into memory: renditions and text, which are small.
@@ -48,10 +52,14 @@ pub(super) async fn run(spawn: &Spawn<'_>, sink: Sink<'_>) -> Result<Reply, Deco
         .map_err(|e| DecodeError::Hearth(anyhow::anyhow!("opening {} for the decoder: {e}", spawn.file.display())))?
         .into_std()
         .await;
-    let mut child = Command::new(spawn.program)
-        .args(spawn.request.to_args())
-        .env_clear()
-        .env("RAYON_NUM_THREADS", DECODER_THREADS)
+    let mut command = Command::new(spawn.program);
+    command.args(spawn.request.to_args()).env_clear().env("RAYON_NUM_THREADS", DECODER_THREADS);
+    for name in PASSED_ON {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    let mut child = command
         .stdin(Stdio::from(input))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -167,7 +175,8 @@ fn judge(
             Err(DecodeError::Unreadable("reading it gave more than a preview or a text can be".to_owned()))
         }
         Err(Unheard::BrokeOff) => {
-            tracing::info!(%status, stderr = stderr.trim(), "the decoder child died on a file");
+            let last_words: Vec<&str> = stderr.trim().lines().rev().take(4).collect();
+            tracing::info!(%status, said = ?last_words, "the decoder child died on a file");
             Err(DecodeError::Unreadable(cause(status, stderr, spawn.request.limits)))
         }
     }
