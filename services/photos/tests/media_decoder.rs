@@ -116,27 +116,52 @@ async fn honest_pictures_of_every_format_fit_in_what_their_header_says() {
     assert!(decoder.peak_reserved_bytes() <= decoder.budget_bytes());
 }
 
+/// A HEIC of `width` × `height` written by libheif (x265).
 #[cfg(feature = "heic")]
-#[tokio::test]
-async fn an_honest_heic_fits_in_what_its_header_says() {
+fn heic(width: u32, height: u32) -> Vec<u8> {
     use libheif_rs::{Channel, ColorSpace, CompressionFormat, EncoderQuality, HeifContext, Image, LibHeif, RgbChroma};
-    let dir = TempDir::new().expect("temp dir");
-    let pixels = photo(1024, 768);
-    let mut image = Image::new(1024, 768, ColorSpace::Rgb(RgbChroma::Rgb)).expect("HEIF image");
-    image.create_plane(Channel::Interleaved, 1024, 768, 24).expect("HEIF plane");
+    let pixels = photo(width, height);
+    let mut image = Image::new(width, height, ColorSpace::Rgb(RgbChroma::Rgb)).expect("HEIF image");
+    image.create_plane(Channel::Interleaved, width, height, 24).expect("HEIF plane");
     let plane = image.planes_mut().interleaved.expect("interleaved plane");
-    for (y, source) in pixels.as_raw().chunks_exact(1024 * 3).enumerate() {
-        plane.data[y * plane.stride..y * plane.stride + 1024 * 3].copy_from_slice(source);
+    let row = width as usize * 3;
+    for (y, source) in pixels.as_raw().chunks_exact(row).enumerate() {
+        plane.data[y * plane.stride..y * plane.stride + row].copy_from_slice(source);
     }
     let library = LibHeif::new();
     let mut encoder = library.encoder_for_format(CompressionFormat::Hevc).expect("an HEVC encoder");
     encoder.set_quality(EncoderQuality::Lossy(80)).expect("quality");
     let mut context = HeifContext::new().expect("HEIF context");
     context.encode_image(&image, &mut encoder, None).expect("HEIC encoded");
-    let path = write(&dir, "IMG_0001.HEIC", &context.write_to_bytes().expect("HEIC written"));
+    context.write_to_bytes().expect("HEIC written")
+}
+
+#[cfg(feature = "heic")]
+#[tokio::test]
+async fn an_honest_heic_fits_in_what_its_header_says() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = write(&dir, "IMG_0001.HEIC", &heic(1024, 768));
     let (info, renditions) = previews_of(&decoder(1024), &path, "image/heic").await.expect("read");
     assert_eq!((info.width, info.height), (1024, 768));
     assert_eq!((renditions[1].width, renditions[1].height), (1024, 768));
+}
+
+/// A HEIC whose image size property (`ispe`) claims 60,000 × 60,000 is refused from its header
+/// (by libheif's own limits or by Hearth's), never decoded.
+#[cfg(feature = "heic")]
+#[tokio::test]
+async fn a_heic_claiming_a_huge_size_is_refused_from_its_header() {
+    let dir = TempDir::new().expect("temp dir");
+    let mut bytes = heic(64, 48);
+    let ispe = bytes.windows(4).position(|tag| tag == b"ispe").expect("an ispe box") + 8;
+    bytes[ispe..ispe + 4].copy_from_slice(&60_000u32.to_be_bytes());
+    bytes[ispe + 4..ispe + 8].copy_from_slice(&60_000u32.to_be_bytes());
+    let path = write(&dir, "huge.heic", &bytes);
+    let refused = match decoder(256).photo(&path, "image/heic", &FITS).await {
+        Ok((_, renditions)) => renditions.map(|_| ()),
+        Err(error) => Err(error),
+    };
+    assert!(matches!(refused, Err(DecodeError::Refused(_))), "{refused:?}");
 }
 
 /// The facts a camera wrote come back across the pipe, and a guest's copy loses the location.
