@@ -65,16 +65,17 @@ pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppStat
 }
 
 impl AppState {
-    /// Opens the database and the blob store, removes blobs no item uses (before any upload
-    /// can be in flight), starts the preview worker (picking up work left from before) and
-    /// the hourly trash sweep.
+    /// Opens the database and the blob store, sets aside blobs no item uses (before any upload
+    /// can be in flight; deleted after the trash's days), starts the preview worker (picking up
+    /// work left from before) and the hourly trash sweep.
     ///
     /// # Errors
     /// A database or storage folder that cannot be opened.
     pub async fn new(config: Config, photos: PhotosConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&photos.storage_dir)?);
-        blobs.remove_unused(db::items::blob_hashes(service.db.pool()).await?).await?;
+        let keep_unused = Duration::from_secs(u64::try_from(photos.trash_days).unwrap_or(0).saturating_mul(24 * 3600));
+        blobs.sweep_unused(db::items::blob_hashes(service.db.pool()).await?, keep_unused).await?;
         let decoder = Decoder::new(&photos.decoder);
         let previews =
             PreviewQueue::start(service.db.clone(), Arc::clone(&blobs), decoder, photos.preview_workers).await?;

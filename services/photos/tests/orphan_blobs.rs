@@ -1,7 +1,8 @@
 //! What the photos service sweeps away when it starts, on SQLite and PostgreSQL: a blob no
 //! item uses (what a kill between storing an upload's blob and recording its item leaves, or
-//! one between deleting an item and its blob) and the derived files of blobs that are gone;
-//! never a blob an item uses, in the trash or not, nor its previews.
+//! one between deleting an item and its blob) is set aside, and brought back if an item uses
+//! it again; derived files of blobs no item uses are deleted. A blob an item uses, in the
+//! trash or not, and its previews stay.
 
 use std::path::{Path, PathBuf};
 
@@ -65,13 +66,22 @@ async fn start_up_removes_blobs_no_item_uses_and_nothing_else(backend: Backend) 
     }
 
     drop(first);
-    let _again = AppState::new(config, photos, auth).await.expect("second start");
+    let again = AppState::new(config.clone(), photos.clone(), auth.clone()).await.expect("second start");
     assert!(blobs.local_path(&kept).await.is_some(), "a blob an item uses stays");
     assert!(derived(&root, &kept, "thumb").exists(), "and its previews");
     assert!(blobs.local_path(&trashed).await.is_some(), "an item in the trash still uses its blob");
-    assert!(blobs.local_path(&orphan).await.is_none(), "the orphan blob is gone");
-    assert!(!derived(&root, &orphan, "thumb").exists(), "with its previews");
+    assert!(blobs.local_path(&orphan).await.is_none(), "the orphan blob is out of the store");
+    let aside = root.join("unused").join(&orphan.as_str()[..2]).join(orphan.as_str());
+    assert_eq!(std::fs::read(&aside).expect("set aside"), b"orphan");
+    assert!(!derived(&root, &orphan, "thumb").exists(), "its previews are gone");
     assert!(!derived(&root, &gone, "thumb").exists(), "previews of a blob that is gone go too");
+
+    // The database is restored from a backup that knew the orphan's item: nothing was lost.
+    record(&db, &orphan, "from-the-backup.bin").await;
+    drop(again);
+    let _restored = AppState::new(config, photos, auth).await.expect("third start");
+    assert!(blobs.local_path(&orphan).await.is_some(), "the blob is back in the store");
+    assert!(!aside.exists());
 }
 
 both_backends!(start_up_removes_blobs_no_item_uses_and_nothing_else);

@@ -1,5 +1,6 @@
 //! The local filesystem store, under `<data dir>/photos/`:
-//! `blobs/ab/<sha256>`, `derived/ab/<sha256>.<kind>.jpg` and `tmp/` for uploads in flight.
+//! `blobs/ab/<sha256>`, `derived/ab/<sha256>.<kind>.jpg`, `tmp/` for uploads in flight, and
+//! `unused/ab/<sha256>` for blobs no item used at a start-up.
 //!
 //! A blob is written to `tmp/` (straight to the disk where it can be: [`upload`]), fsynced,
 //! renamed into place and its folder fsynced (and the folder's own entry, when the folder is
@@ -9,11 +10,12 @@ use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
 use super::upload::{self, TempFile};
-use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, Removed, StoredBlob};
+use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, StoredBlob, Swept};
 use crate::domain::Sha256;
 
 pub struct FsBlobStore {
@@ -60,7 +62,12 @@ const LAYOUT_FILE: &str = "LAYOUT";
 const LAYOUT: &str = "Hearth photos store.\n\
     blobs/ab/<sha256>                originals, named by the SHA-256 of their bytes\n\
     derived/ab/<sha256>.<kind>.jpg   thumbnails and previews; may be deleted, they are made again\n\
-    tmp/                             uploads in flight; emptied at start-up\n";
+    tmp/                             uploads in flight; emptied at start-up\n\
+    unused/ab/<sha256>               blobs no item used at a start-up; moved back when one does\n\
+                                     again, deleted after HEARTH_PHOTOS_TRASH_DAYS\n";
+
+/// Where blobs no item uses are set aside.
+const SET_ASIDE: &str = "unused";
 
 /// Moves the blobs of the earlier two-level layout (`ab/cd/<sha256>`: a new folder, and two
 /// fsyncs, for most uploads) up into `ab/`, once. Every step is a rename, so a crash in the
@@ -112,11 +119,52 @@ fn blob_path(blobs: &Path, sha256: &Sha256) -> PathBuf {
     blobs.join(&hex[..2]).join(hex)
 }
 
-/// Removes the files two levels under `folder` (`ab/<name>`) whose name starts with a hash
-/// not in `in_use` (up to the first dot); leaves anything else there alone. Returns how many.
-fn remove_unused_in(folder: &Path, in_use: &HashSet<String>) -> io::Result<usize> {
-    let mut removed = 0;
-    for top in fs::read_dir(folder)? {
+/// Sets aside the blobs under `root` that no item uses, brings back those set aside that one
+/// uses again, and deletes what has been set aside longer than `keep_for` and the derived
+/// files of blobs no item uses. Renames only, besides the deletions: a crash in the middle
+/// loses nothing, and the next start carries on.
+fn sweep(root: &Path, in_use: &HashSet<String>, keep_for: Duration) -> io::Result<Swept> {
+    let (blobs, aside) = (root.join("blobs"), root.join(SET_ASIDE));
+    let mut swept = Swept::default();
+    let now = SystemTime::now();
+    // Back first: a blob that is in use is never left out of the store.
+    for (hash, path) in hashed_files(&aside)? {
+        if in_use.contains(&hash) {
+            move_into(&path, &blobs.join(&hash[..2]).join(&hash))?;
+            swept.restored += 1;
+        } else if fs::metadata(&path)?.modified()?.checked_add(keep_for).is_some_and(|until| until < now) {
+            remove(&path)?;
+            swept.expired += 1;
+        }
+    }
+    for (hash, path) in hashed_files(&blobs)? {
+        if !in_use.contains(&hash) {
+            let target = aside.join(&hash[..2]).join(&hash);
+            move_into(&path, &target)?;
+            // Kept from now on, not from its upload.
+            File::open(&target)?.set_modified(now)?;
+            swept.set_aside += 1;
+        }
+    }
+    for (hash, path) in hashed_files(&root.join("derived"))? {
+        if !in_use.contains(&hash) {
+            remove(&path)?;
+            swept.derived += 1;
+        }
+    }
+    Ok(swept)
+}
+
+/// The files two levels under `folder` (`ab/<name>`) whose name starts with a hash (up to its
+/// first dot), with that hash. Anything else there is not Hearth's and is left out; a missing
+/// folder has none.
+fn hashed_files(folder: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let mut found = Vec::new();
+    let tops = match fs::read_dir(folder) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+        tops => tops?,
+    };
+    for top in tops {
         let top = top?;
         if !top.file_type()?.is_dir() {
             continue;
@@ -127,16 +175,30 @@ fn remove_unused_in(folder: &Path, in_use: &HashSet<String>) -> io::Result<usize
             let Some(hash) = name.to_str().and_then(|name| name.split('.').next()) else {
                 continue;
             };
-            if Sha256::parse(hash).is_err() || in_use.contains(hash) || !entry.file_type()?.is_file() {
-                continue;
-            }
-            match fs::remove_file(entry.path()) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => removed += 1,
+            if Sha256::parse(hash).is_ok() && entry.file_type()?.is_file() {
+                found.push((hash.to_owned(), entry.path()));
             }
         }
     }
-    Ok(removed)
+    Ok(found)
+}
+
+/// Moves `from` to `to`, creating its folder; when `to` is already there (the same bytes, by
+/// their name), `from` is removed instead.
+fn move_into(from: &Path, to: &Path) -> io::Result<()> {
+    if to.exists() {
+        return remove(from);
+    }
+    let folder = to.parent().ok_or_else(|| io::Error::other("a store path has no folder"))?;
+    fs::create_dir_all(folder)?;
+    fs::rename(from, to)
+}
+
+fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Creates `folder` and any missing parents; returns the folders whose entries changed (the
@@ -227,18 +289,19 @@ impl BlobStore for FsBlobStore {
         tokio::fs::try_exists(&path).await.ok().filter(|exists| *exists).map(|_| path)
     }
 
-    async fn remove_unused(&self, in_use: HashSet<String>) -> io::Result<Removed> {
+    async fn sweep_unused(&self, in_use: HashSet<String>, keep_for: Duration) -> io::Result<Swept> {
         let root = self.root.clone();
-        let removed = blocking(move || {
-            let blobs = remove_unused_in(&root.join("blobs"), &in_use)?;
-            let derived = remove_unused_in(&root.join("derived"), &in_use)?;
-            Ok(Removed { blobs, derived })
-        })
-        .await?;
-        if removed != Removed::default() {
-            tracing::info!(blobs = removed.blobs, derived = removed.derived, "removed files no item uses");
+        let swept = blocking(move || sweep(&root, &in_use, keep_for)).await?;
+        if swept != Swept::default() {
+            tracing::info!(
+                set_aside = swept.set_aside,
+                restored = swept.restored,
+                expired = swept.expired,
+                derived = swept.derived,
+                "swept blobs no item uses (photos/unused/)"
+            );
         }
-        Ok(removed)
+        Ok(swept)
     }
 }
 
@@ -304,7 +367,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn blobs_and_derived_files_no_item_uses_are_removed_and_nothing_else() {
+    async fn blobs_no_item_uses_are_set_aside_brought_back_and_deleted_in_time() {
         let root = tempfile::tempdir().expect("temp dir");
         let store = FsBlobStore::open(root.path()).expect("store");
         let mut kept = stream::iter(chunks(&[b"kept"]));
@@ -322,17 +385,30 @@ mod tests {
         for stranger in &strangers {
             fs::write(stranger, b"the operator's").expect("written");
         }
+        let month = Duration::from_secs(30 * 24 * 3600);
+        let only_kept = HashSet::from([kept.as_str().to_owned()]);
 
-        let in_use = HashSet::from([kept.as_str().to_owned()]);
-        let removed = store.remove_unused(in_use.clone()).await.expect("swept");
-        assert_eq!(removed, Removed { blobs: 1, derived: 2 });
+        let swept = store.sweep_unused(only_kept.clone(), month).await.expect("swept");
+        assert_eq!(swept, Swept { set_aside: 1, derived: 2, ..Swept::default() });
         assert!(store.local_path(&kept).await.is_some());
         assert!(store.derived_path(&kept, Derived::Thumbnail).await.is_some());
-        assert!(store.local_path(&orphan).await.is_none());
+        assert!(store.local_path(&orphan).await.is_none(), "out of the store");
+        let aside = root.path().join("unused").join(&orphan.as_str()[..2]).join(orphan.as_str());
+        assert_eq!(fs::read(&aside).expect("set aside"), b"orphan");
         assert!(store.derived_path(&orphan, Derived::Thumbnail).await.is_none());
         assert!(store.derived_path(&gone, Derived::Thumbnail).await.is_none(), "derived files of a blob that is gone");
         assert!(strangers.iter().all(|stranger| stranger.exists()), "files that are not Hearth's are left alone");
-        assert_eq!(store.remove_unused(in_use).await.expect("swept"), Removed::default());
+        assert_eq!(store.sweep_unused(only_kept.clone(), month).await.expect("swept"), Swept::default());
+
+        let both = HashSet::from([kept.as_str().to_owned(), orphan.as_str().to_owned()]);
+        let swept = store.sweep_unused(both, month).await.expect("swept");
+        assert_eq!(swept, Swept { restored: 1, ..Swept::default() });
+        assert!(store.local_path(&orphan).await.is_some(), "an item uses it again: it is back");
+
+        store.sweep_unused(only_kept.clone(), month).await.expect("swept");
+        let swept = store.sweep_unused(only_kept, Duration::ZERO).await.expect("swept");
+        assert_eq!(swept, Swept { expired: 1, ..Swept::default() });
+        assert!(!aside.exists(), "deleted once kept long enough");
     }
 
     #[tokio::test]
