@@ -42,7 +42,7 @@ fn derived(root: &Path, sha256: &Sha256, kind: &str) -> PathBuf {
     root.join("derived").join(&hex[..2]).join(format!("{hex}.{kind}.jpg"))
 }
 
-async fn start_up_removes_blobs_no_item_uses_and_nothing_else(backend: Backend) {
+async fn start_up_sets_aside_blobs_no_item_uses_and_brings_them_back(backend: Backend) {
     let Some(test_db) = TestDatabase::create(backend).await else { return };
     let mut config = test_db.config();
     config.portal_url = Some("http://127.0.0.1:9".to_owned());
@@ -84,4 +84,4 @@ async fn start_up_removes_blobs_no_item_uses_and_nothing_else(backend: Backend) 
     assert!(!aside.exists());
 }
 
-both_backends!(start_up_removes_blobs_no_item_uses_and_nothing_else);
+both_backends!(start_up_sets_aside_blobs_no_item_uses_and_brings_them_back);
