@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Connection as _, Executor};
+use sqlx::{Any, AnyPool, Connection as _, Executor, Transaction};
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,18 @@ impl Backend {
             anyhow::bail!("DATABASE_URL must start with sqlite: or postgres:, not {url:?}")
         }
     }
+}
+
+/// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`, waiting out the busy timeout): a plain `BEGIN` that reads and then writes fails
+/// at once with `SQLITE_BUSY_SNAPSHOT` (code 517) when another connection wrote in between
+/// (a background worker, another request). PostgreSQL's `BEGIN` already waits.
+///
+/// # Errors
+/// The transaction cannot be begun.
+pub async fn begin_write(pool: &AnyPool) -> sqlx::Result<Transaction<'static, Any>> {
+    let sqlite = pool.connect_options().database_url.scheme() == "sqlite";
+    pool.begin_with(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" }).await
 }
 
 /// The migrations of one service, one set per backend.

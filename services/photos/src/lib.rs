@@ -3,12 +3,14 @@
 //!
 //! Map: [`library`] holds the use cases, [`domain`] the rules without I/O, [`db`] all SQL,
 //! [`storage`] the blob store, [`media`] what files are and the previews made from them,
-//! [`worker`] the background preview maker, [`web`] the pages and files, [`api`] the JSON API.
+//! [`decoder`] the child process that reads uploaded files for [`media`], [`worker`] the
+//! background preview maker, [`web`] the pages and files, [`api`] the JSON API.
 
 pub mod albums;
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod decoder;
 pub mod domain;
 pub mod library;
 pub mod media;
@@ -28,6 +30,7 @@ use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AuthClient, Config};
 
 use crate::config::PhotosConfig;
+use crate::decoder::Decoder;
 use crate::library::Library;
 use crate::storage::{BlobStore, FsBlobStore};
 use crate::worker::PreviewQueue;
@@ -62,15 +65,20 @@ pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppStat
 }
 
 impl AppState {
-    /// Opens the database and the blob store, starts the preview worker (picking up work
-    /// left from before) and the hourly trash sweep.
+    /// Opens the database and the blob store, sets aside blobs no item uses (before any upload
+    /// can be in flight; deleted after the trash's days), starts the preview worker (picking up
+    /// work left from before) and the hourly trash sweep.
     ///
     /// # Errors
     /// A database or storage folder that cannot be opened.
     pub async fn new(config: Config, photos: PhotosConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
         let blobs: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(&photos.storage_dir)?);
-        let previews = PreviewQueue::start(service.db.clone(), Arc::clone(&blobs), photos.preview_workers).await?;
+        let keep_unused = Duration::from_secs(u64::try_from(photos.trash_days).unwrap_or(0).saturating_mul(24 * 3600));
+        blobs.sweep_unused(db::items::blob_hashes(service.db.pool()).await?, keep_unused).await?;
+        let decoder = Decoder::new(&photos.decoder);
+        let previews =
+            PreviewQueue::start(service.db.clone(), Arc::clone(&blobs), decoder, photos.preview_workers).await?;
         let library = Library::new(service.db.clone(), blobs, previews, Arc::new(photos));
         tokio::spawn(sweep_trash(library.clone()));
         Ok(Self { service, library })

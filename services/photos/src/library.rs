@@ -2,7 +2,7 @@
 //! the trash. Pages and the JSON API both call these; each checks who may do it.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read as _, Write as _};
+use std::io::{self, Read as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use hearth_shared::{AppError, AppResult, Database, Identity};
 
 use crate::config::PhotosConfig;
 use crate::db::items::{self, ItemRow, NewItem};
+use crate::decoder::{self, DecodeError};
 use crate::domain::{FileName, SearchQuery, Sha256, Visibility, search};
 use crate::media::{self, MediaKind};
 use crate::sharing::{self, GuessKey};
@@ -273,22 +274,22 @@ impl Library {
             return Ok(path);
         }
         let original = self.blob_path(item).await?;
-        let write_cleaned: DerivedWriter = Box::new(move |out| {
-            let mut cleaned = BufWriter::new(out);
-            media::copy_without_location(BufReader::new(File::open(original)?), &mut cleaned).map_err(|e| match e {
-                media::LocationError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => e,
-                unreadable => io::Error::new(io::ErrorKind::InvalidData, unreadable),
-            })?;
-            cleaned.flush()
-        });
-        match self.blobs.put_derived(&sha256, Derived::WithoutLocation, write_cleaned).await {
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+        // The decoder child makes the copy; it is stored as it comes, and kept only when whole.
+        let (pieces, received) = tokio::sync::mpsc::channel(8);
+        let write_cleaned: DerivedWriter = Box::new(move |out| decoder::write_received(received, out));
+        let (cleaned, stored) = tokio::join!(
+            self.previews.decoder().without_location(&original, pieces),
+            self.blobs.put_derived(&sha256, Derived::WithoutLocation, write_cleaned)
+        );
+        match cleaned {
+            Err(DecodeError::Hearth(e)) => return Err(AppError::Internal(e)),
+            Err(e) => {
                 tracing::warn!(item = item.id, error = %e, "cannot remove the location from an original");
                 return Err(AppError::Forbidden(
                     "This photo records where it was taken and cannot be offered without it.".to_owned(),
                 ));
             }
-            stored => stored.map_err(anyhow::Error::from)?,
+            Ok(_) => stored.map_err(anyhow::Error::from)?,
         }
         self.blobs
             .derived_path(&sha256, Derived::WithoutLocation)

@@ -1,11 +1,19 @@
 //! `hearth-photos`: the photos service alone, as its container runs it. It asks the portal at
-//! `HEARTH_PORTAL_URL` who is logged in.
+//! `HEARTH_PORTAL_URL` who is logged in. `hearth-photos decode …` is its decoder child.
 
 use hearth_shared::{AuthClient, Config, http, server, telemetry};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     hearth_shared::files::private_by_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|command| command == hearth_photos::decoder::SUBCOMMAND) {
+        std::process::exit(hearth_photos::decoder::child_main(&args[1..]));
+    }
+    serve()
+}
+
+#[tokio::main]
+async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;

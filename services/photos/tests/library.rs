@@ -26,6 +26,7 @@ impl Photos {
         let family = Family::start(db, move |config, auth| async move {
             let mut photos = PhotosConfig::from_lookup(&config, |_| None).expect("photos config");
             photos.max_upload_bytes = max_upload;
+            photos.decoder.program = env!("CARGO_BIN_EXE_hearth-photos").into();
             let app = hearth_photos::AppState::new(config, photos, auth).await.expect("photos state");
             let _ = keep.set(app.clone());
             hearth_photos::router(app)

@@ -2,6 +2,7 @@
 //! sessions, personal API tokens and password changes. Web pages and the JSON API both call
 //! these; each checks who may do it.
 
+use hearth_shared::db::begin_write;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -234,7 +235,7 @@ impl Accounts {
         let (username, display_name, password) = parse_signup(signup)?;
         let role = Role::parse(&invite.role)?;
         let hash = password.hash().await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = begin_write(self.db.pool()).await?;
         let user = NewUser {
             username: username.as_str(),
             display_name: display_name.as_str(),

@@ -1,6 +1,7 @@
 //! What happens to an issue after it is filed: comments, links between issues and history
 //! events, which together make its timeline.
 
+use hearth_shared::db::begin_write;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 
 /// One history event: who changed what, from and to (as shown in the timeline).
@@ -90,7 +91,7 @@ pub async fn add_comment(
     search_key: &str,
     now: i64,
 ) -> sqlx::Result<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let id = sqlx::query_scalar(
         "INSERT INTO comments (issue_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -143,7 +144,7 @@ pub async fn links(pool: &AnyPool, issue_id: i64, viewer_is_admin: bool) -> sqlx
 
 /// Links two issues and records it; `false` when they were already linked so.
 pub async fn add_link(pool: &AnyPool, event: &Event, to_issue_id: i64, kind: &str) -> sqlx::Result<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let inserted = sqlx::query(
         "INSERT INTO links (from_issue_id, to_issue_id, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (from_issue_id, to_issue_id, kind) DO NOTHING",

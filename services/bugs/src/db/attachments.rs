@@ -1,6 +1,7 @@
 //! The `attachments` table: what is known about files attached to issues (the bytes are in
 //! the blob store).
 
+use hearth_shared::db::begin_write;
 use sqlx::{AnyPool, FromRow};
 
 use super::activity::{Event, touch_and_record};
@@ -30,7 +31,7 @@ pub struct NewAttachment<'a> {
 
 /// Records an attachment and its history event; returns its id.
 pub async fn insert(pool: &AnyPool, event: &Event, attachment: &NewAttachment<'_>) -> sqlx::Result<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let id = sqlx::query_scalar(
         "INSERT INTO attachments (issue_id, sha256, size, file_name, content_type, uploaded_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

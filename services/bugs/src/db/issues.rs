@@ -1,6 +1,7 @@
 //! The `issues` table: filing (with its per-project number), one issue, the query language
 //! turned into SQL, and the changes triage makes.
 
+use hearth_shared::db::begin_write;
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, AnyPool, FromRow};
@@ -54,7 +55,7 @@ pub struct NewIssue<'a> {
 /// Files an issue under the project's next number, with its labels and its first history
 /// event, in one transaction. Returns the number.
 pub async fn insert(pool: &AnyPool, issue: &NewIssue<'_>) -> sqlx::Result<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let number: i64 =
         sqlx::query_scalar("UPDATE projects SET next_number = next_number + 1 WHERE id = $1 RETURNING next_number - 1")
             .bind(issue.project_id)
@@ -237,7 +238,7 @@ pub struct Edit<'a> {
 /// comments (in the order comments append theirs), in one transaction. The first update
 /// locks the issue, so a comment added meanwhile appends its key after the rebuilt one.
 pub async fn edit(pool: &AnyPool, issue_id: i64, edit: &Edit<'_>) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("UPDATE issues SET title = $2, description = $3, updated_at = $4 WHERE id = $1")
         .bind(issue_id)
         .bind(edit.title)
@@ -273,7 +274,7 @@ pub struct NewStatus<'a> {
 }
 
 pub async fn set_status(pool: &AnyPool, event: &Event, status: &NewStatus<'_>) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("UPDATE issues SET status = $2, resolution = $3, duplicate_of = $4, updated_at = $5 WHERE id = $1")
         .bind(event.issue_id)
         .bind(status.status)
@@ -299,7 +300,7 @@ pub async fn set_status(pool: &AnyPool, event: &Event, status: &NewStatus<'_>) -
 }
 
 pub async fn set_priority(pool: &AnyPool, event: &Event, rank: i64) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("UPDATE issues SET priority = $2, updated_at = $3 WHERE id = $1")
         .bind(event.issue_id)
         .bind(rank)
@@ -311,7 +312,7 @@ pub async fn set_priority(pool: &AnyPool, event: &Event, rank: i64) -> sqlx::Res
 }
 
 pub async fn set_assignee(pool: &AnyPool, event: &Event, assignee_id: Option<i64>) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("UPDATE issues SET assignee_id = $2, updated_at = $3 WHERE id = $1")
         .bind(event.issue_id)
         .bind(assignee_id)
@@ -324,7 +325,7 @@ pub async fn set_assignee(pool: &AnyPool, event: &Event, assignee_id: Option<i64
 
 /// Replaces an issue's labels.
 pub async fn set_labels(pool: &AnyPool, event: &Event, label_ids: &[i64]) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("DELETE FROM issue_labels WHERE issue_id = $1").bind(event.issue_id).execute(&mut *tx).await?;
     for label_id in label_ids {
         sqlx::query("INSERT INTO issue_labels (issue_id, label_id) VALUES ($1, $2)")

@@ -1,5 +1,6 @@
 //! The `albums` and `album_items` tables.
 
+use hearth_shared::db::begin_write;
 use sqlx::{AnyPool, FromRow};
 
 use super::items::{self, ItemRow};
@@ -111,7 +112,7 @@ pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
 
 /// Appends items (those not already in the album) in the given order.
 pub async fn add_items(pool: &AnyPool, album_id: i64, item_ids: &[i64], now: i64) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM album_items WHERE album_id = $1")
         .bind(album_id)
         .fetch_one(&mut *tx)
@@ -156,7 +157,7 @@ pub async fn item_order(pool: &AnyPool, album_id: i64) -> sqlx::Result<Vec<i64>>
 }
 
 pub async fn reorder(pool: &AnyPool, album_id: i64, item_ids: &[i64]) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let current: Vec<i64> = sqlx::query_scalar(ITEM_ORDER).bind(album_id).fetch_all(&mut *tx).await?;
     let ordered =
         item_ids.iter().filter(|id| current.contains(id)).chain(current.iter().filter(|id| !item_ids.contains(id)));

@@ -2,6 +2,7 @@
 //! which every query that shows items to someone applies: pages, the API, files, albums,
 //! search, share links and zips.
 
+use hearth_shared::db::begin_write;
 use sqlx::{AnyPool, FromRow};
 
 use crate::domain::search::{SearchQuery, contains_pattern};
@@ -191,7 +192,7 @@ pub struct PhotoFacts<'a> {
 }
 
 pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query(
         "UPDATE items SET width = $2, height = $3, taken_at = $4, sort_at = COALESCE($4, uploaded_at), camera = $5, \
          lens = $6, search_text = $7, camera_key = $8 WHERE id = $1",
@@ -322,4 +323,54 @@ pub async fn set_text(pool: &AnyPool, id: i64, text: &str, search_text: &str) ->
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Counts an attempt at reading an item's file, before the read starts (so that a read cut
+/// short by the service stopping counts too); returns the attempts so far.
+pub async fn count_preview_attempt(pool: &AnyPool, id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE items SET preview_attempts = preview_attempts + 1 WHERE id = $1 RETURNING preview_attempts",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+}
+
+/// Gives back an attempt that failed for a reason of Hearth's own, not the file's.
+pub async fn give_back_preview_attempt(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET preview_attempts = preview_attempts - 1 WHERE id = $1 AND preview_attempts > 0")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Marks the items still pending after `attempts` attempts as having no preview, for
+/// `reason`, instead of reading them again; returns how many.
+pub async fn give_up_previews(pool: &AnyPool, attempts: i64, reason: &str) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "UPDATE items SET preview = 'none', preview_error = $2 WHERE preview = 'pending' AND preview_attempts >= $1",
+    )
+    .bind(attempts)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Records an item's previews as made, its attempts counted from zero again (a preview
+/// deleted later is made again with tries of its own).
+pub async fn set_preview_ready(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET preview = 'ready', preview_error = NULL, preview_attempts = 0 WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The hash of every blob an item uses (trashed ones too), for the start-up sweep of blobs no
+/// item uses.
+pub async fn blob_hashes(pool: &AnyPool) -> sqlx::Result<std::collections::HashSet<String>> {
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT DISTINCT sha256 FROM items").fetch_all(pool).await?;
+    Ok(hashes.into_iter().collect())
 }

@@ -1,6 +1,8 @@
 //! From a stored picture to pixels, safely: the size is read from the header and checked
 //! against [`MAX_PIXELS`] and [`MAX_SIDE`] before any decode, decodes run under
-//! [`MAX_DECODE_BYTES`], and a panicking decoder becomes [`MediaError::Corrupt`].
+//! [`MAX_DECODE_BYTES`], and a panicking decoder becomes [`MediaError::Corrupt`]. What a
+//! decode will allocate is also told from the header ([`decode_cost`]), so that the decoder
+//! child can be given that much memory and no more.
 //!
 //! JPEG goes through `jpeg-decoder`, which can decode at 1/2, 1/4 or 1/8 scale in the DCT (as
 //! libjpeg does for libvips): a 24-megapixel photo for a 1,440-pixel preview is decoded at
@@ -19,6 +21,10 @@ use super::{MAX_DECODE_BYTES, MAX_PIXELS, MAX_SIDE, MediaError};
 /// JPEGs up to this size are read into memory first: `jpeg-decoder` reads byte by byte, which
 /// is a fifth faster from a slice than through a `BufReader`. Larger ones stream.
 const JPEG_IN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Most bytes reading a header may allocate (an ICC profile, text chunks): far more than any
+/// camera writes, and well inside what the decoder child is given for it.
+pub(super) const HEADER_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How the 8-bit samples of a [`Raster`] are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +133,85 @@ pub(super) fn decode(path: &Path, codec: Codec, wanted: &dyn Fn(u32, u32) -> (u3
     })
 }
 
+/// What [`decode`] will take, told from the header: the raster it gives and the bytes it
+/// allocates on the way there (the decoder's buffers and the pixels, an upper bound for files
+/// that tell the truth about themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct DecodeCost {
+    pub(super) width: u32,
+    pub(super) height: u32,
+    pub(super) channels: u64,
+    pub(super) bytes: u64,
+}
+
+/// The cost of [`decode`] with the same `wanted`. Refuses what `decode` would refuse from
+/// the header (too many pixels), so that no memory is set aside for it.
+pub(super) fn decode_cost(
+    path: &Path,
+    codec: Codec,
+    wanted: &dyn Fn(u32, u32) -> (u32, u32),
+) -> Result<DecodeCost, MediaError> {
+    guarded(|| match codec {
+        Codec::Jpeg => jpeg_cost(path, wanted),
+        Codec::Image(format) => image_cost(path, format),
+        Codec::Heif => super::heif::decode_cost(path),
+    })
+}
+
+fn jpeg_cost(path: &Path, wanted: &dyn Fn(u32, u32) -> (u32, u32)) -> Result<DecodeCost, MediaError> {
+    let file = File::open(path)?;
+    let length = file.metadata()?.len();
+    let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(file));
+    decoder.read_info().map_err(jpeg_error)?;
+    let info = decoder.info().ok_or_else(|| damaged("no JPEG header"))?;
+    check_dimensions(info.width.into(), info.height.into())?;
+    let (wanted_width, wanted_height) = wanted(info.width.into(), info.height.into());
+    let (width, height) = decoder
+        .scale(u16::try_from(wanted_width).unwrap_or(u16::MAX), u16::try_from(wanted_height).unwrap_or(u16::MAX))
+        .map_err(jpeg_error)?;
+    let components = info.pixel_format.pixel_bytes() as u64;
+    let padded = |side: u16| u64::from(side).div_ceil(16) * 16;
+    // A progressive JPEG keeps every coefficient of the whole picture (two bytes each, for
+    // every component at full resolution at worst) until its last scan.
+    let coefficients = if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
+        padded(info.width) * padded(info.height) * components * 2
+    } else {
+        0
+    };
+    // The component planes at the decoded scale, the interleaved pixels, and RGB from CMYK.
+    let scaled = padded(width) * padded(height) * components;
+    let in_memory = if length <= JPEG_IN_MEMORY_BYTES { length } else { 0 };
+    let channels = if components == 1 { 1 } else { 3 };
+    Ok(DecodeCost {
+        width: width.into(),
+        height: height.into(),
+        channels,
+        bytes: in_memory + coefficients + 3 * scaled,
+    })
+}
+
+fn image_cost(path: &Path, format: ImageFormat) -> Result<DecodeCost, MediaError> {
+    use image::{ColorType, ImageDecoder as _};
+    let decoder = image_reader(path, format, header_limits())?.into_decoder().map_err(image_error)?;
+    let (width, height) = decoder.dimensions();
+    check_dimensions(width, height)?;
+    let pixels = u64::from(width) * u64::from(height);
+    let color = decoder.color_type();
+    let channels = match color {
+        ColorType::L8 => 1,
+        ColorType::Rgb8 => 3,
+        ColorType::Rgba8 => 4,
+        other if other.has_alpha() => 4,
+        _ => 3,
+    };
+    // The decoder's own buffers (a GIF's canvas, a CMYK TIFF's, WebP's planes) are at most
+    // the picture again; anything but 8-bit grey, RGB or RGBA is then converted to 8 bits.
+    let native = decoder.total_bytes().saturating_mul(2);
+    let converted =
+        if matches!(color, ColorType::L8 | ColorType::Rgb8 | ColorType::Rgba8) { 0 } else { pixels * channels };
+    Ok(DecodeCost { width, height, channels, bytes: native.saturating_add(converted) })
+}
+
 /// Runs a decoder, turning a panic inside it into [`MediaError::Corrupt`]: decoders are
 /// fuzzed but not proven, and one bad file must not take the worker down with it.
 pub(super) fn guarded<T>(decode: impl FnOnce() -> Result<T, MediaError>) -> Result<T, MediaError> {
@@ -217,17 +302,18 @@ fn image_reader(path: &Path, format: ImageFormat, limits: Limits) -> Result<Imag
     Ok(reader)
 }
 
-/// Limits for reading a header: the memory bound without the size bound, so that a header's
+/// Limits for reading a header: a memory bound without the size bound, so that a header's
 /// claim can be reported, while what the header itself holds (an ICC profile, text) stays
 /// bounded.
 fn header_limits() -> Limits {
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits.max_alloc = Some(HEADER_BYTES);
     limits
 }
 
 fn decode_limits() -> Limits {
-    let mut limits = header_limits();
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits

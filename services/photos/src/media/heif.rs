@@ -7,13 +7,30 @@ use std::path::Path;
 use libheif_rs::{ColorSpace, HeifContext, HeifError, HeifErrorCode, LibHeif, RgbChroma};
 
 use super::MediaError;
-use super::decode::{Layout, Raster, check_dimensions, damaged};
+use super::decode::{DecodeCost, Layout, Raster, check_dimensions, damaged};
+
+/// What libheif's threads and its decoders' working state take beside the pictures' planes.
+const LIBHEIF_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The picture's size from its header.
 pub(super) fn dimensions(path: &Path) -> Result<(u32, u32), MediaError> {
     let context = heif_context(path)?;
     let handle = context.primary_image_handle().map_err(heif_error)?;
     Ok((handle.width(), handle.height()))
+}
+
+/// What [`decode`] allocates: libheif's YCbCr planes (4:4:4 at worst, two bytes a sample past
+/// 8 bits), the interleaved 8-bit RGB(A) it converts them to, and Hearth's copy of that.
+pub(super) fn decode_cost(path: &Path) -> Result<DecodeCost, MediaError> {
+    let context = heif_context(path)?;
+    let handle = context.primary_image_handle().map_err(heif_error)?;
+    let (width, height) = (handle.width(), handle.height());
+    check_dimensions(width, height)?;
+    let pixels = u64::from(width) * u64::from(height);
+    let sample = if handle.luma_bits_per_pixel() > 8 { 2 } else { 1 };
+    let channels = if handle.has_alpha_channel() { 4 } else { 3 };
+    let planes = pixels * (channels * sample);
+    Ok(DecodeCost { width, height, channels, bytes: planes + 2 * pixels * channels + LIBHEIF_BYTES })
 }
 
 fn heif_context(path: &Path) -> Result<HeifContext<'static>, MediaError> {

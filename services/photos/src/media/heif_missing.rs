@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::MediaError;
-use super::decode::Raster;
+use super::decode::{DecodeCost, Raster};
 
 fn not_built() -> MediaError {
     MediaError::Unsupported(
@@ -17,5 +17,9 @@ pub(super) fn dimensions(_path: &Path) -> Result<(u32, u32), MediaError> {
 }
 
 pub(super) fn decode(_path: &Path) -> Result<Raster, MediaError> {
+    Err(not_built())
+}
+
+pub(super) fn decode_cost(_path: &Path) -> Result<DecodeCost, MediaError> {
     Err(not_built())
 }

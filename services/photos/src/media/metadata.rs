@@ -12,7 +12,11 @@ use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use super::decode::{self, Codec};
 use super::orientation::Orientation;
-use super::{MAX_DECODE_BYTES, MediaError, PhotoInfo};
+use super::{MediaError, PhotoInfo};
+
+/// Largest TIFF whose EXIF is read: the EXIF of a TIFF is the whole file, which the reader
+/// loads into memory. A larger TIFF (a scan) has no date or camera.
+pub(super) const MAX_TIFF_EXIF_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The size and EXIF facts of the photo at `path`, stored as `content_type`. Reads the header
 /// and the EXIF block only: cheap, and it does not refuse pictures too large to decode.
@@ -39,8 +43,7 @@ pub(super) fn orientation(path: &Path, codec: Codec) -> Orientation {
 
 fn read_exif(path: &Path, codec: Codec) -> Option<Exif> {
     let file = File::open(path).ok()?;
-    // The EXIF of a TIFF is the whole file, which the reader loads into memory.
-    if codec == Codec::Image(ImageFormat::Tiff) && file.metadata().ok()?.len() > MAX_DECODE_BYTES {
+    if codec == Codec::Image(ImageFormat::Tiff) && file.metadata().ok()?.len() > MAX_TIFF_EXIF_BYTES {
         return None;
     }
     decode::guarded(|| Ok(exif::Reader::new().read_from_container(&mut BufReader::new(file)).ok())).ok().flatten()
@@ -81,11 +84,15 @@ fn ascii(exif: &Exif, tag: Tag) -> Option<&[u8]> {
     }
 }
 
-/// An ASCII field as trimmed text; `None` when blank.
+/// Longest camera or lens name kept: real ones are a few dozen characters, and a file may
+/// hold megabytes in the field.
+const MAX_NAME_CHARS: usize = 200;
+
+/// An ASCII field as trimmed text, at most [`MAX_NAME_CHARS`]; `None` when blank.
 fn text(exif: &Exif, tag: Tag) -> Option<String> {
     let text = String::from_utf8_lossy(ascii(exif, tag)?);
     let trimmed = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    (!trimmed.is_empty()).then(|| trimmed.chars().take(MAX_NAME_CHARS).collect())
 }
 
 /// DateTimeOriginal in Unix seconds, at OffsetTimeOriginal when the camera wrote one.
@@ -267,6 +274,12 @@ mod tests {
         assert_eq!(camera(None, Some("X100V".into())).as_deref(), Some("X100V"));
         assert_eq!(camera(Some("FUJIFILM".into()), None).as_deref(), Some("FUJIFILM"));
         assert_eq!(camera(None, None), None);
+    }
+
+    #[test]
+    fn names_are_cut_at_a_sensible_length() {
+        let exif = exif_with(&[ascii_field(Tag::Model, &"X".repeat(100_000))]);
+        assert_eq!(text(&exif, Tag::Model).map(|name| name.len()), Some(MAX_NAME_CHARS));
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! What a stored file is and what can be made from it: its kind and content type from its
-//! first bytes ([`sniff`]), a photo's size and EXIF facts ([`read_photo_info`]), and JPEG
-//! renditions for grids and previews ([`render_previews`]).
+//! first bytes ([`sniff`]), a photo's size and EXIF facts ([`read_photo_info`]), JPEG
+//! renditions for grids and previews ([`render_previews`]) and the memory they take
+//! ([`memory_to_render`]), a PDF's text ([`pdf_text`]), and a JPEG without its location
+//! ([`copy_without_location`]).
 //!
 //! Everything here is blocking and CPU-bound (a 24-megapixel JPEG takes about 0.2 s of one
-//! core): call it through `tokio::task::spawn_blocking`, a bounded number at a time. Nothing
-//! here touches the database or the network. Hostile files end as a [`MediaError`], never as
-//! a panic or an allocation past [`MAX_DECODE_BYTES`].
+//! core), and nothing here touches the database or the network. Hostile files end as a
+//! [`MediaError`] where the libraries let us see it coming; where they do not (a PDF that
+//! recurses, a decompression bomb), only a process of its own is safe. So the service calls
+//! none of this on an uploaded file's bytes itself, except [`sniff`] on the first 512: the
+//! decoder child ([`crate::decoder`]) does, within its limits.
 
 mod decode;
 #[cfg(feature = "heic")]
@@ -18,11 +22,13 @@ mod metadata;
 mod orientation;
 mod preview;
 mod sniff;
+mod text;
 
 pub use location::{LocationError, copy_without_location};
 pub use metadata::read_photo_info;
-pub use preview::render_previews;
+pub use preview::{memory_to_render, render_previews};
 pub use sniff::sniff;
+pub use text::pdf_text;
 
 /// Most pixels a picture may have to be decoded. 100 megapixels is past every camera a family
 /// owns; a header claiming more is refused before anything is allocated for it.
@@ -35,6 +41,11 @@ pub const MAX_SIDE: u32 = 30_000;
 /// Most bytes one decode may allocate (`image::Limits::max_alloc`, and the JPEG decoder's
 /// output limit): 100 megapixels of RGBA fit, a file whose data lies about its size does not.
 pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Most bytes that reading a photo's facts and the cost of its previews allocates
+/// ([`read_photo_info`], then [`memory_to_render`]): each reads the header under its own bound,
+/// and a TIFF's EXIF is the whole file.
+pub const INFO_BYTES: u64 = 2 * decode::HEADER_BYTES + metadata::MAX_TIFF_EXIF_BYTES;
 
 /// What the family sees a file as. Stored in the database as [`MediaKind::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,7 +90,7 @@ pub struct Sniffed {
 
 /// A photo's facts, as a person would see it: `width` and `height` are after the EXIF
 /// orientation is applied (a portrait shot stored sideways is taller than wide).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PhotoInfo {
     pub width: u32,
     pub height: u32,

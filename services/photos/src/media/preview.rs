@@ -34,6 +34,28 @@ pub fn render_previews(path: &Path, content_type: &str, fits: &[Fit]) -> Result<
     fits.iter().map(|fit| render(&mut resizer, &raster, *fit, orientation)).collect()
 }
 
+/// Most bytes [`render_previews`] of the same picture and fits allocates, from the header: the
+/// decode's, and for each fit the resize's (a pass as wide as the fit and as tall as the
+/// picture, or the other way round), the rendition, its turned copy and its JPEG.
+///
+/// # Errors
+/// As [`render_previews`] for what its header tells: not a picture we decode, damaged, or over
+/// the pixel limits.
+pub fn memory_to_render(path: &Path, content_type: &str, fits: &[Fit]) -> Result<u64, MediaError> {
+    let codec = Codec::for_content_type(content_type)?;
+    let cost = decode::decode_cost(path, codec, &|width, height| largest_target(fits, width, height))?;
+    let (width, height) = (u64::from(cost.width), u64::from(cost.height));
+    let resizes: u64 = fits
+        .iter()
+        .map(|fit| {
+            let (fit_width, fit_height) = fit.target_size(cost.width, cost.height);
+            let (fit_width, fit_height) = (u64::from(fit_width), u64::from(fit_height));
+            (fit_width * height + width * fit_height + 3 * fit_width * fit_height) * cost.channels
+        })
+        .sum();
+    Ok(cost.bytes.saturating_add(resizes))
+}
+
 /// The smallest size that covers every fit of a `width` × `height` picture.
 fn largest_target(fits: &[Fit], width: u32, height: u32) -> (u32, u32) {
     fits.iter()

@@ -1,18 +1,21 @@
 //! The local filesystem store, under `<data dir>/photos/`:
-//! `blobs/ab/<sha256>`, `derived/ab/<sha256>.<kind>.jpg` and `tmp/` for uploads in flight.
+//! `blobs/ab/<sha256>`, `derived/ab/<sha256>.<kind>.jpg`, `tmp/` for uploads in flight, and
+//! `unused/ab/<sha256>` for blobs no item used at a start-up.
 //!
 //! A blob is written to `tmp/` (straight to the disk where it can be: [`upload`]), fsynced,
 //! renamed into place and its folder fsynced (and the folder's own entry, when the folder is
 //! new), so after a crash it is either whole or absent.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
 use super::upload::{self, TempFile};
-use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, StoredBlob};
+use super::{BlobStore, ByteStream, Derived, DerivedWriter, PutError, StoredBlob, Swept};
 use crate::domain::Sha256;
 
 pub struct FsBlobStore {
@@ -59,7 +62,12 @@ const LAYOUT_FILE: &str = "LAYOUT";
 const LAYOUT: &str = "Hearth photos store.\n\
     blobs/ab/<sha256>                originals, named by the SHA-256 of their bytes\n\
     derived/ab/<sha256>.<kind>.jpg   thumbnails and previews; may be deleted, they are made again\n\
-    tmp/                             uploads in flight; emptied at start-up\n";
+    tmp/                             uploads in flight; emptied at start-up\n\
+    unused/ab/<sha256>               blobs no item used at a start-up; moved back when one does\n\
+                                     again, deleted after HEARTH_PHOTOS_TRASH_DAYS\n";
+
+/// Where blobs no item uses are set aside.
+const SET_ASIDE: &str = "unused";
 
 /// Moves the blobs of the earlier two-level layout (`ab/cd/<sha256>`: a new folder, and two
 /// fsyncs, for most uploads) up into `ab/`, once. Every step is a rename, so a crash in the
@@ -109,6 +117,88 @@ fn move_to_one_level(root: &Path) -> io::Result<()> {
 fn blob_path(blobs: &Path, sha256: &Sha256) -> PathBuf {
     let hex = sha256.as_str();
     blobs.join(&hex[..2]).join(hex)
+}
+
+/// Sets aside the blobs under `root` that no item uses, brings back those set aside that one
+/// uses again, and deletes what has been set aside longer than `keep_for` and the derived
+/// files of blobs no item uses. Renames only, besides the deletions: a crash in the middle
+/// loses nothing, and the next start carries on.
+fn sweep(root: &Path, in_use: &HashSet<String>, keep_for: Duration) -> io::Result<Swept> {
+    let (blobs, aside) = (root.join("blobs"), root.join(SET_ASIDE));
+    let mut swept = Swept::default();
+    let now = SystemTime::now();
+    // Back first: a blob that is in use is never left out of the store.
+    for (hash, path) in hashed_files(&aside)? {
+        if in_use.contains(&hash) {
+            move_into(&path, &blobs.join(&hash[..2]).join(&hash))?;
+            swept.restored += 1;
+        } else if fs::metadata(&path)?.modified()?.checked_add(keep_for).is_some_and(|until| until < now) {
+            remove(&path)?;
+            swept.expired += 1;
+        }
+    }
+    for (hash, path) in hashed_files(&blobs)? {
+        if !in_use.contains(&hash) {
+            let target = aside.join(&hash[..2]).join(&hash);
+            move_into(&path, &target)?;
+            // Kept from now on, not from its upload.
+            File::open(&target)?.set_modified(now)?;
+            swept.set_aside += 1;
+        }
+    }
+    for (hash, path) in hashed_files(&root.join("derived"))? {
+        if !in_use.contains(&hash) {
+            remove(&path)?;
+            swept.derived += 1;
+        }
+    }
+    Ok(swept)
+}
+
+/// The files two levels under `folder` (`ab/<name>`) whose name starts with a hash (up to its
+/// first dot), with that hash. Anything else there is not Hearth's and is left out; a missing
+/// folder has none.
+fn hashed_files(folder: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let mut found = Vec::new();
+    let tops = match fs::read_dir(folder) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
+        tops => tops?,
+    };
+    for top in tops {
+        let top = top?;
+        if !top.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(top.path())? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(hash) = name.to_str().and_then(|name| name.split('.').next()) else {
+                continue;
+            };
+            if Sha256::parse(hash).is_ok() && entry.file_type()?.is_file() {
+                found.push((hash.to_owned(), entry.path()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Moves `from` to `to`, creating its folder; when `to` is already there (the same bytes, by
+/// their name), `from` is removed instead.
+fn move_into(from: &Path, to: &Path) -> io::Result<()> {
+    if to.exists() {
+        return remove(from);
+    }
+    let folder = to.parent().ok_or_else(|| io::Error::other("a store path has no folder"))?;
+    fs::create_dir_all(folder)?;
+    fs::rename(from, to)
+}
+
+fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Creates `folder` and any missing parents; returns the folders whose entries changed (the
@@ -198,6 +288,21 @@ impl BlobStore for FsBlobStore {
         let path = self.derived_file(sha256, kind);
         tokio::fs::try_exists(&path).await.ok().filter(|exists| *exists).map(|_| path)
     }
+
+    async fn sweep_unused(&self, in_use: HashSet<String>, keep_for: Duration) -> io::Result<Swept> {
+        let root = self.root.clone();
+        let swept = blocking(move || sweep(&root, &in_use, keep_for)).await?;
+        if swept != Swept::default() {
+            tracing::info!(
+                set_aside = swept.set_aside,
+                restored = swept.restored,
+                expired = swept.expired,
+                derived = swept.derived,
+                "swept blobs no item uses (photos/unused/)"
+            );
+        }
+        Ok(swept)
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +364,51 @@ mod tests {
         assert!(root.path().join(LAYOUT_FILE).exists());
         drop(FsBlobStore::open(root.path()).expect("opened again"));
         assert!(store.local_path(&sha256).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn blobs_no_item_uses_are_set_aside_brought_back_and_deleted_in_time() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let store = FsBlobStore::open(root.path()).expect("store");
+        let mut kept = stream::iter(chunks(&[b"kept"]));
+        let kept = store.put(&mut kept, 100).await.expect("put").sha256;
+        let mut orphan = stream::iter(chunks(&[b"orphan"]));
+        let orphan = store.put(&mut orphan, 100).await.expect("put").sha256;
+        let gone = Sha256::parse(&"ab".repeat(32)).expect("hash");
+        for sha256 in [&kept, &orphan, &gone] {
+            store
+                .put_derived(sha256, Derived::Thumbnail, Box::new(|out| out.write_all(b"jpeg")))
+                .await
+                .expect("derived");
+        }
+        let strangers = [root.path().join("blobs/README"), root.path().join("derived/ab/notes.txt")];
+        for stranger in &strangers {
+            fs::write(stranger, b"the operator's").expect("written");
+        }
+        let month = Duration::from_secs(30 * 24 * 3600);
+        let only_kept = HashSet::from([kept.as_str().to_owned()]);
+
+        let swept = store.sweep_unused(only_kept.clone(), month).await.expect("swept");
+        assert_eq!(swept, Swept { set_aside: 1, derived: 2, ..Swept::default() });
+        assert!(store.local_path(&kept).await.is_some());
+        assert!(store.derived_path(&kept, Derived::Thumbnail).await.is_some());
+        assert!(store.local_path(&orphan).await.is_none(), "out of the store");
+        let aside = root.path().join("unused").join(&orphan.as_str()[..2]).join(orphan.as_str());
+        assert_eq!(fs::read(&aside).expect("set aside"), b"orphan");
+        assert!(store.derived_path(&orphan, Derived::Thumbnail).await.is_none());
+        assert!(store.derived_path(&gone, Derived::Thumbnail).await.is_none(), "derived files of a blob that is gone");
+        assert!(strangers.iter().all(|stranger| stranger.exists()), "files that are not Hearth's are left alone");
+        assert_eq!(store.sweep_unused(only_kept.clone(), month).await.expect("swept"), Swept::default());
+
+        let both = HashSet::from([kept.as_str().to_owned(), orphan.as_str().to_owned()]);
+        let swept = store.sweep_unused(both, month).await.expect("swept");
+        assert_eq!(swept, Swept { restored: 1, ..Swept::default() });
+        assert!(store.local_path(&orphan).await.is_some(), "an item uses it again: it is back");
+
+        store.sweep_unused(only_kept.clone(), month).await.expect("swept");
+        let swept = store.sweep_unused(only_kept, Duration::ZERO).await.expect("swept");
+        assert_eq!(swept, Swept { expired: 1, ..Swept::default() });
+        assert!(!aside.exists(), "deleted once kept long enough");
     }
 
     #[tokio::test]

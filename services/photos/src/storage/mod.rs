@@ -1,6 +1,10 @@
 //! Where file bytes live. Originals are blobs named by their SHA-256 (so the same bytes are
 //! stored once) and written atomically: a crash never leaves half a blob. Derived files
 //! (thumbnails) live beside them and can be deleted at any time; the worker makes them again.
+//! A crash between storing a blob and recording its item (or between deleting an item and
+//! its blob) leaves a whole blob no item uses: start-up sets those aside, and deletes them
+//! once they have stayed unused as long as the trash keeps items ([`BlobStore::sweep_unused`],
+//! ADR 0043).
 //!
 //! [`BlobStore`] is the seam for other stores (S3); [`FsBlobStore`] is the local one.
 
@@ -8,8 +12,10 @@ mod block_writer;
 mod fs;
 mod upload;
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -78,6 +84,19 @@ impl Derived {
     }
 }
 
+/// What [`BlobStore::sweep_unused`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Blobs no item uses, moved out of the store.
+    pub set_aside: usize,
+    /// Blobs set aside at an earlier start that an item uses again, moved back.
+    pub restored: usize,
+    /// Blobs set aside longer than they are kept, deleted.
+    pub expired: usize,
+    /// Derived files of blobs no item uses, deleted (they are made again if needed).
+    pub derived: usize,
+}
+
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// Streams `body` into a new blob, hashing as it goes, refusing more than `limit` bytes.
@@ -96,4 +115,12 @@ pub trait BlobStore: Send + Sync {
 
     /// Where a derived file is, if it exists.
     async fn derived_path(&self, sha256: &Sha256, kind: Derived) -> Option<PathBuf>;
+
+    /// Moves every blob whose hash is not in `in_use` (all the hashes items have) out of the
+    /// store, and back every blob set aside earlier that `in_use` has again (a database
+    /// restored from a backup, or one pointed elsewhere for a while, loses nothing); deletes
+    /// the derived files of blobs no item uses, and blobs set aside for longer than
+    /// `keep_for`. Only at start-up, before any upload can be in flight: an upload stores its
+    /// blob before it records its item.
+    async fn sweep_unused(&self, in_use: HashSet<String>, keep_for: Duration) -> io::Result<Swept>;
 }

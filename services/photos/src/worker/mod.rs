@@ -2,4 +2,4 @@
 
 mod previews;
 
-pub use previews::PreviewQueue;
+pub use previews::{CUT_SHORT, MAX_ATTEMPTS, NOT_MADE_YET, PreviewQueue};

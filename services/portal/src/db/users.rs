@@ -1,5 +1,6 @@
 //! The `users` table.
 
+use hearth_shared::db::begin_write;
 use hearth_shared::{AppError, Identity, Role};
 use sqlx::{Any, AnyPool, Executor, FromRow};
 
@@ -105,7 +106,7 @@ pub async fn enable(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
 /// token of the account, so that enabling it again brings none of them back; false when there
 /// is no such user.
 pub async fn disable(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let result =
         sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1").bind(id).bind(now).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
@@ -123,7 +124,7 @@ pub async fn change_password(
     password_hash: &str,
     keep_session_hash: &str,
 ) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(id)
         .bind(password_hash)
