@@ -7,6 +7,10 @@
 #   ROUNDS=5 bench/photos_ingest.sh          # the figures of docs/benchmarks.md
 #   HEARTH_BIN=path/to/hearth bench/...      # another build (e.g. an older one), same rounds
 #
+# Each side's time is the wall clock; Hearth's sides also report Hearth's processor time
+# (hearth_cpu_s), which a busy machine disturbs far less. The memory section gives the RSS at
+# start, before the four uploads (idle), at their peak, and 30 s after they end.
+#
 # Two regimes, each ROUNDS rounds:
 # - growing: the library grows, as a family's does: every round first gives each file new
 #   bytes (so each upload is new to Hearth) and nothing is deleted until the end; cp copies
@@ -42,6 +46,7 @@ HEARTH_ADDR=127.0.0.1:$port HEARTH_DATA_DIR="$work/data" RUST_LOG=warn HEARTH_PH
 hearth_pid=$!
 pids+=("$hearth_pid")
 until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
+started_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$hearth_pid/status")
 token=$(curl -sf -H 'content-type: application/json' \
   -d '{"username":"mum","display_name":"Mum","password":"bench password"}' \
   "http://127.0.0.1:$port/api/setup" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -51,6 +56,9 @@ pids+=($!)
 
 now() { date +%s.%N; }
 seconds_since() { echo "$(now) - $1" | bc; }
+# Hearth's processor time so far (user + system, its ended decoder children's included), in
+# seconds: a figure that a busy machine disturbs far less than the wall clock.
+hearth_cpu() { awk -v tick="$(getconf CLK_TCK)" '{print ($14 + $15 + $16 + $17) / tick}' "/proc/$hearth_pid/stat"; }
 
 # All uploads of a folder from one curl process, four at a time over kept-alive connections,
 # so that what is timed is the server, not 200 client start-ups.
@@ -86,7 +94,8 @@ PY
 }
 
 run_side() { # regime side round
-  local start
+  local start cpu
+  cpu=$(hearth_cpu)
   case $1/$2 in
     growing/cp) mkdir -p "$work/copies/$3"; start=$(now); cp "$work/photos"/* "$work/copies/$3/" && sync ;;
     rewrite/cp) rm -rf "$work/copies"/*; sync; start=$(now); cp "$work/photos"/* "$work/copies/" && sync ;;
@@ -94,7 +103,7 @@ run_side() { # regime side round
     rewrite/hearth) forget_hearths_copy; start=$(now); upload_all "$work/photos" $port ;;
     rewrite/floor) start=$(now); upload_all "$work/photos" $floor_port ;;
   esac
-  echo "$1 $2 $(seconds_since "$start")" | tee -a "$work/times"
+  echo "$1 $2 $(seconds_since "$start") $(echo "$(hearth_cpu) - $cpu" | bc)" | tee -a "$work/times"
 }
 
 for regime in growing rewrite; do
@@ -110,9 +119,11 @@ done
 python3 - "$work/times" <<'PY'
 import collections, statistics, sys
 times = collections.defaultdict(list)
+cpu = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    regime, side, seconds = line.split()
+    regime, side, seconds, hearth_cpu_s = line.split()
     times[regime, side].append(float(seconds))
+    cpu[regime, side].append(float(hearth_cpu_s))
 for regime in ("growing", "rewrite"):
     cp = statistics.median(times[regime, "cp"])
     for side in ("cp", "hearth", "floor"):
@@ -120,7 +131,8 @@ for regime in ("growing", "rewrite"):
             runs = times[regime, side]
             median = statistics.median(runs)
             print(f'{{"regime": "{regime}", "side": "{side}", "median_s": {median:.2f}, "min_s": {min(runs):.2f}, '
-                  f'"max_s": {max(runs):.2f}, "mb_s": {1048.6 / median:.0f}, "throughput_vs_cp": {cp / median:.2f}}}')
+                  f'"max_s": {max(runs):.2f}, "mb_s": {1048.6 / median:.0f}, "throughput_vs_cp": {cp / median:.2f}, '
+                  f'"hearth_cpu_s": {statistics.median(cpu[regime, side]):.2f}}}')
 PY
 
 echo "## memory during four concurrent 1 GB uploads"
@@ -134,8 +146,13 @@ start=$(now)
 upload_all "$work/big" $port
 seconds=$(seconds_since "$start")
 kill $sampler
-python3 - "$idle_kb" "$(cat "$peak_file")" "$seconds" <<'PY'
+sleep 30
+after_kb=$(awk '/VmRSS/ {print $2}' "/proc/$hearth_pid/status")
+python3 - "$started_rss_kb" "$idle_kb" "$(cat "$peak_file")" "$after_kb" "$seconds" <<'PY'
 import sys
-idle, peak, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-print(f'{{"idle_rss_mb": {idle / 1024:.1f}, "peak_rss_mb": {peak / 1024:.1f}, "above_idle_mb": {(peak - idle) / 1024:.1f}, "seconds": {seconds:.1f}}}')
+started, idle, peak, after = (int(kb) / 1024 for kb in sys.argv[1:5])
+seconds = float(sys.argv[5])
+print(f'{{"started_rss_mb": {started:.1f}, "idle_rss_mb": {idle:.1f}, "peak_rss_mb": {peak:.1f}, '
+      f'"above_idle_mb": {peak - idle:.1f}, "rss_30s_after_mb": {after:.1f}, '
+      f'"after_vs_started": {after / started:.2f}, "seconds": {seconds:.1f}}}')
 PY
