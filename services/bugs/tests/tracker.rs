@@ -99,7 +99,6 @@ async fn post_issue_form(
 async fn family_files_then_admin_triages_duplicates_and_closes(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
 
     let filed = post_issue_form(
         kid,
@@ -159,10 +158,25 @@ async fn family_files_then_admin_triages_duplicates_and_closes(backend: Backend)
     assert!(page.contains("changed status from Open to Closed (fixed)"), "the timeline shows the change");
 }
 
+/// A fresh install has a Home project, so the first bug can be filed before an admin makes
+/// any project (docs/adr/0057).
+async fn a_fresh_tracker_has_a_home_project_the_family_files_into(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let kid = &family.member;
+    let projects = json(kid.get("/bugs/api/projects").send().await.expect("GET")).await;
+    assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
+    assert_eq!(projects[0]["key"], "HOME");
+    assert_eq!(projects[0]["name"], "Home");
+    assert_eq!(projects[0]["visibility"], "family", "the whole family sees it");
+    let page = kid.browser.get("/bugs/").await.text().await.expect("page");
+    assert!(page.contains("href=\"/bugs/p/HOME/new\""), "the projects page offers to file a bug: {page}");
+    let filed = post_issue_form(kid, "HOME", "The hall light flickers", "", None).await;
+    assert_eq!(filed.headers()["location"], "/bugs/p/HOME/1");
+}
+
 async fn only_the_reporter_assignee_or_an_admin_changes_an_issue(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     file(mum, "HOME", json!({ "title": "Wi-Fi drops" })).await;
     let status = json!({ "status": "resolved" });
     let refused = call(kid, Method::POST, "/bugs/api/projects/HOME/issues/1/status", status.clone()).await;
@@ -181,7 +195,6 @@ async fn only_the_reporter_assignee_or_an_admin_changes_an_issue(backend: Backen
 async fn links_and_bad_status_changes_say_what_to_fix(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
-    project(mum, "HOME", false).await;
     project(mum, "NET", false).await;
     file(mum, "HOME", json!({ "title": "Router reboots" })).await;
     file(mum, "NET", json!({ "title": "Firmware update" })).await;
@@ -233,7 +246,6 @@ async fn links_and_bad_status_changes_say_what_to_fix(backend: Backend) {
 async fn links_to_hidden_projects_do_not_show_their_titles(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "SECRET", true).await;
     file(kid, "HOME", json!({ "title": "Wifi is slow" })).await;
     file(mum, "SECRET", json!({ "title": "Surprise party for Kid" })).await;
@@ -254,7 +266,6 @@ async fn links_to_hidden_projects_do_not_show_their_titles(backend: Backend) {
 async fn the_query_language_finds_the_same_on_both_backends(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "NET", false).await;
     file(kid, "HOME", json!({ "title": "Paper jam in the printer", "labels": ["printer"], "priority": "high" })).await;
     file(mum, "HOME", json!({ "title": "Printer is out of ink", "labels": ["printer", "wontfix"], "assignee": "kid" }))
@@ -306,7 +317,6 @@ async fn the_query_language_finds_the_same_on_both_backends(backend: Backend) {
 async fn search_follows_edits_and_comments(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     file(mum, "HOME", json!({ "title": "Printer smudges", "description": "The toner is low" })).await;
     file(mum, "HOME", json!({ "title": "Doorbell is quiet" })).await;
     assert_eq!(found(kid, "toner").await, ["HOME-1"]);
@@ -366,7 +376,6 @@ async fn search_follows_edits_and_comments(backend: Backend) {
 async fn lists_come_a_page_at_a_time(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
-    project(mum, "HOME", false).await;
     for n in 1..=7 {
         file(
             mum,
@@ -409,7 +418,6 @@ async fn lists_come_a_page_at_a_time(backend: Backend) {
 async fn attachments_of_hidden_projects_are_not_found(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "SECRET", true).await;
     file(mum, "SECRET", json!({ "title": "Birthday present for Kid" })).await;
     let attached = mum
@@ -454,7 +462,6 @@ async fn attachments_of_hidden_projects_are_not_found(backend: Backend) {
 async fn oversized_screenshots_are_refused_with_the_limit(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     let big = vec![7_u8; 11 * 1024 * 1024];
     let form = post_issue_form(kid, "HOME", "Printer", "It jams", Some(("huge.png", big.clone()))).await;
     assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -475,7 +482,6 @@ async fn oversized_screenshots_are_refused_with_the_limit(backend: Backend) {
 async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
-    project(mum, "HOME", false).await;
     file(mum, "HOME", json!({ "title": "Door squeaks" })).await;
     for (path, fields) in [
         ("/bugs/projects", vec![("key", "EVIL"), ("name", "Evil")]),
@@ -641,7 +647,6 @@ fn urlencode(text: &str) -> String {
 async fn feeds_are_read_with_a_personal_token(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "SECRET", true).await;
     file(
         kid,
@@ -718,6 +723,7 @@ async fn the_api_is_documented(backend: Backend) {
 
 both_backends!(
     the_api_is_documented,
+    a_fresh_tracker_has_a_home_project_the_family_files_into,
     feeds_are_read_with_a_personal_token,
     family_files_then_admin_triages_duplicates_and_closes,
     only_the_reporter_assignee_or_an_admin_changes_an_issue,

@@ -76,14 +76,6 @@ async fn events_are_signed_and_retried_with_backoff(backend: Backend) {
     let receiver = Receiver { failures: 2, ..Receiver::default() };
     let server = TestServer::start(Router::new().route("/hook", post(receive)).with_state(receiver.clone())).await;
     let mum = &family.admin;
-    let created = mum
-        .request(Method::POST, "/bugs/api/projects")
-        .json(&json!({ "key": "HOME", "name": "Home" }))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(created.status(), StatusCode::CREATED);
-
     let secret = "a secret of enough length";
     let hook = mum
         .request(Method::POST, "/bugs/api/webhooks")
