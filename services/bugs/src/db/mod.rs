@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod attachments;
+pub mod drafts;
 pub mod issues;
 pub mod labels;
 pub mod people;
