@@ -2,7 +2,12 @@
 //! attachments. Pages and the JSON API both call these, and each checks who may do it:
 //! admins create projects; everyone signed in sees the family's projects (admins also the
 //! admins-only ones), files issues and comments; the reporter, the assignee or an admin
-//! changes an issue. Every change writes a history event.
+//! changes an issue. Every change writes a history event, and tells the issue's people
+//! ([`notifications`]).
+
+mod notifications;
+
+pub use notifications::{EmailSettings, Inbox};
 
 use hearth_shared::auth::CopiedIdentities;
 use hearth_shared::db::unix_now;
@@ -18,14 +23,17 @@ use crate::db::projects::{self, CountedProject, NewProject, ProjectRow};
 use crate::db::search_index::{self, CommonWords};
 use crate::db::views::{self, ViewRow};
 use crate::db::webhooks::{self as webhook_rows, WebhookRow};
+use crate::domain::change::{describe, excerpt};
 use crate::domain::query::{Filter, PersonRef};
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{
     AttachmentName, Colour, IssueQuery, IssueTitle, LabelName, LinkKind, Priority, ProjectKey, ProjectName, Status,
     issue_search_key, search_key,
 };
+use crate::mail::Mailer;
 use crate::storage::AttachmentStore;
 use crate::webhooks::{EventPayload, Webhooks};
+use notifications::News;
 
 /// Most issues on one page.
 pub const MAX_PAGE: i64 = 100;
@@ -157,16 +165,28 @@ pub struct Tracker {
     store: AttachmentStore,
     max_attachment_bytes: usize,
     webhooks: Webhooks,
+    mailer: Mailer,
+    /// `HEARTH_PUBLIC_URL`, for links in emails.
+    public_url: Option<String>,
+}
+
+/// Where the tracker's news goes besides its pages: webhooks, and email with its links.
+pub struct Outbound {
+    pub webhooks: Webhooks,
+    pub mailer: Mailer,
+    pub public_url: Option<String>,
 }
 
 impl Tracker {
     #[must_use]
-    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, webhooks: Webhooks) -> Self {
+    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, outbound: Outbound) -> Self {
         Self {
             db,
             store,
             max_attachment_bytes,
-            webhooks,
+            webhooks: outbound.webhooks,
+            mailer: outbound.mailer,
+            public_url: outbound.public_url,
             known: CopiedIdentities::default(),
             common_words: CommonWords::default(),
         }
@@ -185,6 +205,14 @@ impl Tracker {
         new: Option<String>,
     ) -> Event {
         Event { issue_id: issue.id, actor_id: user.user_id, at: unix_now(), field, old_value: old, new_value: new }
+    }
+
+    /// Tells the issue's people that `event` happened to it (after the event is recorded).
+    async fn tell_change(&self, project: &ProjectRow, issue: &IssueRow, user: &Identity, events: &[Event]) {
+        let what: Vec<String> =
+            events.iter().map(|e| describe(e.field, e.old_value.as_deref(), e.new_value.as_deref())).collect();
+        let news = News { reason: "changed", what: what.join(" and "), details: None, also: None };
+        self.tell(project, issue, user, news).await;
     }
 
     /// Tells the project's webhooks; a failure to queue is logged, not the user's problem.
@@ -309,6 +337,10 @@ impl Tracker {
         tracing::info!(project = %project.key, number, "issue filed");
         let issue = self.load(&project, number).await?;
         self.publish("issue.created", &issue, user).await;
+        if issue.assignee_id.is_some_and(|a| a != user.user_id) {
+            let news = News { reason: "assigned", what: "filed this issue".to_owned(), details: None, also: None };
+            self.tell(&project, &issue, user, news).await;
+        }
         Ok(issue)
     }
 
@@ -449,7 +481,7 @@ impl Tracker {
         body: &str,
         file: Option<Upload>,
     ) -> AppResult<CommentRow> {
-        let (_, issue) = self.issue(user, key, number).await?;
+        let (project, issue) = self.issue(user, key, number).await?;
         let body = markdown_text(body, "The comment")?;
         if body.is_empty() {
             return Err(AppError::Invalid("The comment is empty. Write something first.".to_owned()));
@@ -469,6 +501,8 @@ impl Tracker {
         };
         let id = activity::add_comment(self.db.pool(), &comment).await?;
         self.publish("issue.commented", &issue, user).await;
+        let what = format!("commented: “{}”", excerpt(&body, 120));
+        self.tell(&project, &issue, user, News { reason: "commented", what, details: Some(&body), also: None }).await;
         let comments = activity::comments(self.db.pool(), issue.id).await?;
         comments.into_iter().find(|c| c.id == id).ok_or_else(|| anyhow::anyhow!("comment {id} vanished").into())
     }
@@ -511,6 +545,7 @@ impl Tracker {
         issues::edit(self.db.pool(), issue.id, &changes).await?;
         let issue = self.load(&project, number).await?;
         self.publish("issue.edited", &issue, user).await;
+        self.tell_change(&project, &issue, user, &events).await;
         Ok(issue)
     }
 
@@ -559,6 +594,7 @@ impl Tracker {
         issues::set_status(self.db.pool(), &event, &status).await?;
         let issue = self.load(&project, number).await?;
         self.publish("issue.status_changed", &issue, user).await;
+        self.tell_change(&project, &issue, user, &[event]).await;
         Ok(issue)
     }
 
@@ -579,8 +615,11 @@ impl Tracker {
             let event =
                 Self::event(&issue, user, "priority", Some(old.label().to_owned()), Some(priority.label().to_owned()));
             issues::set_priority(self.db.pool(), &event, priority.rank()).await?;
+            let issue = self.load(&project, number).await?;
+            self.tell_change(&project, &issue, user, &[event]).await;
+            return Ok(issue);
         }
-        self.load(&project, number).await
+        Ok(issue)
     }
 
     /// Assigns the issue to someone (by username), or to nobody.
@@ -599,8 +638,13 @@ impl Tracker {
             };
             let event = Self::event(&issue, user, "assignee", issue.assignee_name.clone(), name);
             issues::set_assignee(self.db.pool(), &event, assignee_id).await?;
+            let changed = self.load(&project, number).await?;
+            let what = describe(event.field, event.old_value.as_deref(), event.new_value.as_deref());
+            let news = News { reason: "assigned", what, details: None, also: issue.assignee_id };
+            self.tell(&project, &changed, user, news).await;
+            return Ok(changed);
         }
-        self.load(&project, number).await
+        Ok(issue)
     }
 
     /// Replaces the labels.
@@ -624,8 +668,11 @@ impl Tracker {
         if before != after {
             let event = Self::event(&issue, user, "labels", Some(before.join(", ")), Some(after.join(", ")));
             issues::set_labels(self.db.pool(), &event, &ids).await?;
+            let issue = self.load(&project, number).await?;
+            self.tell_change(&project, &issue, user, &[event]).await;
+            return Ok(issue);
         }
-        self.load(&project, number).await
+        Ok(issue)
     }
 
     /// Links the issue to another (`HOME-3`, `#3` or `3` for the same project). "Duplicate of"
@@ -669,6 +716,7 @@ impl Tracker {
         let event = Self::event(&issue, user, "link", None, Some(label));
         if activity::add_link(self.db.pool(), &event, other.id, kind.as_str()).await? {
             self.publish("issue.linked", &issue, user).await;
+            self.tell_change(&project, &issue, user, &[event]).await;
         }
         self.load(&project, number).await
     }
@@ -678,10 +726,11 @@ impl Tracker {
     /// # Errors
     /// Not visible, empty, too large, or storage failure.
     pub async fn attach(&self, user: &Identity, key: &str, number: i64, file: Upload) -> AppResult<AttachmentRow> {
-        let (_, issue) = self.issue(user, key, number).await?;
+        let (project, issue) = self.issue(user, key, number).await?;
         let stored = self.store(file).await?;
         let event = Self::event(&issue, user, "attachment", None, Some(stored.name.as_str().to_owned()));
         let id = attachments::insert(self.db.pool(), &event, &stored.row()).await?;
+        self.tell_change(&project, &issue, user, &[event]).await;
         attachments::by_id(self.db.pool(), id).await?.ok_or_else(|| anyhow::anyhow!("attachment {id} vanished").into())
     }
 

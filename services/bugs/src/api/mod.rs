@@ -1,8 +1,9 @@
 //! The bugs JSON API under `/bugs/api`, documented with utoipa: projects, issues (found with
 //! the query language, a page at a time by cursor), edits, comments, status changes, links,
-//! triage, attachments and webhooks. Errors are problem+json saying what to fix.
+//! triage, attachments, notifications and webhooks. Errors are problem+json saying what to fix.
 
 mod issues;
+mod notifications;
 mod projects;
 mod webhooks;
 
@@ -22,7 +23,8 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
     paths(
         me, projects::list_projects, projects::create_project, projects::get_project, issues::search,
         issues::file_issue, issues::get_issue, issues::edit_issue, issues::add_comment, issues::change_status,
-        issues::triage, issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook
+        issues::triage, issues::add_link, issues::attach, notifications::list, notifications::read_all,
+        notifications::follow, webhooks::list_webhooks, webhooks::create_webhook
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -48,6 +50,9 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/api/projects/{key}/issues/{number}/status", post(issues::change_status))
         .route("/bugs/api/projects/{key}/issues/{number}/triage", post(issues::triage))
         .route("/bugs/api/projects/{key}/issues/{number}/links", post(issues::add_link))
+        .route("/bugs/api/projects/{key}/issues/{number}/follow", post(notifications::follow))
+        .route("/bugs/api/notifications", get(notifications::list))
+        .route("/bugs/api/notifications/read", post(notifications::read_all))
         .route(
             "/bugs/api/projects/{key}/issues/{number}/attachments",
             post(issues::attach).layer(DefaultBodyLimit::max(max_attachment_bytes)),

@@ -6,6 +6,8 @@ pub mod attachments;
 pub mod drafts;
 pub mod issues;
 pub mod labels;
+pub mod notifications;
+pub mod outbox;
 pub mod people;
 pub mod projects;
 pub mod search_index;

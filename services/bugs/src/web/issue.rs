@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{LabelChip, Nav, form_error, number, page, parse_labels, refusal, refuse, when};
 use crate::AppState;
 use crate::db::attachments::AttachmentRow;
+use crate::domain::change::describe;
 use crate::domain::markdown::to_safe_html;
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{IssueTitle, LabelName, LinkKind, Priority, Resolution, Status};
@@ -110,6 +111,8 @@ struct LabelOption {
 struct IssuePage {
     ctx: PageContext,
     nav: Nav,
+    /// The viewer hears about changes to it.
+    following: bool,
     detail: IssueDetail,
     /// What the edit form shows: the issue's, or a refused edit's (then it is open).
     edit_open: bool,
@@ -157,15 +160,7 @@ fn timeline(detail: &IssueDetail) -> Vec<Entry> {
         })
         .collect();
     entries.extend(detail.events.iter().map(|e| {
-        let change = match (e.field.as_str(), e.old_value.as_deref(), e.new_value.as_deref()) {
-            ("created", _, _) => "filed this issue".to_owned(),
-            ("description", _, _) => "edited the description".to_owned(),
-            ("attachment", _, Some(name)) => format!("attached {name}"),
-            ("link", _, Some(link)) => format!("linked: {link}"),
-            (field, Some(old), Some(new)) if !old.is_empty() => format!("changed {field} from {old} to {new}"),
-            (field, _, Some(new)) if !new.is_empty() => format!("set {field} to {new}"),
-            (field, _, _) => format!("cleared {field}"),
-        };
+        let change = describe(&e.field, e.old_value.as_deref(), e.new_value.as_deref());
         Entry {
             anchor: format!("event-{}", e.id),
             who: someone(&e.actor_name),
@@ -212,6 +207,9 @@ async fn issue_page(
     draft: Draft,
 ) -> AppResult<Response> {
     let detail = state.tracker.detail(&user, key, number).await?;
+    state.tracker.mark_read(&user, detail.issue.id).await?;
+    let following = state.tracker.follows(&user, &detail.issue).await?;
+    let nav = Nav::load(state, &user, "issues").await?;
     let issue = &detail.issue;
     let status = Status::parse(&issue.status).unwrap_or(Status::Open);
     let issue_resolution = issue.resolution.as_deref().and_then(|r| Resolution::parse(r).ok());
@@ -244,7 +242,8 @@ async fn issue_page(
     let (edit_title, edit_description) = draft.edit.unwrap_or_else(|| (issue.title.clone(), issue.description.clone()));
     let page_data = IssuePage {
         ctx: page(format!("{}-{} {}", issue.project_key, issue.number, issue.title), user, csrf),
-        nav: Nav::at("issues"),
+        nav,
+        following,
         edit_open,
         edit_title,
         edit_description,
@@ -543,6 +542,27 @@ pub async fn triage(
         Ok(())
     }
     .await;
+    after(&state, user, &csrf, (&key, n), result, Draft::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct FollowForm {
+    following: String,
+}
+
+pub async fn follow(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    CurrentUser(user): CurrentUser,
+    Path((key, raw_number)): Path<(String, String)>,
+    Form(form): Form<FollowForm>,
+) -> AppResult<Response> {
+    let n = number(&raw_number)?;
+    let result = match form.following.as_str() {
+        "1" => state.tracker.follow(&user, &key, n, true).await,
+        "0" => state.tracker.follow(&user, &key, n, false).await,
+        other => Err(AppError::BadRequest(format!("following is 1 or 0, not {other:?}."))),
+    };
     after(&state, user, &csrf, (&key, n), result, Draft::default()).await
 }
 

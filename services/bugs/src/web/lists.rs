@@ -49,11 +49,12 @@ async fn projects_page(
     let labels =
         state.tracker.labels().await?.into_iter().map(|l: LabelRow| LabelChip::new(l.name, &l.colour)).collect();
     let views = state.tracker.views(&user).await?;
+    let nav = Nav::load(state, &user, "projects").await?;
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     hearth_shared::layout::render_with_status(
         status,
-        &ProjectsPage { ctx: page("Bugs", user, csrf), nav: Nav::at("projects"), projects, labels, views, error },
+        &ProjectsPage { ctx: page("Bugs", user, csrf), nav, projects, labels, views, error },
     )
 }
 
@@ -249,9 +250,10 @@ async fn list(
         Err(error) => (Vec::new(), None, Some(error), Vec::new(), Sort::default()),
     };
     let title = project.as_ref().map_or_else(|| "All issues".to_owned(), |p| p.name.clone());
+    let nav = Nav::load(state, &user, "issues").await?;
     render(&ListPage {
         ctx: page(title, user, csrf),
-        nav: Nav::at("issues"),
+        nav,
         project,
         base,
         q,

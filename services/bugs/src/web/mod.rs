@@ -5,6 +5,7 @@
 
 mod feeds;
 mod files;
+mod inbox;
 mod issue;
 pub(crate) mod lists;
 mod new_issue;
@@ -45,6 +46,10 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/p/{key}/{number}/status", post(issue::status))
         .route("/bugs/p/{key}/{number}/triage", post(issue::triage))
         .route("/bugs/p/{key}/{number}/links", post(issue::link))
+        .route("/bugs/p/{key}/{number}/follow", post(issue::follow))
+        .route("/bugs/inbox", get(inbox::show))
+        .route("/bugs/inbox/read", post(inbox::read_all))
+        .route("/bugs/inbox/email", post(inbox::set_email))
         .route("/bugs/attachments/{id}", get(files::attachment))
         .route("/bugs/static/bugs.js", get(files::script))
         .route("/bugs/static/bugs.css", get(files::style))
@@ -55,15 +60,18 @@ fn page(title: impl Into<String>, user: Identity, csrf: &CsrfToken) -> PageConte
     PageContext::new(title, Some(user), &csrf.0, SERVICE.prefix)
 }
 
-/// The tracker's own bar on every page: where to go, and the keyboard shortcuts.
+/// The tracker's own bar on every page: where to go, how many notifications are unread, and
+/// the keyboard shortcuts.
 pub(crate) struct Nav {
-    /// The page it is on: `projects`, `issues` or `inbox`.
+    /// The page it is on: `projects`, `issues`, `inbox` or `webhooks`.
     pub here: &'static str,
+    pub unread: i64,
+    pub admin: bool,
 }
 
 impl Nav {
-    fn at(here: &'static str) -> Self {
-        Self { here }
+    async fn load(state: &AppState, user: &Identity, here: &'static str) -> AppResult<Self> {
+        Ok(Self { here, unread: state.tracker.unread(user).await?, admin: user.is_admin() })
     }
 }
 

@@ -55,11 +55,12 @@ async fn show(
     typed: Typed,
     (status, error): (StatusCode, Option<String>),
 ) -> AppResult<Response> {
+    let nav = Nav::load(state, &user, "issues").await?;
     render_with_status(
         status,
         &NewIssuePage {
             ctx: page(format!("New issue · {}", project.key), user, csrf),
-            nav: Nav::at("issues"),
+            nav,
             people: state.tracker.people().await?,
             priorities: Priority::ALL.iter().map(|p| (p.as_str(), p.label())).collect(),
             max_attachment_mb: state.tracker.max_attachment_bytes() / (1024 * 1024),
