@@ -839,6 +839,19 @@ impl Tracker {
         Ok((row, secret))
     }
 
+    /// Removes a webhook and what it had still to deliver (admins only).
+    ///
+    /// # Errors
+    /// Not an admin, or no such webhook.
+    pub async fn delete_webhook(&self, user: &Identity, id: i64) -> AppResult<()> {
+        user.require_admin()?;
+        if !webhook_rows::delete(self.db.pool(), id).await? {
+            return Err(AppError::NotFound(format!("There is no webhook {id}; it may have been removed already.")));
+        }
+        tracing::info!(webhook = id, "webhook removed");
+        Ok(())
+    }
+
     /// Every webhook (admins only).
     ///
     /// # Errors

@@ -8,7 +8,7 @@ mod projects;
 mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use hearth_shared::error::Problem;
 use hearth_shared::{CurrentUser, Identity};
@@ -24,7 +24,8 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
         me, projects::list_projects, projects::create_project, projects::get_project, issues::search,
         issues::file_issue, issues::get_issue, issues::edit_issue, issues::add_comment, issues::change_status,
         issues::triage, issues::add_link, issues::attach, notifications::list, notifications::read_all,
-        notifications::follow, webhooks::list_webhooks, webhooks::create_webhook
+        notifications::follow, webhooks::list_webhooks, webhooks::create_webhook,
+        webhooks::delete_webhook
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -44,6 +45,7 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/api/projects/{key}", get(projects::get_project))
         .route("/bugs/api/issues", get(issues::search))
         .route("/bugs/api/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
+        .route("/bugs/api/webhooks/{id}", delete(webhooks::delete_webhook))
         .route("/bugs/api/projects/{key}/issues", post(issues::file_issue))
         .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue).patch(issues::edit_issue))
         .route("/bugs/api/projects/{key}/issues/{number}/comments", post(issues::add_comment))

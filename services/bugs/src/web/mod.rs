@@ -9,6 +9,7 @@ mod inbox;
 mod issue;
 pub(crate) mod lists;
 mod new_issue;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +48,8 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/p/{key}/{number}/triage", post(issue::triage))
         .route("/bugs/p/{key}/{number}/links", post(issue::link))
         .route("/bugs/p/{key}/{number}/follow", post(issue::follow))
+        .route("/bugs/webhooks", get(webhooks::show).post(webhooks::create))
+        .route("/bugs/webhooks/{id}/delete", post(webhooks::delete))
         .route("/bugs/inbox", get(inbox::show))
         .route("/bugs/inbox/read", post(inbox::read_all))
         .route("/bugs/inbox/email", post(inbox::set_email))
