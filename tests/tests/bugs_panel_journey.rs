@@ -86,6 +86,11 @@ async fn a_member_files_and_triages_a_bug_from_the_side_panel_on_a_phone() {
             let open = member.execute("return document.querySelector('details.prop[open]') !== null").await?;
             ensure!(open.as_bool() == Some(false), "Esc closes the sheet");
 
+            member.submit("Comment").await?;
+            let search = member.execute("return window.location.search").await?;
+            ensure!(search.as_str() == Some(""), "a refused comment leaves no csrf_token in the address bar: {search}");
+            ensure!(member.text_of("#comment-error").await? == "Write a comment or choose a file first.");
+
             member.fill("#comment-body", "The paper tray, as it looks now:").await?;
             ensure!(drop_screenshot(&member).await? == "tray.png", "the screenshot is in the comment box");
             member.submit("Comment").await?;

@@ -663,6 +663,8 @@ async fn xss_payloads_in_every_field_stay_inert(backend: Backend) {
         assert!(view.status().is_redirection() || view.status() == StatusCode::UNPROCESSABLE_ENTITY);
         for page in
             [format!("/bugs/p/XSS/{number}"), "/bugs/p/XSS".to_owned(), "/bugs/".to_owned(), "/bugs/issues".to_owned()]
+                .into_iter()
+                .chain(["/bugs/inbox".to_owned(), "/bugs/webhooks".to_owned()])
         {
             let html = mum.browser.get(&page).await.text().await.expect("html");
             assert_inert(&html, payload);
@@ -670,6 +672,8 @@ async fn xss_payloads_in_every_field_stay_inert(backend: Backend) {
         let searched =
             mum.browser.get(&format!("/bugs/issues?q={}", urlencode(payload))).await.text().await.expect("html");
         assert_inert(&searched, payload);
+        let news = kid.browser.get("/bugs/inbox").await.text().await.expect("html");
+        assert_inert(&news, payload);
     }
     let label_css = mum.browser.get("/bugs/static/labels.css").await.text().await.expect("css");
     assert!(!label_css.contains('<'));
@@ -865,6 +869,9 @@ async fn the_api_is_documented(backend: Backend) {
         "/bugs/api/issues",
         "/bugs/api/projects/{key}/issues/{number}/status",
         "/bugs/api/webhooks",
+        "/bugs/api/webhooks/{id}",
+        "/bugs/api/notifications",
+        "/bugs/api/projects/{key}/issues/{number}/follow",
     ] {
         assert!(document["paths"][path].is_object(), "{path} is not documented");
     }
