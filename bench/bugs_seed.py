@@ -41,10 +41,12 @@ def main():
                        (uid, name, name.title(), now))
         people = [reporter, 9001, 9002]
         projects = []
+        # HOME exists already: the service made it when it first started (docs/adr/0057).
         for project_key, name in [("HOME", "Home"), ("NET", "Network"), ("GAMES", "Games"), ("LAB", "Homelab")]:
-            cur = db.execute("INSERT INTO projects (key, name, description, visibility, next_number, created_by, created_at) "
-                             "VALUES (?, ?, '', 'family', 1, ?, ?)", (project_key, name, reporter, now))
-            projects.append([cur.lastrowid, 0])
+            db.execute("INSERT OR IGNORE INTO projects (key, name, description, visibility, next_number, created_by, "
+                       "created_at) VALUES (?, ?, '', 'family', 1, ?, ?)", (project_key, name, reporter, now))
+            (project_id,) = db.execute("SELECT id FROM projects WHERE key = ?", (project_key,)).fetchone()
+            projects.append([project_id, 0])
         label_ids = [db.execute("INSERT INTO labels (name, colour) VALUES (?, ?)", label).lastrowid for label in LABELS]
         issue_rows, label_rows, texts = [], [], {}
         for i in range(issues):

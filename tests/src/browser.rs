@@ -9,6 +9,8 @@
 //!
 //! [`Browser::journey`] runs a journey; when it fails (returns `Err` or panics) every open
 //! session is photographed to `target/browser-failures/<journey>-<session>.png` first.
+//! [`Session::screenshot`] keeps a picture of a page on purpose, under
+//! `target/browser-screenshots/` (CI keeps them as artifacts).
 
 use std::future::Future;
 use std::os::unix::process::CommandExt as _;
@@ -423,6 +425,39 @@ impl Session {
             .await
             .with_context(|| format!("{}: value of {css}", self.name))?
             .with_context(|| format!("{}: {css} has no value", self.name))
+    }
+
+    /// Saves what the window shows as `target/browser-screenshots/<name>.png` and returns the
+    /// path. A desktop window is first made as tall as the page, so the picture holds all of it.
+    ///
+    /// # Errors
+    /// When the browser cannot take the picture or the file cannot be written.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let width = self.execute("return window.outerWidth").await?.as_u64().unwrap_or(0);
+        if width > 390 {
+            let script = "return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight";
+            let height = self.execute(script).await?.as_u64().unwrap_or(900);
+            let (width, height) = (u32::try_from(width)?, u32::try_from(height.clamp(600, 8000))?);
+            self.client.set_window_size(width, height).await.with_context(|| format!("{}: resize", self.name))?;
+        }
+        let png = self.client.screenshot().await.with_context(|| format!("{}: screenshot", self.name))?;
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-screenshots");
+        std::fs::create_dir_all(&folder).with_context(|| format!("make {}", folder.display()))?;
+        let path = folder.join(format!("{name}.png"));
+        std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
+        eprintln!("screenshot of {}: {}", self.name, path.display());
+        Ok(path)
+    }
+
+    /// Makes a desktop window `width` × `height` CSS pixels (a phone's screen is fixed).
+    ///
+    /// # Errors
+    /// When the browser refuses, or the window is not that wide afterwards.
+    pub async fn resize(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client.set_window_size(width, height).await.with_context(|| format!("{}: resize", self.name))?;
+        let outer = self.execute("return window.outerWidth").await?;
+        ensure!(outer == json!(width), "{}: asked for a window {width} px wide, got {outer}", self.name);
+        Ok(())
     }
 
     /// Runs `script` in the page and returns what it returns (`return document.title`).

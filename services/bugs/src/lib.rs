@@ -3,12 +3,14 @@
 //!
 //! Map: [`tracker`] holds the use cases and who may do what, [`domain`] the types and rules
 //! without I/O (the query language is [`domain::query`]), [`db`] all SQL, [`storage`] the
-//! attachment bytes, [`webhooks`] the signed event deliveries, [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
+//! attachment bytes, [`webhooks`] the signed event deliveries, [`mail`] the notification
+//! emails, [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
 
 pub mod api;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod mail;
 pub mod storage;
 pub mod tracker;
 pub mod web;
@@ -24,8 +26,9 @@ use hearth_shared::service::{ServiceContext, ServiceInfo, standard_routes};
 use hearth_shared::{AuthClient, Config};
 
 use crate::config::BugsConfig;
+use crate::mail::Mailer;
 use crate::storage::AttachmentStore;
-use crate::tracker::Tracker;
+use crate::tracker::{Outbound, Tracker};
 use crate::webhooks::Webhooks;
 
 pub const SERVICE: ServiceInfo = ServiceInfo { name: "bugs", title: "Bugs", prefix: "/bugs" };
@@ -55,26 +58,34 @@ pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppStat
 }
 
 impl AppState {
-    /// Opens the database and the attachment store, and starts the webhook worker.
+    /// Opens the database and the attachment store, and starts the webhook and email workers.
     ///
     /// # Errors
-    /// A database or storage folder that cannot be opened.
+    /// A database or storage folder that cannot be opened, or a mail server TLS cannot check.
     pub async fn new(config: Config, bugs: BugsConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
         let store = AttachmentStore::open(&bugs.storage_dir)?;
-        let webhooks = Webhooks::start(service.db.clone(), bugs.webhook_backoff_ms)?;
-        let tracker = Tracker::new(service.db.clone(), store, bugs.max_attachment_bytes, webhooks);
+        let outbound = Outbound {
+            webhooks: Webhooks::start(service.db.clone(), bugs.webhook_backoff_ms)?,
+            mailer: Mailer::start(service.db.clone(), bugs.smtp.as_ref(), bugs.webhook_backoff_ms)?,
+            public_url: bugs.public_url,
+        };
+        let tracker = Tracker::new(service.db.clone(), store, bugs.max_attachment_bytes, outbound);
         Ok(Self { service, tracker })
     }
 }
 
-/// The service's routes (without the standard layers, which the binary adds once).
+/// The service's routes (without the standard layers, which the binary adds once). Forms that
+/// carry a file and attachments' downloads are not bound by the request timeout.
 pub fn router(state: AppState) -> Router {
     let db = state.service.db.clone();
     let config = Arc::clone(&state.service.config);
-    let routes = web::routes(state.tracker.max_attachment_bytes())
-        .merge(api::routes(state.tracker.max_attachment_bytes()))
-        .with_state(state)
-        .merge(standard_routes(SERVICE, db, &api::openapi()));
-    timed(routes, &config)
+    let max_attachment_bytes = state.tracker.max_attachment_bytes();
+    let routes = web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(
+        SERVICE,
+        db,
+        &api::openapi(),
+    ));
+    let long_routes = web::long_routes(max_attachment_bytes).merge(api::long_routes(max_attachment_bytes));
+    timed(routes, &config).merge(long_routes.with_state(state))
 }

@@ -2,14 +2,20 @@
 //! attachments. Pages and the JSON API both call these, and each checks who may do it:
 //! admins create projects; everyone signed in sees the family's projects (admins also the
 //! admins-only ones), files issues and comments; the reporter, the assignee or an admin
-//! changes an issue. Every change writes a history event.
+//! changes an issue. Every change writes a history event, and tells the issue's people
+//! ([`notifications`]).
+
+mod notifications;
+
+pub use notifications::{EmailSettings, Inbox};
 
 use hearth_shared::auth::CopiedIdentities;
 use hearth_shared::db::unix_now;
 use hearth_shared::{AppError, AppResult, Database, Identity};
 
-use crate::db::activity::{self, CommentRow, Event, EventRow, LinkRow};
+use crate::db::activity::{self, CommentRow, Event, EventRow, LinkRow, NewComment};
 use crate::db::attachments::{self, AttachmentRow, NewAttachment};
+use crate::db::drafts;
 use crate::db::issues::{self, Cursor, Edit, IssueRow, NewIssue, NewStatus, Viewer};
 use crate::db::labels::{self, IssueLabel, LabelRow};
 use crate::db::people::{self, PersonRow};
@@ -17,13 +23,17 @@ use crate::db::projects::{self, CountedProject, NewProject, ProjectRow};
 use crate::db::search_index::{self, CommonWords};
 use crate::db::views::{self, ViewRow};
 use crate::db::webhooks::{self as webhook_rows, WebhookRow};
+use crate::domain::change::{describe, excerpt};
+use crate::domain::query::{Filter, PersonRef};
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{
     AttachmentName, Colour, IssueQuery, IssueTitle, LabelName, LinkKind, Priority, ProjectKey, ProjectName, Status,
     issue_search_key, search_key,
 };
+use crate::mail::Mailer;
 use crate::storage::AttachmentStore;
 use crate::webhooks::{EventPayload, Webhooks};
+use notifications::News;
 
 /// Most issues on one page.
 pub const MAX_PAGE: i64 = 100;
@@ -82,6 +92,31 @@ pub struct AttachmentFile {
     pub bytes: Vec<u8>,
 }
 
+/// A file someone sent: the name their device gave it and its bytes.
+pub struct Upload {
+    pub name: String,
+    pub bytes: bytes::Bytes,
+}
+
+/// A file checked and stored, ready for its row.
+struct StoredFile {
+    name: AttachmentName,
+    sha256: String,
+    size: i64,
+    content_type: &'static str,
+}
+
+impl StoredFile {
+    fn row(&self) -> NewAttachment<'_> {
+        NewAttachment {
+            sha256: &self.sha256,
+            size: self.size,
+            file_name: self.name.as_str(),
+            content_type: self.content_type,
+        }
+    }
+}
+
 fn viewer(user: &Identity) -> Viewer {
     Viewer { user_id: user.user_id, is_admin: user.is_admin() }
 }
@@ -130,16 +165,28 @@ pub struct Tracker {
     store: AttachmentStore,
     max_attachment_bytes: usize,
     webhooks: Webhooks,
+    mailer: Mailer,
+    /// `HEARTH_PUBLIC_URL`, for links in emails.
+    public_url: Option<String>,
+}
+
+/// Where the tracker's news goes besides its pages: webhooks, and email with its links.
+pub struct Outbound {
+    pub webhooks: Webhooks,
+    pub mailer: Mailer,
+    pub public_url: Option<String>,
 }
 
 impl Tracker {
     #[must_use]
-    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, webhooks: Webhooks) -> Self {
+    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, outbound: Outbound) -> Self {
         Self {
             db,
             store,
             max_attachment_bytes,
-            webhooks,
+            webhooks: outbound.webhooks,
+            mailer: outbound.mailer,
+            public_url: outbound.public_url,
             known: CopiedIdentities::default(),
             common_words: CommonWords::default(),
         }
@@ -158,6 +205,14 @@ impl Tracker {
         new: Option<String>,
     ) -> Event {
         Event { issue_id: issue.id, actor_id: user.user_id, at: unix_now(), field, old_value: old, new_value: new }
+    }
+
+    /// Tells the issue's people that `event` happened to it (after the event is recorded).
+    async fn tell_change(&self, project: &ProjectRow, issue: &IssueRow, user: &Identity, events: &[Event]) {
+        let what: Vec<String> =
+            events.iter().map(|e| describe(e.field, e.old_value.as_deref(), e.new_value.as_deref())).collect();
+        let news = News { reason: "changed", what: what.join(" and "), details: None, also: None };
+        self.tell(project, issue, user, news).await;
     }
 
     /// Tells the project's webhooks; a failure to queue is logged, not the user's problem.
@@ -282,6 +337,10 @@ impl Tracker {
         tracing::info!(project = %project.key, number, "issue filed");
         let issue = self.load(&project, number).await?;
         self.publish("issue.created", &issue, user).await;
+        if issue.assignee_id.is_some_and(|a| a != user.user_id) {
+            let news = News { reason: "assigned", what: "filed this issue".to_owned(), details: None, also: None };
+            self.tell(&project, &issue, user, news).await;
+        }
         Ok(issue)
     }
 
@@ -369,19 +428,81 @@ impl Tracker {
         Ok(Page { issues: rows, labels, next })
     }
 
-    /// Adds a comment; anyone who sees the issue may.
+    /// What `query` names that does not exist, said for the person who typed it: a label no
+    /// issue has had, or someone who has never used the tracker. Such a part matches nothing
+    /// (or, negated, leaves nothing out), which an empty list alone would not explain.
     ///
     /// # Errors
-    /// Not visible, or an empty or too long comment.
-    pub async fn comment(&self, user: &Identity, key: &str, number: i64, body: &str) -> AppResult<CommentRow> {
-        let (_, issue) = self.issue(user, key, number).await?;
+    /// Database failure.
+    pub async fn unknown_names(&self, query: &IssueQuery) -> AppResult<Vec<String>> {
+        let mut notices = Vec::new();
+        let mut known_labels: Option<Vec<String>> = None;
+        for term in &query.terms {
+            let (part, effect) = if term.negated { ("-", "leaves nothing out") } else { ("", "matches nothing") };
+            match &term.filter {
+                Filter::Label(label) => {
+                    if known_labels.is_none() {
+                        known_labels = Some(labels::all(self.db.pool()).await?.into_iter().map(|l| l.name).collect());
+                    }
+                    let known = known_labels.as_deref().unwrap_or_default();
+                    if !known.iter().any(|k| k == label.as_str()) {
+                        let choices = match known {
+                            [] => "No issue has a label yet.".to_owned(),
+                            some => format!("Labels in use: {}.", some.join(", ")),
+                        };
+                        notices
+                            .push(format!("There is no label \"{label}\", so {part}label:{label} {effect}. {choices}"));
+                    }
+                }
+                Filter::Assignee(PersonRef::Username(name)) | Filter::Reporter(PersonRef::Username(name)) => {
+                    let unknown = people::by_username(self.db.pool(), name).await?.is_none();
+                    notices.extend(unknown.then(|| {
+                        format!(
+                            "Nobody called \"{name}\" has used Bugs yet, so that part {effect}; use their user \
+                             name, or me."
+                        )
+                    }));
+                }
+                _ => {}
+            }
+        }
+        Ok(notices)
+    }
+
+    /// Adds a comment, with a file sent along; anyone who sees the issue may.
+    ///
+    /// # Errors
+    /// Not visible, an empty or too long comment, or a file that is empty or too large.
+    pub async fn comment(
+        &self,
+        user: &Identity,
+        key: &str,
+        number: i64,
+        body: &str,
+        file: Option<Upload>,
+    ) -> AppResult<CommentRow> {
+        let (project, issue) = self.issue(user, key, number).await?;
         let body = markdown_text(body, "The comment")?;
         if body.is_empty() {
             return Err(AppError::Invalid("The comment is empty. Write something first.".to_owned()));
         }
-        let id = activity::add_comment(self.db.pool(), issue.id, user.user_id, &body, &search_key(&body), unix_now())
-            .await?;
+        let stored = match file {
+            Some(file) => Some(self.store(file).await?),
+            None => None,
+        };
+        let now = unix_now();
+        let comment = NewComment {
+            issue_id: issue.id,
+            author_id: user.user_id,
+            body: &body,
+            search_key: &search_key(&body),
+            attachment: stored.as_ref().map(StoredFile::row),
+            now,
+        };
+        let id = activity::add_comment(self.db.pool(), &comment).await?;
         self.publish("issue.commented", &issue, user).await;
+        let what = format!("commented: “{}”", excerpt(&body, 120));
+        self.tell(&project, &issue, user, News { reason: "commented", what, details: Some(&body), also: None }).await;
         let comments = activity::comments(self.db.pool(), issue.id).await?;
         comments.into_iter().find(|c| c.id == id).ok_or_else(|| anyhow::anyhow!("comment {id} vanished").into())
     }
@@ -424,6 +545,7 @@ impl Tracker {
         issues::edit(self.db.pool(), issue.id, &changes).await?;
         let issue = self.load(&project, number).await?;
         self.publish("issue.edited", &issue, user).await;
+        self.tell_change(&project, &issue, user, &events).await;
         Ok(issue)
     }
 
@@ -472,6 +594,7 @@ impl Tracker {
         issues::set_status(self.db.pool(), &event, &status).await?;
         let issue = self.load(&project, number).await?;
         self.publish("issue.status_changed", &issue, user).await;
+        self.tell_change(&project, &issue, user, &[event]).await;
         Ok(issue)
     }
 
@@ -492,8 +615,11 @@ impl Tracker {
             let event =
                 Self::event(&issue, user, "priority", Some(old.label().to_owned()), Some(priority.label().to_owned()));
             issues::set_priority(self.db.pool(), &event, priority.rank()).await?;
+            let issue = self.load(&project, number).await?;
+            self.tell_change(&project, &issue, user, &[event]).await;
+            return Ok(issue);
         }
-        self.load(&project, number).await
+        Ok(issue)
     }
 
     /// Assigns the issue to someone (by username), or to nobody.
@@ -512,8 +638,13 @@ impl Tracker {
             };
             let event = Self::event(&issue, user, "assignee", issue.assignee_name.clone(), name);
             issues::set_assignee(self.db.pool(), &event, assignee_id).await?;
+            let changed = self.load(&project, number).await?;
+            let what = describe(event.field, event.old_value.as_deref(), event.new_value.as_deref());
+            let news = News { reason: "assigned", what, details: None, also: issue.assignee_id };
+            self.tell(&project, &changed, user, news).await;
+            return Ok(changed);
         }
-        self.load(&project, number).await
+        Ok(issue)
     }
 
     /// Replaces the labels.
@@ -537,8 +668,11 @@ impl Tracker {
         if before != after {
             let event = Self::event(&issue, user, "labels", Some(before.join(", ")), Some(after.join(", ")));
             issues::set_labels(self.db.pool(), &event, &ids).await?;
+            let issue = self.load(&project, number).await?;
+            self.tell_change(&project, &issue, user, &[event]).await;
+            return Ok(issue);
         }
-        self.load(&project, number).await
+        Ok(issue)
     }
 
     /// Links the issue to another (`HOME-3`, `#3` or `3` for the same project). "Duplicate of"
@@ -582,40 +716,50 @@ impl Tracker {
         let event = Self::event(&issue, user, "link", None, Some(label));
         if activity::add_link(self.db.pool(), &event, other.id, kind.as_str()).await? {
             self.publish("issue.linked", &issue, user).await;
+            self.tell_change(&project, &issue, user, &[event]).await;
         }
         self.load(&project, number).await
     }
 
-    /// Attaches a file; anyone who sees the issue may.
+    /// Attaches a file to the issue itself; anyone who sees the issue may.
     ///
     /// # Errors
     /// Not visible, empty, too large, or storage failure.
-    pub async fn attach(
-        &self,
-        user: &Identity,
-        key: &str,
-        number: i64,
-        raw_name: &str,
-        bytes: bytes::Bytes,
-    ) -> AppResult<AttachmentRow> {
-        let (_, issue) = self.issue(user, key, number).await?;
-        let name = AttachmentName::sanitize(raw_name);
-        if bytes.is_empty() {
+    pub async fn attach(&self, user: &Identity, key: &str, number: i64, file: Upload) -> AppResult<AttachmentRow> {
+        let (project, issue) = self.issue(user, key, number).await?;
+        let stored = self.store(file).await?;
+        let event = Self::event(&issue, user, "attachment", None, Some(stored.name.as_str().to_owned()));
+        let id = attachments::insert(self.db.pool(), &event, &stored.row()).await?;
+        self.tell_change(&project, &issue, user, &[event]).await;
+        attachments::by_id(self.db.pool(), id).await?.ok_or_else(|| anyhow::anyhow!("attachment {id} vanished").into())
+    }
+
+    /// Checks that a file may be attached: not empty, not over the limit.
+    ///
+    /// # Errors
+    /// An empty file (422) or one over the limit (413).
+    pub fn check(&self, file: &Upload) -> AppResult<()> {
+        let name = AttachmentName::sanitize(&file.name);
+        if file.bytes.is_empty() {
             return Err(AppError::Invalid(format!("{name} is empty; choose another file.")));
         }
-        if bytes.len() > self.max_attachment_bytes {
+        if file.bytes.len() > self.max_attachment_bytes {
             return Err(AppError::PayloadTooLarge(format!(
                 "{name} is larger than the limit of {} MB; send a smaller screenshot.",
                 self.max_attachment_bytes / (1024 * 1024)
             )));
         }
-        let content_type = sniff(&bytes);
-        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-        let sha256 = self.store.put(bytes).await.map_err(|e| anyhow::anyhow!("storing {name}: {e}"))?;
-        let event = Self::event(&issue, user, "attachment", None, Some(name.as_str().to_owned()));
-        let new = NewAttachment { sha256: &sha256, size, file_name: name.as_str(), content_type };
-        let id = attachments::insert(self.db.pool(), &event, &new).await?;
-        attachments::by_id(self.db.pool(), id).await?.ok_or_else(|| anyhow::anyhow!("attachment {id} vanished").into())
+        Ok(())
+    }
+
+    /// Checks a file and puts its bytes in the store.
+    async fn store(&self, file: Upload) -> AppResult<StoredFile> {
+        self.check(&file)?;
+        let name = AttachmentName::sanitize(&file.name);
+        let content_type = sniff(&file.bytes);
+        let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
+        let sha256 = self.store.put(file.bytes).await.map_err(|e| anyhow::anyhow!("storing {name}: {e}"))?;
+        Ok(StoredFile { name, sha256, size, content_type })
     }
 
     /// An attachment and its bytes, if the user sees its issue; otherwise "not found", so a
@@ -695,6 +839,19 @@ impl Tracker {
         Ok((row, secret))
     }
 
+    /// Removes a webhook and what it had still to deliver (admins only).
+    ///
+    /// # Errors
+    /// Not an admin, or no such webhook.
+    pub async fn delete_webhook(&self, user: &Identity, id: i64) -> AppResult<()> {
+        user.require_admin()?;
+        if !webhook_rows::delete(self.db.pool(), id).await? {
+            return Err(AppError::NotFound(format!("There is no webhook {id}; it may have been removed already.")));
+        }
+        tracing::info!(webhook = id, "webhook removed");
+        Ok(())
+    }
+
     /// Every webhook (admins only).
     ///
     /// # Errors
@@ -702,6 +859,29 @@ impl Tracker {
     pub async fn webhooks(&self, user: &Identity) -> AppResult<Vec<WebhookRow>> {
         user.require_admin()?;
         Ok(webhook_rows::all(self.db.pool()).await?)
+    }
+
+    /// Keeps what `user` typed into the form `place` (`new:HOME`, `comment:HOME-12`), which
+    /// was refused, for the page the refusal redirects to.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn keep_draft(&self, user: &Identity, place: &str, fields: &impl serde::Serialize) -> AppResult<()> {
+        let json = serde_json::to_string(fields).map_err(|e| anyhow::anyhow!("draft of {place}: {e}"))?;
+        Ok(drafts::keep(self.db.pool(), user.user_id, place, &json, unix_now()).await?)
+    }
+
+    /// Takes back what [`Self::keep_draft`] kept; `None` when nothing was (or it was shown).
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn take_draft<T: serde::de::DeserializeOwned>(
+        &self,
+        user: &Identity,
+        place: &str,
+    ) -> AppResult<Option<T>> {
+        let json = drafts::take(self.db.pool(), user.user_id, place, unix_now()).await?;
+        Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     /// The user's saved views.

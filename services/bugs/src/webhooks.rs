@@ -47,7 +47,7 @@ pub fn backoff_ms(base_ms: i64, attempts: i64) -> Option<i64> {
 }
 
 /// Milliseconds since the epoch.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 

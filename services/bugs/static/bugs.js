@@ -1,5 +1,7 @@
-// Bugs: keyboard shortcuts (c new issue, / search, j/k move in the list) and the screenshot
-// field of the family form (picked, dropped, or pasted from the clipboard). No framework.
+// Bugs: keyboard shortcuts (c new issue, / search, j/k move in the list, r comment, ? the
+// list of them), the issue page's panel (one menu open at a time, closed by a tap outside or
+// Esc), and the file field of the forms (picked, dropped, or pasted from the clipboard).
+// No framework; every page works without this script.
 (function () {
   "use strict";
 
@@ -20,14 +22,70 @@
     links[next].scrollIntoView({ block: "nearest" });
   }
 
+  var shortcuts = document.getElementById("shortcuts");
+  var openShortcuts = document.getElementById("shortcuts-open");
+  var closeShortcuts = document.getElementById("shortcuts-close");
+
+  function showShortcuts() {
+    if (shortcuts && !shortcuts.open && shortcuts.showModal) shortcuts.showModal();
+  }
+
+  if (shortcuts && openShortcuts && shortcuts.showModal) {
+    openShortcuts.hidden = false;
+    openShortcuts.addEventListener("click", showShortcuts);
+  }
+  if (shortcuts && closeShortcuts) {
+    closeShortcuts.addEventListener("click", function () { shortcuts.close(); });
+  }
+
+  // The panel's menus: one open at a time; a tap on the dimmed page, Esc or Cancel closes it.
+  var props = Array.prototype.slice.call(document.querySelectorAll("details.prop"));
+
+  function closeProps(except) {
+    props.forEach(function (prop) { if (prop !== except) prop.open = false; });
+  }
+
+  props.forEach(function (prop) {
+    prop.addEventListener("toggle", function () {
+      if (!prop.open) return;
+      closeProps(prop);
+      var current = prop.querySelector(".choice[aria-current]") || prop.querySelector(".choice, input, select");
+      if (current && window.matchMedia("(hover: hover)").matches) current.focus();
+    });
+    var sheet = prop.querySelector(".sheet");
+    if (sheet) {
+      sheet.addEventListener("click", function (event) {
+        if (event.target === sheet) prop.open = false;
+      });
+    }
+    var cancel = prop.querySelector(".sheet-close");
+    if (cancel) {
+      cancel.addEventListener("click", function (event) {
+        event.preventDefault();
+        prop.open = false;
+        prop.querySelector("summary").focus();
+      });
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && props.some(function (prop) { return prop.open; })) {
+      closeProps(null);
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    if (event.key === "/") {
+    if (shortcuts && shortcuts.open) return;
+    if (event.key === "?") {
+      event.preventDefault(); showShortcuts();
+    } else if (event.key === "/") {
       var search = document.getElementById("q");
       if (search) { event.preventDefault(); search.focus(); search.select(); }
     } else if (event.key === "c") {
       var create = document.getElementById("new-issue");
       if (create) { event.preventDefault(); window.location.href = create.href; }
+    } else if (event.key === "r") {
+      var comment = document.getElementById("comment-body");
+      if (comment) { event.preventDefault(); comment.focus(); comment.scrollIntoView({ block: "center" }); }
     } else if (event.key === "j") {
       event.preventDefault(); move(1);
     } else if (event.key === "k") {

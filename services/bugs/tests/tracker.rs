@@ -96,10 +96,37 @@ async fn post_issue_form(
         .expect("POST form")
 }
 
+/// The issue page's comment box as a browser sends it: multipart, CSRF token in the query.
+async fn post_comment_form(
+    person: &Person,
+    (key, number): (&str, i64),
+    body: &str,
+    file: Option<(&str, Vec<u8>)>,
+) -> reqwest::Response {
+    let browser = &person.browser;
+    browser.get("/bugs/").await;
+    let csrf = browser.cookie("hearth_csrf").expect("csrf cookie");
+    let mut form = reqwest::multipart::Form::new().text("body", body.to_owned());
+    if let Some((name, bytes)) = file {
+        form = form.part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    }
+    browser
+        .http
+        .post(browser.url(&format!("/bugs/p/{key}/{number}/comments?csrf_token={csrf}")))
+        .header("accept", "text/html")
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST comment")
+}
+
+async fn page_of(person: &Person, path: &str) -> String {
+    person.browser.get(path).await.text().await.expect("page")
+}
+
 async fn family_files_then_admin_triages_duplicates_and_closes(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
 
     let filed = post_issue_form(
         kid,
@@ -159,10 +186,25 @@ async fn family_files_then_admin_triages_duplicates_and_closes(backend: Backend)
     assert!(page.contains("changed status from Open to Closed (fixed)"), "the timeline shows the change");
 }
 
+/// A fresh install has a Home project, so the first bug can be filed before an admin makes
+/// any project (docs/adr/0057).
+async fn a_fresh_tracker_has_a_home_project_the_family_files_into(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let kid = &family.member;
+    let projects = json(kid.get("/bugs/api/projects").send().await.expect("GET")).await;
+    assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
+    assert_eq!(projects[0]["key"], "HOME");
+    assert_eq!(projects[0]["name"], "Home");
+    assert_eq!(projects[0]["visibility"], "family", "the whole family sees it");
+    let page = kid.browser.get("/bugs/").await.text().await.expect("page");
+    assert!(page.contains("href=\"/bugs/p/HOME/new\""), "the projects page offers to file a bug: {page}");
+    let filed = post_issue_form(kid, "HOME", "The hall light flickers", "", None).await;
+    assert_eq!(filed.headers()["location"], "/bugs/p/HOME/1");
+}
+
 async fn only_the_reporter_assignee_or_an_admin_changes_an_issue(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     file(mum, "HOME", json!({ "title": "Wi-Fi drops" })).await;
     let status = json!({ "status": "resolved" });
     let refused = call(kid, Method::POST, "/bugs/api/projects/HOME/issues/1/status", status.clone()).await;
@@ -181,7 +223,6 @@ async fn only_the_reporter_assignee_or_an_admin_changes_an_issue(backend: Backen
 async fn links_and_bad_status_changes_say_what_to_fix(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
-    project(mum, "HOME", false).await;
     project(mum, "NET", false).await;
     file(mum, "HOME", json!({ "title": "Router reboots" })).await;
     file(mum, "NET", json!({ "title": "Firmware update" })).await;
@@ -233,7 +274,6 @@ async fn links_and_bad_status_changes_say_what_to_fix(backend: Backend) {
 async fn links_to_hidden_projects_do_not_show_their_titles(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "SECRET", true).await;
     file(kid, "HOME", json!({ "title": "Wifi is slow" })).await;
     file(mum, "SECRET", json!({ "title": "Surprise party for Kid" })).await;
@@ -254,7 +294,6 @@ async fn links_to_hidden_projects_do_not_show_their_titles(backend: Backend) {
 async fn the_query_language_finds_the_same_on_both_backends(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "NET", false).await;
     file(kid, "HOME", json!({ "title": "Paper jam in the printer", "labels": ["printer"], "priority": "high" })).await;
     file(mum, "HOME", json!({ "title": "Printer is out of ink", "labels": ["printer", "wontfix"], "assignee": "kid" }))
@@ -306,7 +345,6 @@ async fn the_query_language_finds_the_same_on_both_backends(backend: Backend) {
 async fn search_follows_edits_and_comments(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     file(mum, "HOME", json!({ "title": "Printer smudges", "description": "The toner is low" })).await;
     file(mum, "HOME", json!({ "title": "Doorbell is quiet" })).await;
     assert_eq!(found(kid, "toner").await, ["HOME-1"]);
@@ -366,7 +404,6 @@ async fn search_follows_edits_and_comments(backend: Backend) {
 async fn lists_come_a_page_at_a_time(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
-    project(mum, "HOME", false).await;
     for n in 1..=7 {
         file(
             mum,
@@ -409,7 +446,6 @@ async fn lists_come_a_page_at_a_time(backend: Backend) {
 async fn attachments_of_hidden_projects_are_not_found(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "SECRET", true).await;
     file(mum, "SECRET", json!({ "title": "Birthday present for Kid" })).await;
     let attached = mum
@@ -450,16 +486,24 @@ async fn attachments_of_hidden_projects_are_not_found(backend: Backend) {
 }
 
 /// A screenshot over the limit is refused with 413 and the limit, from the form and the API,
-/// not as a form that "broke off".
+/// not as a form that "broke off". The form answers with a redirect to itself, so its address
+/// (which carries the CSRF token) does not stay in the address bar; what was typed is kept.
 async fn oversized_screenshots_are_refused_with_the_limit(backend: Backend) {
     let Some(family) = start(backend).await else { return };
-    let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
+    let kid = &family.member;
     let big = vec![7_u8; 11 * 1024 * 1024];
-    let form = post_issue_form(kid, "HOME", "Printer", "It jams", Some(("huge.png", big.clone()))).await;
-    assert_eq!(form.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let page = form.text().await.expect("page");
+    let form = post_issue_form(kid, "HOME", "Printer", "It <jams>", Some(("huge.png", big.clone()))).await;
+    assert_eq!(form.status(), StatusCode::SEE_OTHER);
+    assert_eq!(form.headers()["location"], "/bugs/p/HOME/new", "no csrf_token in the address bar");
+    let shown = kid.browser.get("/bugs/p/HOME/new").await;
+    assert_eq!(shown.status(), StatusCode::PAYLOAD_TOO_LARGE, "the form shown again says what went wrong");
+    let page = shown.text().await.expect("page");
     assert!(page.contains("The screenshot is larger than the limit of 10 MB"), "{page}");
+    assert!(page.contains("value=\"Printer\"") && page.contains("It &#60;jams&#62;</textarea>"), "kept: {page}");
+    let again = kid.browser.get("/bugs/p/HOME/new").await;
+    assert_eq!(again.status(), StatusCode::OK, "a reload shows a fresh form");
+    assert!(!again.text().await.expect("page").contains("larger than the limit"));
+    assert!(found(kid, "printer").await.is_empty(), "nothing was filed");
     file(kid, "HOME", json!({ "title": "Scanner" })).await;
     let api = kid
         .request(Method::POST, "/bugs/api/projects/HOME/issues/1/attachments")
@@ -475,7 +519,6 @@ async fn oversized_screenshots_are_refused_with_the_limit(backend: Backend) {
 async fn forms_without_the_csrf_token_are_refused(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let mum = &family.admin;
-    project(mum, "HOME", false).await;
     file(mum, "HOME", json!({ "title": "Door squeaks" })).await;
     for (path, fields) in [
         ("/bugs/projects", vec![("key", "EVIL"), ("name", "Evil")]),
@@ -620,6 +663,8 @@ async fn xss_payloads_in_every_field_stay_inert(backend: Backend) {
         assert!(view.status().is_redirection() || view.status() == StatusCode::UNPROCESSABLE_ENTITY);
         for page in
             [format!("/bugs/p/XSS/{number}"), "/bugs/p/XSS".to_owned(), "/bugs/".to_owned(), "/bugs/issues".to_owned()]
+                .into_iter()
+                .chain(["/bugs/inbox".to_owned(), "/bugs/webhooks".to_owned()])
         {
             let html = mum.browser.get(&page).await.text().await.expect("html");
             assert_inert(&html, payload);
@@ -627,6 +672,8 @@ async fn xss_payloads_in_every_field_stay_inert(backend: Backend) {
         let searched =
             mum.browser.get(&format!("/bugs/issues?q={}", urlencode(payload))).await.text().await.expect("html");
         assert_inert(&searched, payload);
+        let news = kid.browser.get("/bugs/inbox").await.text().await.expect("html");
+        assert_inert(&news, payload);
     }
     let label_css = mum.browser.get("/bugs/static/labels.css").await.text().await.expect("css");
     assert!(!label_css.contains('<'));
@@ -641,7 +688,6 @@ fn urlencode(text: &str) -> String {
 async fn feeds_are_read_with_a_personal_token(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let (mum, kid) = (&family.admin, &family.member);
-    project(mum, "HOME", false).await;
     project(mum, "SECRET", true).await;
     file(
         kid,
@@ -702,6 +748,119 @@ async fn feeds_are_read_with_a_personal_token(backend: Backend) {
     );
 }
 
+/// Each sheet of the side panel sends one field, so a tap changes only what it shows; the
+/// current choice is marked; someone who may not change the issue sees the values only.
+async fn the_panel_changes_one_field_at_a_time(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let (mum, kid) = (&family.admin, &family.member);
+    mum.browser.get("/bugs/").await;
+    file(kid, "HOME", json!({ "title": "Gutter drips", "labels": ["garden"], "assignee": "kid" })).await;
+    let tap = |fields: &'static [(&'static str, &'static str)]| kid.browser.post_form("/bugs/p/HOME/1/triage", fields);
+    assert_eq!(tap(&[("priority", "urgent")]).await.status(), StatusCode::SEE_OTHER);
+    let seen = issue(kid, "HOME", 1).await;
+    assert_eq!(seen["issue"]["priority"], "urgent");
+    assert_eq!(seen["issue"]["labels"], json!(["garden"]), "the priority sheet leaves the labels");
+    assert_eq!(seen["issue"]["assignee"], "Kid", "and the assignee");
+    tap(&[("label", "garden"), ("labels", "roof, rain")]).await;
+    assert_eq!(issue(kid, "HOME", 1).await["issue"]["labels"], json!(["garden", "rain", "roof"]));
+    tap(&[("labels", "")]).await;
+    assert_eq!(issue(kid, "HOME", 1).await["issue"]["labels"], json!([]), "nothing ticked: no labels");
+    tap(&[("assignee", "mum")]).await;
+    assert_eq!(issue(kid, "HOME", 1).await["issue"]["assignee"], "Mum");
+    let status =
+        kid.browser.post_form("/bugs/p/HOME/1/status", &[("status", "closed"), ("resolution", "wont_fix")]).await;
+    assert_eq!(status.status(), StatusCode::SEE_OTHER);
+    let page = page_of(kid, "/bugs/p/HOME/1").await;
+    assert!(page.contains("value=\"urgent\" class=\"choice priority-urgent\" aria-current=\"true\""), "{page}");
+    assert!(
+        page.contains("Closed · won&#39;t fix</button>") || page.contains("Closed · won&#x27;t fix</button>"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"issue-status\">Closed · won"), "the chip shows the status: {page}");
+    let refused = tap(&[("priority", "sometime")]).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.expect("page").contains("The priority must be one of low, normal, high or urgent"));
+
+    file(mum, "HOME", json!({ "title": "Mum's own bug" })).await;
+    let theirs = page_of(kid, "/bugs/p/HOME/2").await;
+    assert!(!theirs.contains("/triage") && !theirs.contains("/status\""), "read-only for others: {theirs}");
+    assert!(theirs.contains("id=\"issue-priority\">Normal"));
+    let forbidden = kid.browser.post_form("/bugs/p/HOME/2/triage", &[("priority", "low")]).await;
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+}
+
+/// One comment box: text, a file, or both. A refusal redirects to the issue (no CSRF token in
+/// the address bar) and keeps the text.
+async fn one_comment_box_takes_text_and_a_file(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let kid = &family.member;
+    file(kid, "HOME", json!({ "title": "Bathroom tap leaks" })).await;
+    let both = post_comment_form(kid, ("HOME", 1), "Here is **the drip**", Some(("drip.png", png()))).await;
+    assert_eq!(both.status(), StatusCode::SEE_OTHER);
+    let location = both.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(location.starts_with("/bugs/p/HOME/1#comment-"), "lands on the new comment: {location}");
+    let seen = issue(kid, "HOME", 1).await;
+    assert_eq!(seen["comments"][0]["body"], "Here is **the drip**");
+    assert_eq!(seen["attachments"][0]["file_name"], "drip.png");
+    let page = page_of(kid, "/bugs/p/HOME/1").await;
+    let comment = &page
+        [page.find(&format!("id=\"{}\"", &location[location.find('#').expect("#") + 1..])).expect("the comment")..];
+    let comment = &comment[..comment.find("</li>").expect("end of the comment")];
+    assert!(
+        comment.contains("<strong>the drip</strong>") && comment.contains("<img src=\"/bugs/attachments/"),
+        "{comment}"
+    );
+
+    let alone = post_comment_form(kid, ("HOME", 1), "  ", Some(("tap.png", png()))).await;
+    assert!(alone.headers()["location"].to_str().expect("ascii").starts_with("/bugs/p/HOME/1#attachment-"));
+    let seen = issue(kid, "HOME", 1).await;
+    assert_eq!(seen["comments"].as_array().map(Vec::len), Some(1), "a file alone makes no comment");
+    assert_eq!(seen["attachments"].as_array().map(Vec::len), Some(2));
+
+    let empty = post_comment_form(kid, ("HOME", 1), "", None).await;
+    assert_eq!(empty.status(), StatusCode::SEE_OTHER);
+    assert_eq!(empty.headers()["location"], "/bugs/p/HOME/1", "no csrf_token in the address bar");
+    let shown = kid.browser.get("/bugs/p/HOME/1").await;
+    assert_eq!(shown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(shown.text().await.expect("page").contains("Write a comment or choose a file first."));
+    let long = "y".repeat(50_001);
+    let refused = post_comment_form(kid, ("HOME", 1), &long, Some(("big.png", png()))).await;
+    assert_eq!(refused.headers()["location"], "/bugs/p/HOME/1");
+    let shown = kid.browser.get("/bugs/p/HOME/1").await.text().await.expect("page");
+    assert!(shown.contains("50001 characters long") && shown.contains(&format!("{long}</textarea>")), "kept");
+    assert!(!page_of(kid, "/bugs/p/HOME/1").await.contains(&long), "shown once");
+    assert_eq!(issue(kid, "HOME", 1).await["attachments"].as_array().map(Vec::len), Some(2), "nothing stored");
+}
+
+/// A list opens on the open issues; a query naming a label or person nobody has used says so.
+async fn lists_open_on_open_issues_and_say_what_a_query_names_wrongly(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let kid = &family.member;
+    file(kid, "HOME", json!({ "title": "Fence leans", "labels": ["garden"] })).await;
+    file(kid, "HOME", json!({ "title": "Bulb was out" })).await;
+    call(kid, Method::POST, "/bugs/api/projects/HOME/issues/2/status", json!({ "status": "closed" })).await;
+    for list in ["/bugs/p/HOME", "/bugs/issues"] {
+        let page = page_of(kid, list).await;
+        assert!(page.contains("Fence leans") && !page.contains("Bulb was out"), "{list} opens on open issues");
+        assert!(page.contains("value=\"is:open\""), "and says so in its box");
+    }
+    let all = page_of(kid, "/bugs/p/HOME?q=").await;
+    assert!(all.contains("Fence leans") && all.contains("Bulb was out"), "an empty query is everything");
+    let page = page_of(kid, "/bugs/p/HOME?q=label%3Agardn").await;
+    assert!(
+        page.contains("There is no label &#34;gardn&#34;, so label:gardn matches nothing. Labels in use: garden."),
+        "{page}"
+    );
+    let page = page_of(kid, "/bugs/issues?q=assignee%3Abob").await;
+    assert!(page.contains("Nobody called &#34;bob&#34; has used Bugs yet"), "{page}");
+    let api = json(kid.get("/bugs/api/issues").query(&[("q", "-label:nope")]).send().await.expect("GET")).await;
+    assert_eq!(
+        api["notices"][0],
+        "There is no label \"nope\", so -label:nope leaves nothing out. Labels in use: garden."
+    );
+    assert_eq!(api["issues"].as_array().map(Vec::len), Some(2));
+}
+
 async fn the_api_is_documented(backend: Backend) {
     let Some(family) = start(backend).await else { return };
     let document = json(family.member.get("/bugs/api/openapi.json").send().await.expect("GET")).await;
@@ -710,6 +869,9 @@ async fn the_api_is_documented(backend: Backend) {
         "/bugs/api/issues",
         "/bugs/api/projects/{key}/issues/{number}/status",
         "/bugs/api/webhooks",
+        "/bugs/api/webhooks/{id}",
+        "/bugs/api/notifications",
+        "/bugs/api/projects/{key}/issues/{number}/follow",
     ] {
         assert!(document["paths"][path].is_object(), "{path} is not documented");
     }
@@ -718,6 +880,10 @@ async fn the_api_is_documented(backend: Backend) {
 
 both_backends!(
     the_api_is_documented,
+    a_fresh_tracker_has_a_home_project_the_family_files_into,
+    the_panel_changes_one_field_at_a_time,
+    one_comment_box_takes_text_and_a_file,
+    lists_open_on_open_issues_and_say_what_a_query_names_wrongly,
     feeds_are_read_with_a_personal_token,
     family_files_then_admin_triages_duplicates_and_closes,
     only_the_reporter_assignee_or_an_admin_changes_an_issue,

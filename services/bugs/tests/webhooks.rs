@@ -1,6 +1,6 @@
 //! Webhooks against a real local HTTP receiver, on SQLite and PostgreSQL: events arrive
 //! signed with HMAC-SHA256 over the exact body, and a receiver that fails at first gets the
-//! event again, with growing waits, until it answers 2xx.
+//! event again, with growing waits, until it answers 2xx. Admins manage them from a page.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -76,14 +76,6 @@ async fn events_are_signed_and_retried_with_backoff(backend: Backend) {
     let receiver = Receiver { failures: 2, ..Receiver::default() };
     let server = TestServer::start(Router::new().route("/hook", post(receive)).with_state(receiver.clone())).await;
     let mum = &family.admin;
-    let created = mum
-        .request(Method::POST, "/bugs/api/projects")
-        .json(&json!({ "key": "HOME", "name": "Home" }))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(created.status(), StatusCode::CREATED);
-
     let secret = "a secret of enough length";
     let hook = mum
         .request(Method::POST, "/bugs/api/webhooks")
@@ -135,6 +127,56 @@ async fn events_are_signed_and_retried_with_backoff(backend: Backend) {
     assert_eq!(receiver.got.lock().expect("lock").len(), 4, "a delivered event is not sent again");
 }
 
+/// An admin adds a webhook from the page, sees its secret once at the top, sees how its
+/// deliveries go, and removes it; members may do none of it.
+async fn admins_manage_webhooks_from_the_page(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let receiver = Receiver::default();
+    let server = TestServer::start(Router::new().route("/hook", post(receive)).with_state(receiver.clone())).await;
+    let (mum, kid) = (&family.admin, &family.member);
+    let bad = mum.browser.post_form("/bugs/webhooks", &[("url", "https://tls.example/hook"), ("project", "")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = bad.text().await.expect("page");
+    assert!(page.contains("must start with http://") && page.contains("value=\"https://tls.example/hook\""), "{page}");
+
+    let hook = server.url("/hook");
+    let added = mum.browser.post_form("/bugs/webhooks", &[("url", hook.as_str()), ("project", "HOME")]).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(added.headers()["location"], "/bugs/webhooks");
+    let page = mum.browser.get("/bugs/webhooks").await.text().await.expect("page");
+    let secret_at = page.find("id=\"webhook-secret\" value=\"").expect("the secret, shown once") + 27;
+    let secret: String = page[secret_at..].chars().take_while(|c| *c != '"').collect();
+    assert!(secret.len() >= 32, "{secret}");
+    assert!(page.find("id=\"new-secret\"") < page.find("id=\"webhooks\""), "the secret is at the top");
+    let again = mum.browser.get("/bugs/webhooks").await.text().await.expect("page");
+    assert!(!again.contains(&secret), "shown only once");
+    assert!(again.contains(&format!("<code>{hook}</code>")) && again.contains("HOME · added"));
+
+    mum.request(Method::POST, "/bugs/api/projects/HOME/issues")
+        .json(&json!({ "title": "Gate" }))
+        .send()
+        .await
+        .expect("POST");
+    let got = wait_for(&receiver, 1).await;
+    assert_eq!(got[0].signature, format!("sha256={}", hmac_sha256_hex(secret.as_bytes(), &got[0].body)));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !mum.browser.get("/bugs/webhooks").await.text().await.expect("page").contains("1 delivered") {
+        assert!(Instant::now() < deadline, "the page never says the event was delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    assert_eq!(kid.browser.get("/bugs/webhooks").await.status(), StatusCode::FORBIDDEN);
+    let webhooks: Value = mum.get("/bugs/api/webhooks").send().await.expect("GET").json().await.expect("json");
+    let id = webhooks[0]["id"].as_i64().expect("id");
+    assert_eq!(webhooks[0]["delivered"], 1);
+    let path = format!("/bugs/webhooks/{id}/delete");
+    assert_eq!(kid.browser.post_form(&path, &[]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(mum.browser.post_form(&path, &[]).await.status(), StatusCode::SEE_OTHER);
+    let webhooks: Value = mum.get("/bugs/api/webhooks").send().await.expect("GET").json().await.expect("json");
+    assert_eq!(webhooks, json!([]));
+    assert_eq!(mum.browser.post_form(&path, &[]).await.status(), StatusCode::NOT_FOUND, "gone");
+}
+
 /// HMAC-SHA256 written out from its definition (RFC 2104) over sha2, to check the service's.
 fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
     use sha2::{Digest as _, Sha256};
@@ -150,4 +192,4 @@ fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
     outer.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-both_backends!(events_are_signed_and_retried_with_backoff);
+both_backends!(events_are_signed_and_retried_with_backoff, admins_manage_webhooks_from_the_page);

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::db::issues::IssueRow;
 use crate::domain::workflow::{StatusChange, parse_issue_number};
 use crate::domain::{IssueQuery, IssueTitle, LabelName, LinkKind, Priority, Resolution, Status};
-use crate::tracker::{IssueDetail, IssueEdit, IssueInput};
+use crate::tracker::{IssueDetail, IssueEdit, IssueInput, Upload};
 use crate::web::{cursor_text, parse_cursor};
 
 /// An issue as the API shows it.
@@ -69,6 +69,8 @@ fn info(row: IssueRow, labels: Vec<String>) -> IssueInfo {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IssuePage {
     pub issues: Vec<IssueInfo>,
+    /// Parts of the query that name a label or person nobody has used, said in words.
+    pub notices: Vec<String>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -96,6 +98,7 @@ pub async fn search(
     let query = IssueQuery::parse(&params.q)
         .map_err(|e| AppError::BadRequest(format!("The query {:?} does not parse: {e}.", params.q)))?;
     let cursor = parse_cursor(params.after.as_deref())?;
+    let notices = state.tracker.unknown_names(&query).await?;
     let page = state.tracker.search(&user, &query, cursor, params.limit.unwrap_or(50)).await?;
     let issues = page
         .issues
@@ -105,7 +108,7 @@ pub async fn search(
             info(row, labels)
         })
         .collect();
-    Ok(Json(IssuePage { issues, next_cursor: page.next.map(cursor_text) }))
+    Ok(Json(IssuePage { issues, notices, next_cursor: page.next.map(cursor_text) }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -307,7 +310,7 @@ pub async fn add_comment(
     Path((key, raw)): Path<(String, String)>,
     Json(body): Json<CommentBody>,
 ) -> AppResult<(StatusCode, Json<CommentInfo>)> {
-    let c = state.tracker.comment(&user, &key, number(&raw)?, &body.body).await?;
+    let c = state.tracker.comment(&user, &key, number(&raw)?, &body.body, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(CommentInfo {
@@ -425,7 +428,7 @@ pub async fn attach(
             AppError::BadRequest(format!("The file broke off while it was sent ({rejection}). Send it again."))
         }
     })?;
-    let a = state.tracker.attach(&user, &key, number(&raw)?, &params.file_name, body).await?;
+    let a = state.tracker.attach(&user, &key, number(&raw)?, Upload { name: params.file_name, bytes: body }).await?;
     Ok((
         StatusCode::CREATED,
         Json(AttachmentInfo {

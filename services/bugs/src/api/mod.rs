@@ -1,13 +1,14 @@
 //! The bugs JSON API under `/bugs/api`, documented with utoipa: projects, issues (found with
 //! the query language, a page at a time by cursor), edits, comments, status changes, links,
-//! triage, attachments and webhooks. Errors are problem+json saying what to fix.
+//! triage, attachments, notifications and webhooks. Errors are problem+json saying what to fix.
 
 mod issues;
+mod notifications;
 mod projects;
 mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use hearth_shared::error::Problem;
 use hearth_shared::{CurrentUser, Identity};
@@ -22,7 +23,9 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
     paths(
         me, projects::list_projects, projects::create_project, projects::get_project, issues::search,
         issues::file_issue, issues::get_issue, issues::edit_issue, issues::add_comment, issues::change_status,
-        issues::triage, issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook
+        issues::triage, issues::add_link, issues::attach, notifications::list, notifications::read_all,
+        notifications::follow, webhooks::list_webhooks, webhooks::create_webhook,
+        webhooks::delete_webhook
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -35,23 +38,31 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     BugsApi::openapi()
 }
 
-pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bugs/api/me", get(me))
         .route("/bugs/api/projects", get(projects::list_projects).post(projects::create_project))
         .route("/bugs/api/projects/{key}", get(projects::get_project))
         .route("/bugs/api/issues", get(issues::search))
         .route("/bugs/api/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
+        .route("/bugs/api/webhooks/{id}", delete(webhooks::delete_webhook))
         .route("/bugs/api/projects/{key}/issues", post(issues::file_issue))
         .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue).patch(issues::edit_issue))
         .route("/bugs/api/projects/{key}/issues/{number}/comments", post(issues::add_comment))
         .route("/bugs/api/projects/{key}/issues/{number}/status", post(issues::change_status))
         .route("/bugs/api/projects/{key}/issues/{number}/triage", post(issues::triage))
         .route("/bugs/api/projects/{key}/issues/{number}/links", post(issues::add_link))
-        .route(
-            "/bugs/api/projects/{key}/issues/{number}/attachments",
-            post(issues::attach).layer(DefaultBodyLimit::max(max_attachment_bytes)),
-        )
+        .route("/bugs/api/projects/{key}/issues/{number}/follow", post(notifications::follow))
+        .route("/bugs/api/notifications", get(notifications::list))
+        .route("/bugs/api/notifications/read", post(notifications::read_all))
+}
+
+/// Attachments sent through the API: not bound by the request timeout, only by the idle one.
+pub fn long_routes(max_attachment_bytes: usize) -> Router<AppState> {
+    Router::new().route(
+        "/bugs/api/projects/{key}/issues/{number}/attachments",
+        post(issues::attach).layer(DefaultBodyLimit::max(max_attachment_bytes)),
+    )
 }
 
 /// Who am I, as this service sees me.

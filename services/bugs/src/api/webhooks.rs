@@ -1,7 +1,7 @@
-//! Webhooks: list and add (family admins only).
+//! Webhooks: list, add and remove (family admins only).
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hearth_shared::error::Problem;
 use hearth_shared::{AppResult, CurrentUser};
@@ -18,13 +18,30 @@ pub struct WebhookInfo {
     /// The project whose events it gets; absent for all projects.
     pub project: Option<String>,
     pub created_at: i64,
+    pub delivered: i64,
+    /// Deliveries waiting for their first or next attempt.
+    pub pending: i64,
+    /// Deliveries given up after every attempt failed.
+    pub failed: i64,
+    /// Why the latest failed attempt failed.
+    pub last_error: Option<String>,
     /// Only in the answer to creating it: the HMAC-SHA256 key of `X-Hearth-Signature-256`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
 
 fn info(row: WebhookRow, secret: Option<String>) -> WebhookInfo {
-    WebhookInfo { id: row.id, url: row.url, project: row.project_key, created_at: row.created_at, secret }
+    WebhookInfo {
+        id: row.id,
+        url: row.url,
+        project: row.project_key,
+        created_at: row.created_at,
+        delivered: row.delivered,
+        pending: row.pending,
+        failed: row.failed,
+        last_error: row.last_error,
+        secret,
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,4 +78,16 @@ pub async fn create_webhook(
     let (row, secret) =
         state.tracker.create_webhook(&user, &body.url, body.project.as_deref(), body.secret.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(info(row, Some(secret)))))
+}
+
+/// Removes a webhook and the deliveries it had still to make (family admins only).
+#[utoipa::path(delete, path = "/bugs/api/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 204, description = "Removed"), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    state.tracker.delete_webhook(&user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

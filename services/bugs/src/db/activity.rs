@@ -4,6 +4,8 @@
 use hearth_shared::db::begin_write;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 
+use super::attachments::{self, NewAttachment};
+
 /// One history event: who changed what, from and to (as shown in the timeline).
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -82,29 +84,36 @@ pub async fn comments(pool: &AnyPool, issue_id: i64) -> sqlx::Result<Vec<Comment
     .await
 }
 
-/// Adds a comment, appends its search key to the issue's and marks the issue updated.
-pub async fn add_comment(
-    pool: &AnyPool,
-    issue_id: i64,
-    author_id: i64,
-    body: &str,
-    search_key: &str,
-    now: i64,
-) -> sqlx::Result<i64> {
+/// A comment to add, and the file sent with it.
+pub struct NewComment<'a> {
+    pub issue_id: i64,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub search_key: &'a str,
+    pub attachment: Option<NewAttachment<'a>>,
+    pub now: i64,
+}
+
+/// Adds a comment (with its file), appends its search key to the issue's and marks the issue
+/// updated, in one transaction. Returns the comment's id.
+pub async fn add_comment(pool: &AnyPool, comment: &NewComment<'_>) -> sqlx::Result<i64> {
     let mut tx = begin_write(pool).await?;
     let id = sqlx::query_scalar(
         "INSERT INTO comments (issue_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(issue_id)
-    .bind(author_id)
-    .bind(body)
-    .bind(now)
+    .bind(comment.issue_id)
+    .bind(comment.author_id)
+    .bind(comment.body)
+    .bind(comment.now)
     .fetch_one(&mut *tx)
     .await?;
+    if let Some(attachment) = &comment.attachment {
+        attachments::insert_in(&mut tx, comment.issue_id, comment.author_id, comment.now, Some(id), attachment).await?;
+    }
     sqlx::query("UPDATE issues SET search_text = search_text || ' ' || $2, updated_at = $3 WHERE id = $1")
-        .bind(issue_id)
-        .bind(search_key)
-        .bind(now)
+        .bind(comment.issue_id)
+        .bind(comment.search_key)
+        .bind(comment.now)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

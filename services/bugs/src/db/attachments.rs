@@ -2,7 +2,7 @@
 //! the blob store).
 
 use hearth_shared::db::begin_write;
-use sqlx::{AnyPool, FromRow};
+use sqlx::{Any, AnyPool, FromRow, Transaction};
 
 use super::activity::{Event, touch_and_record};
 
@@ -16,10 +16,12 @@ pub struct AttachmentRow {
     pub content_type: String,
     pub uploaded_by: i64,
     pub created_at: i64,
+    /// The comment it was sent with; `None` for a file of the issue itself.
+    pub comment_id: Option<i64>,
 }
 
 const SELECT: &str =
-    "SELECT id, issue_id, sha256, size, file_name, content_type, uploaded_by, created_at FROM attachments";
+    "SELECT id, issue_id, sha256, size, file_name, content_type, uploaded_by, created_at, comment_id FROM attachments";
 
 /// A new attachment's fields.
 pub struct NewAttachment<'a> {
@@ -29,25 +31,38 @@ pub struct NewAttachment<'a> {
     pub content_type: &'a str,
 }
 
-/// Records an attachment and its history event; returns its id.
+/// Records an attachment of the issue itself and its history event; returns its id.
 pub async fn insert(pool: &AnyPool, event: &Event, attachment: &NewAttachment<'_>) -> sqlx::Result<i64> {
     let mut tx = begin_write(pool).await?;
-    let id = sqlx::query_scalar(
-        "INSERT INTO attachments (issue_id, sha256, size, file_name, content_type, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    let id = insert_in(&mut tx, event.issue_id, event.actor_id, event.at, None, attachment).await?;
+    touch_and_record(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Inserts an attachment's row in a transaction (of a comment, when `comment_id` is given).
+pub(super) async fn insert_in(
+    tx: &mut Transaction<'_, Any>,
+    issue_id: i64,
+    uploaded_by: i64,
+    at: i64,
+    comment_id: Option<i64>,
+    attachment: &NewAttachment<'_>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO attachments (issue_id, sha256, size, file_name, content_type, uploaded_by, created_at, comment_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
-    .bind(event.issue_id)
+    .bind(issue_id)
     .bind(attachment.sha256)
     .bind(attachment.size)
     .bind(attachment.file_name)
     .bind(attachment.content_type)
-    .bind(event.actor_id)
-    .bind(event.at)
-    .fetch_one(&mut *tx)
-    .await?;
-    touch_and_record(&mut tx, event).await?;
-    tx.commit().await?;
-    Ok(id)
+    .bind(uploaded_by)
+    .bind(at)
+    .bind(comment_id)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<AttachmentRow>> {

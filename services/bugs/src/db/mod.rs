@@ -3,8 +3,11 @@
 
 pub mod activity;
 pub mod attachments;
+pub mod drafts;
 pub mod issues;
 pub mod labels;
+pub mod notifications;
+pub mod outbox;
 pub mod people;
 pub mod projects;
 pub mod search_index;

@@ -1,5 +1,5 @@
 //! The `people` table: the portal's users as this service last saw them, so lists can show
-//! names and queries can say `assignee:mum`.
+//! names and queries can say `assignee:mum`; and where each wants notification emails.
 
 use hearth_shared::Identity;
 use sqlx::{AnyPool, FromRow};
@@ -14,15 +14,31 @@ pub struct PersonRow {
 /// Records (or refreshes) who someone is.
 pub async fn remember(pool: &AnyPool, user: &Identity, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO people (user_id, username, display_name, seen_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (user_id) DO UPDATE SET username = $2, display_name = $3, seen_at = $4",
+        "INSERT INTO people (user_id, username, display_name, seen_at, is_admin) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id) DO UPDATE SET username = $2, display_name = $3, seen_at = $4, is_admin = $5",
     )
     .bind(user.user_id)
     .bind(&user.username)
     .bind(&user.display_name)
     .bind(now)
+    .bind(i64::from(user.is_admin()))
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+/// Where someone wants notification emails, if anywhere.
+pub async fn email(pool: &AnyPool, user_id: i64) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT email FROM people WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+        .flatten())
+}
+
+/// Sets (or, with `None`, clears) where someone wants notification emails.
+pub async fn set_email(pool: &AnyPool, user_id: i64, email: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE people SET email = $2 WHERE user_id = $1").bind(user_id).bind(email).execute(pool).await?;
     Ok(())
 }
 

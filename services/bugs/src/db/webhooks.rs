@@ -1,14 +1,23 @@
 //! The `webhooks` and `webhook_deliveries` tables: who wants issue events, and the queue of
 //! events still to deliver.
 
+use hearth_shared::db::begin_write;
 use sqlx::{AnyPool, FromRow};
 
+/// A webhook and how its deliveries are going.
 #[derive(Debug, Clone, FromRow)]
 pub struct WebhookRow {
     pub id: i64,
     pub url: String,
     pub project_key: Option<String>,
     pub created_at: i64,
+    pub delivered: i64,
+    /// Waiting for their first or next attempt.
+    pub pending: i64,
+    /// Given up after every attempt failed.
+    pub failed: i64,
+    /// Why the latest failed attempt failed.
+    pub last_error: Option<String>,
 }
 
 pub async fn insert(
@@ -33,11 +42,26 @@ pub async fn insert(
 
 pub async fn all(pool: &AnyPool) -> sqlx::Result<Vec<WebhookRow>> {
     sqlx::query_as(
-        "SELECT w.id, w.url, p.key AS project_key, w.created_at FROM webhooks w \
-         LEFT JOIN projects p ON p.id = w.project_id ORDER BY w.id",
+        "SELECT w.id, w.url, p.key AS project_key, w.created_at, \
+         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_ms IS NOT NULL) AS delivered, \
+         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.delivered_ms IS NULL AND d.gave_up = 0) \
+           AS pending, \
+         (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.gave_up = 1) AS failed, \
+         (SELECT d.last_error FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.last_error IS NOT NULL \
+           ORDER BY d.id DESC LIMIT 1) AS last_error \
+         FROM webhooks w LEFT JOIN projects p ON p.id = w.project_id ORDER BY w.id",
     )
     .fetch_all(pool)
     .await
+}
+
+/// Removes a webhook and its deliveries; `false` when there was none with that id.
+pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
+    let mut tx = begin_write(pool).await?;
+    sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1").bind(id).execute(&mut *tx).await?;
+    let deleted = sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    Ok(deleted > 0)
 }
 
 /// Queues one event for every webhook of the project (or of all projects).

@@ -1,5 +1,5 @@
 //! Plain fields a person types: project keys and names, issue titles, label names and
-//! colours, attachment file names. Each `parse` says what to fix.
+//! colours, attachment file names, email addresses. Each `parse` says what to fix.
 
 use std::fmt;
 
@@ -160,9 +160,62 @@ impl AttachmentName {
     }
 }
 
+text_type!(
+    /// Where someone wants notification emails: `name@domain`, on one line, at most 254
+    /// characters, nothing a mail header could be split with.
+    EmailAddress
+);
+
+impl EmailAddress {
+    /// # Errors
+    /// Not one `@` between a name and a domain with a dot, or with spaces, commas, angle
+    /// brackets, quotes or control characters.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let address = raw.trim();
+        let refuse = || invalid(format!("{address:?} is not an email address; write it like joe@example.net."));
+        if address.chars().count() > 254
+            || address.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '<' | '>' | '"' | ';'))
+        {
+            return Err(refuse());
+        }
+        match address.split_once('@') {
+            Some((name, domain))
+                if !name.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.') =>
+            {
+                Ok(Self(address.to_owned()))
+            }
+            _ => Err(refuse()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_addresses_are_one_address_on_one_line() {
+        assert_eq!(EmailAddress::parse(" joe@example.net ").expect("valid").as_str(), "joe@example.net");
+        for bad in [
+            "joe",
+            "joe@",
+            "@example.net",
+            "joe@example",
+            "a@b@c.net",
+            "joe@example.net\nBcc: x@y.z",
+            "Joe <joe@example.net>",
+            "joe@example.net, amy@example.net",
+            "joe @example.net",
+            "joe@.net",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(EmailAddress::parse("joe").expect_err("refused").to_string().contains("like joe@example.net"));
+    }
 
     #[test]
     fn project_keys_are_short_uppercase_and_start_with_a_letter() {

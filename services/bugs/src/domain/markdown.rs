@@ -1,6 +1,7 @@
 //! Markdown of descriptions and comments to safe HTML: pulldown-cmark renders, ammonia keeps
 //! only harmless tags and attributes, and links may only be `http`, `https` or `mailto` (or
-//! relative), so `javascript:` and `data:` URLs never reach a page.
+//! relative), so `javascript:` and `data:` URLs never reach a page. Task lists (`- [x] done`)
+//! keep their checkboxes: an `<input>` survives only as a disabled checkbox.
 
 use std::collections::HashSet;
 
@@ -15,6 +16,10 @@ pub fn to_safe_html(markdown: &str) -> String {
     ammonia::Builder::default()
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"))
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .clean(&unsafe_html)
         .to_string()
 }
@@ -29,6 +34,18 @@ mod tests {
         assert!(html.contains("<strong>Printer</strong>"), "{html}");
         assert!(html.contains("<li>paper jam</li>"), "{html}");
         assert!(html.contains("<code>lp0</code>"), "{html}");
+    }
+
+    #[test]
+    fn task_lists_keep_their_checkboxes() {
+        let html = to_safe_html("- [x] buy toner\n- [ ] call the plumber");
+        assert_eq!(html.matches("<input").count(), 2, "{html}");
+        assert_eq!(html.matches("type=\"checkbox\"").count(), 2, "{html}");
+        assert_eq!(html.matches("disabled=\"\"").count(), 2, "{html}");
+        assert_eq!(html.matches("checked=\"\"").count(), 1, "only the done task is ticked: {html}");
+        let forged = to_safe_html("<input type=text name=csrf_token value=x onfocus=alert(1) form=f autofocus>");
+        assert!(!forged.contains("text") && !forged.contains("onfocus") && !forged.contains("name="), "{forged}");
+        assert!(forged.contains("type=\"checkbox\"") && forged.contains("disabled"), "{forged}");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The bug tracker's types and rules, without I/O: every value from a form or the API is
 //! parsed into one of these at the edge, and code behind the edge accepts only them.
 
+pub mod change;
 pub mod fields;
 pub mod markdown;
 pub mod query;
 pub mod workflow;
 
-pub use fields::{AttachmentName, Colour, IssueTitle, LabelName, ProjectKey, ProjectName};
+pub use fields::{AttachmentName, Colour, EmailAddress, IssueTitle, LabelName, ProjectKey, ProjectName};
 pub use query::{IssueQuery, QueryError, Sort};
 pub use workflow::{LinkKind, Priority, Resolution, Status};
 

@@ -1,5 +1,6 @@
-//! The project list (with the admin's forms) and issue lists with the query box. A query that
-//! does not parse is explained under the box, on a normal 200 page.
+//! The project list (with the admin's forms) and issue lists with the query box. A list opens
+//! on the open issues; a query that does not parse is explained under the box, on a normal
+//! 200 page, and one that names a label or person nobody has used says so.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -11,7 +12,7 @@ use hearth_shared::layout::render;
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::{LabelChip, form_error, page, when};
+use super::{LabelChip, Nav, form_error, page, when};
 use crate::AppState;
 use crate::db::issues::Cursor;
 use crate::db::labels::LabelRow;
@@ -24,10 +25,14 @@ use crate::tracker::{Page as IssuePage, ProjectInput};
 /// Issues on one page of a list.
 const LIST_PAGE: i64 = 50;
 
+/// What a list shows before anything is typed into its box.
+const DEFAULT_QUERY: &str = "is:open";
+
 #[derive(Template)]
 #[template(path = "projects.html")]
 struct ProjectsPage {
     ctx: PageContext,
+    nav: Nav,
     projects: Vec<CountedProject>,
     labels: Vec<LabelChip>,
     views: Vec<ViewRow>,
@@ -44,11 +49,12 @@ async fn projects_page(
     let labels =
         state.tracker.labels().await?.into_iter().map(|l: LabelRow| LabelChip::new(l.name, &l.colour)).collect();
     let views = state.tracker.views(&user).await?;
+    let nav = Nav::load(state, &user, "projects").await?;
     let status =
         if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     hearth_shared::layout::render_with_status(
         status,
-        &ProjectsPage { ctx: page("Bugs", user, csrf), projects, labels, views, error },
+        &ProjectsPage { ctx: page("Bugs", user, csrf), nav, projects, labels, views, error },
     )
 }
 
@@ -134,8 +140,8 @@ pub async fn save_view(
 
 #[derive(Deserialize, Default)]
 pub struct ListParams {
-    #[serde(default)]
-    q: String,
+    /// The query; absent (not empty) it is [`DEFAULT_QUERY`].
+    q: Option<String>,
     /// Overrides the query's `sort:`.
     sort: Option<String>,
     after: Option<String>,
@@ -158,6 +164,7 @@ struct Row {
 #[template(path = "issues.html")]
 struct ListPage {
     ctx: PageContext,
+    nav: Nav,
     project: Option<ProjectRow>,
     /// Where the list lives (`/bugs/issues` or `/bugs/p/HOME`).
     base: String,
@@ -165,6 +172,8 @@ struct ListPage {
     sort: &'static str,
     sorts: Vec<(&'static str, &'static str)>,
     error: Option<QueryError>,
+    /// Parts of the query that name what does not exist.
+    notices: Vec<String>,
     rows: Vec<Row>,
     next: Option<String>,
 }
@@ -219,33 +228,39 @@ async fn list(
     params: ListParams,
 ) -> AppResult<Response> {
     let base = project.as_ref().map_or_else(|| "/bugs/issues".to_owned(), |p| format!("/bugs/p/{}", p.key));
-    let parsed = IssueQuery::parse(&params.q).map(|mut query| {
+    let q = params.q.unwrap_or_else(|| DEFAULT_QUERY.to_owned());
+    let parsed = IssueQuery::parse(&q).map(|mut query| {
         if let Some(sort) = params.sort.as_deref().and_then(|s| Sort::ALL.iter().find(|o| o.as_str() == s)) {
             query.sort = *sort;
         }
-        match &project {
-            Some(p) => ProjectKey::parse(&p.key).map_or(query.clone(), |key| query.in_project(&key)),
-            None => query,
-        }
+        query
     });
     let cursor = super::lists::parse_cursor(params.after.as_deref())?;
-    let (rows, next, error, sort) = match parsed {
+    let (rows, next, error, notices, sort) = match parsed {
         Ok(query) => {
+            let notices = state.tracker.unknown_names(&query).await?;
+            let query = match &project {
+                Some(p) => ProjectKey::parse(&p.key).map_or(query.clone(), |key| query.in_project(&key)),
+                None => query,
+            };
             let found = state.tracker.search(&user, &query, cursor, LIST_PAGE).await?;
             let next = found.next.map(cursor_text);
-            (rows(found), next, None, query.sort)
+            (rows(found), next, None, notices, query.sort)
         }
-        Err(error) => (Vec::new(), None, Some(error), Sort::default()),
+        Err(error) => (Vec::new(), None, Some(error), Vec::new(), Sort::default()),
     };
     let title = project.as_ref().map_or_else(|| "All issues".to_owned(), |p| p.name.clone());
+    let nav = Nav::load(state, &user, "issues").await?;
     render(&ListPage {
         ctx: page(title, user, csrf),
+        nav,
         project,
         base,
-        q: params.q,
+        q,
         sort: sort.as_str(),
         sorts: Sort::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
         error,
+        notices,
         rows,
         next,
     })
