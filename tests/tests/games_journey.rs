@@ -59,12 +59,12 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_
             let address = member.text_of("#address").await?;
             ensure!(address.ends_with(":31600"), "the address for friends: {address}");
 
-            member.fill("input[name=command]", "status").await?;
+            member.fill("input[name=command]", "/status").await?;
             member.submit("Send").await?;
             member
                 .wait_until(
                     "the answer to /status in the console",
-                    "return document.getElementById('console').textContent.includes('[console] /status')",
+                    "return document.getElementById('console').textContent.includes('[console] # Server: version')",
                     GAME,
                 )
                 .await?;

@@ -164,6 +164,9 @@ struct TemplateFile {
     /// whose mod reads them, as Minetest's `hearth_console`).
     #[serde(default)]
     console_file: Option<String>,
+    /// A line under the command box: what the game's console understands.
+    #[serde(default)]
+    console_help: String,
     /// Console lines that say a player joined or left (each with a `name` group).
     #[serde(default)]
     players: Option<PlayersFile>,
@@ -297,6 +300,7 @@ pub struct GameTemplate {
     pub query: Option<QueryProtocol>,
     pub save_command: Option<String>,
     pub console_file: Option<RelativePath>,
+    pub console_help: String,
     pub players: Option<PlayerLines>,
 }
 
@@ -382,6 +386,7 @@ impl GameTemplate {
             query: file.query,
             save_command: file.save_command,
             console_file: file.console_file.as_deref().map(relative).transpose()?,
+            console_help: file.console_help,
             players: file.players.map(PlayerLines::parse).transpose()?,
         };
         template.check_placeholders()?;

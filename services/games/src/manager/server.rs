@@ -35,6 +35,8 @@ pub struct Server {
     pub last_lines: String,
     /// Whether console commands are understood.
     pub console_input: bool,
+    /// What the console understands, in a line (empty when the template says nothing).
+    pub console_help: String,
     /// The game's process id while it runs (for operators).
     pub pid: Option<i64>,
     /// Uptime, CPU and memory of the game's process while it runs.
@@ -63,6 +65,7 @@ impl Server {
             game_title: template.map_or_else(|| row.game.clone(), |t| t.title.clone()),
             protocol: template.and_then(|t| t.ports.first()).map_or("tcp", |p| p.protocol.as_str()).to_owned(),
             console_input: template.is_some_and(|t| t.console_input),
+            console_help: template.map(|t| t.console_help.clone()).unwrap_or_default(),
             game: row.game,
             settings: settings.map(|s| s.values().clone()).unwrap_or_default(),
             memory_mb: row.memory_mb,

@@ -17,7 +17,7 @@ use tokio::process::{ChildStdin, Command};
 use tokio::sync::{Mutex, watch};
 
 use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, ServerFolder, Status};
-use crate::domain::{Readiness, StopSignal};
+use crate::domain::{Readiness, StopSignal, ansi};
 
 /// util-linux's prlimit, which sets the game's memory limit before it starts.
 const PRLIMIT: &str = "/usr/bin/prlimit";
@@ -231,7 +231,8 @@ async fn read_lines(
             Ok(0) | Err(_) => return,
             Ok(_) => {
                 let seen = std::time::Instant::now();
-                let line = hide_secrets(&String::from_utf8_lossy(&buffer), &secrets);
+                let text = ansi::without_hidden_escapes(&String::from_utf8_lossy(&buffer));
+                let line = hide_secrets(&text, &secrets);
                 console.push(&line);
                 if let Readiness::LogLine(pattern) = &ready
                     && *status.borrow() == Status::Starting
