@@ -199,6 +199,11 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
     assert!(lines["lines"].as_array().is_some_and(|l| l.iter().any(|l| l == "echo: say <b>hi</b>")), "{lines}");
     let page = kid.browser.get(&format!("/games/servers/{id}")).await.text().await.expect("html");
     assert!(page.contains("echo: say &lt;b&gt;hi&lt;/b&gt;"), "console lines are escaped");
+    assert!(page.contains("<span class=\"console-typed\">&gt; say &lt;b&gt;hi&lt;/b&gt;</span>"), "{page}");
+    assert!(page.contains("<span class=\"console-event\">Ready for players (it took "), "{page}");
+    for internal in ["spawned as pid", "µs after", "/usr/bin/awk"] {
+        assert!(!page.contains(internal), "the family sees plain events, not {internal:?}: {page}");
+    }
     let bad = kid.request(Method::POST, &path).json(&json!({"command": "a\nquit"})).send().await.expect("POST");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let mum = &games.family.admin;
@@ -240,7 +245,7 @@ async fn a_crash_after_ready_restarts_the_server() {
     assert_eq!(restarted.status(), StatusCode::OK);
     let again = wait_for_state(kid, id, "running").await;
     assert_ne!(again["pid"], back["pid"], "restart makes a new process");
-    assert!(again["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] stopping")), "{again}");
+    assert!(again["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] Stopping…")), "{again}");
 }
 
 async fn quotas_limit_members(backend: Backend) {
@@ -412,5 +417,8 @@ async fn players_are_followed_and_an_idle_server_stops() {
     kid.request(Method::POST, &console).json(&json!({"command": "leave bob"})).send().await.expect("POST");
     let stopped = wait_for_state(kid, id, "stopped").await;
     assert_eq!(stopped["desired"], "stopped");
-    assert!(stopped["last_lines"].as_str().is_some_and(|l| l.contains("no players for 30 minutes")), "{stopped}");
+    assert!(
+        stopped["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] Nobody has played for 30 minutes")),
+        "{stopped}"
+    );
 }

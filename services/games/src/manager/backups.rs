@@ -52,7 +52,7 @@ impl Manager {
                     server.game_title
                 )));
             };
-            console.push(&format!("[hearth] saving for a backup: {save}"));
+            console.event("Saving the world for a backup…");
             instance.send(&save).await.map_err(AppError::Conflict)?;
             tokio::time::sleep(SAVE_WAIT).await;
         }
@@ -67,9 +67,10 @@ impl Manager {
             let more = made.left_out.len().saturating_sub(LEFT_OUT_SHOWN);
             let shown = made.left_out.iter().take(LEFT_OUT_SHOWN).cloned().collect::<Vec<_>>().join("; ");
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-            console.push(&format!("[hearth] left out of the backup: {shown}{more}"));
+            console.event(&format!("Left out of the backup: {shown}{more}."));
         }
-        console.push(&format!("[hearth] backed up as {}", name.as_str()));
+        tracing::info!(id, backup = name.as_str(), "a game server was backed up");
+        console.event("Backed up.");
         let bytes = std::fs::metadata(&made.path).map(|m| m.len()).unwrap_or_default();
         Ok(Backup { name: name.as_str().to_owned(), bytes })
     }
@@ -110,7 +111,8 @@ impl Manager {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("the restore stopped: {e}")))?;
         match restored {
             Ok(()) => {
-                self.console(id).push(&format!("[hearth] restored the backup {name}"));
+                tracing::info!(id, backup = name, "a game server's backup was restored");
+                self.console(id).event("Restored the backup.");
                 Ok(())
             }
             Err(RestoreError::Refused(reason)) => Err(AppError::Invalid(format!(

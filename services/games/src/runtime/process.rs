@@ -197,12 +197,15 @@ impl Instance for ProcessInstance {
         if self.wait_exit(plan.grace).await {
             return;
         }
-        self.spec.console.push(&format!("[hearth] no exit after {} s: sending SIGTERM", plan.grace.as_secs()));
+        let waited = plan.grace.as_secs();
+        tracing::warn!(id = self.spec.server_id, pid = self.pid, waited, "a game server did not stop: SIGTERM");
+        self.spec.console.event(&format!("It has not stopped after {waited} s; telling it to stop now."));
         self.signal(Signal::TERM);
         if self.wait_exit(TERM_GRACE).await {
             return;
         }
-        self.spec.console.push("[hearth] still running: sending SIGKILL");
+        tracing::warn!(id = self.spec.server_id, pid = self.pid, "a game server did not stop: SIGKILL");
+        self.spec.console.event("It is still running: ending it.");
         self.signal(Signal::KILL);
         self.wait_exit(TERM_GRACE).await;
     }

@@ -1,5 +1,6 @@
 //! The live console: server-sent events of the server's state now, then new lines (as safe
-//! HTML) after the last one the page already shows, and state changes.
+//! HTML) after the last one the page already shows, and state changes. Hearth's events and
+//! typed commands are set apart from what the game prints ([`line_html`]).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use tokio::sync::broadcast;
 use crate::AppState;
 use crate::domain::ansi;
 use crate::runtime::ConsoleEvent;
+use crate::runtime::console::{Line, Source};
 
 #[derive(Deserialize)]
 pub struct After {
@@ -35,21 +37,25 @@ pub async fn events(
     // stopped while the page loaded) is not lost, and any later one arrives live.
     let now = state.manager.get(&user, id).await?.state;
     let current = futures_util::stream::once(async move { Ok(state_event(now.as_str())) });
-    let missed: Vec<(u64, String)> = console.snapshot().into_iter().filter(|(seq, _)| *seq > after).collect();
-    let last = missed.last().map_or(after, |(seq, _)| *seq);
-    let backlog = futures_util::stream::iter(missed.into_iter().map(|(seq, text)| Ok(line_event(seq, &text))));
+    let missed: Vec<Line> = console.snapshot().into_iter().filter(|line| line.seq > after).collect();
+    let last = missed.last().map_or(after, |line| line.seq);
+    let backlog = futures_util::stream::iter(missed.iter().map(|line| Ok(line_event(line))).collect::<Vec<_>>());
     let live = futures_util::stream::unfold((receiver, last), |(mut receiver, mut last)| async move {
         loop {
             match receiver.recv().await {
-                Ok(ConsoleEvent::Line { seq, text }) if seq > last => {
-                    last = seq;
-                    return Some((Ok(line_event(seq, &text)), (receiver, last)));
+                Ok(ConsoleEvent::Line(line)) if line.seq > last => {
+                    last = line.seq;
+                    return Some((Ok(line_event(&line)), (receiver, last)));
                 }
-                Ok(ConsoleEvent::Line { .. }) => {}
+                Ok(ConsoleEvent::Line(_)) => {}
                 Ok(ConsoleEvent::State(state)) => return Some((Ok(state_event(&state)), (receiver, last))),
                 Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                    let note = format!("[hearth] {skipped} lines skipped (too fast to show)");
-                    return Some((Ok(Event::default().event("line").data(ansi::to_html(&note))), (receiver, last)));
+                    let note = Line {
+                        seq: 0,
+                        source: Source::Hearth,
+                        text: format!("{skipped} lines left out here: they came too fast to show."),
+                    };
+                    return Some((Ok(Event::default().event("line").data(line_html(&note))), (receiver, last)));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
@@ -63,6 +69,17 @@ fn state_event(state: &str) -> Event {
     Event::default().event("state").data(state)
 }
 
-fn line_event(seq: u64, text: &str) -> Event {
-    Event::default().event("line").id(seq.to_string()).data(ansi::to_html(text))
+fn line_event(line: &Line) -> Event {
+    Event::default().event("line").id(line.seq.to_string()).data(line_html(line))
+}
+
+/// A console line as safe HTML: the game's with its colours, Hearth's events and typed
+/// commands each in a span of their own class.
+#[must_use]
+pub fn line_html(line: &Line) -> String {
+    match line.source {
+        Source::Game => ansi::to_html(&line.text),
+        Source::Hearth => format!("<span class=\"console-event\">{}</span>", ansi::to_html(&line.text)),
+        Source::Typed => format!("<span class=\"console-typed\">&gt; {}</span>", ansi::to_html(&line.text)),
+    }
 }

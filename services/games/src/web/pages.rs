@@ -13,9 +13,11 @@ use hearth_shared::layout::{PageContext, format_time, render, render_with_status
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
+use super::console;
 use super::friends_address;
-use crate::domain::{FieldErrors, GameTemplate, SettingKind, ansi};
+use crate::domain::{FieldErrors, GameTemplate, SettingKind};
 use crate::manager::{LaunchRefused, LaunchRequest, Server};
+use crate::runtime::Console;
 use crate::{AppState, SERVICE};
 
 pub(super) fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
@@ -260,12 +262,12 @@ pub async fn server(
     Query(query): Query<ServerQuery>,
 ) -> AppResult<Response> {
     let server = state.manager.get(&user, id).await?;
-    let snapshot = state.manager.console(id).snapshot();
-    let last_seq = snapshot.last().map_or(0, |(seq, _)| *seq);
-    let mut lines: Vec<(u64, String)> = snapshot.into_iter().map(|(seq, line)| (seq, ansi::to_html(&line))).collect();
-    if lines.is_empty() {
-        lines = server.last_lines.lines().map(|line| (0, ansi::to_html(line))).collect();
+    let mut snapshot = state.manager.console(id).snapshot();
+    let last_seq = snapshot.last().map_or(0, |line| line.seq);
+    if snapshot.is_empty() {
+        snapshot = Console::read_tail(&server.last_lines);
     }
+    let lines: Vec<(u64, String)> = snapshot.iter().map(|line| (line.seq, console::line_html(line))).collect();
     let address = friends_address(&state, &headers, &server);
     let since = format_time(server.state_since);
     let title = server.name.clone();
