@@ -56,6 +56,7 @@ async fn launch_ready_command_stop(
     let pid = running["pid"].as_i64().expect("pid");
     assert!(running["stats"]["memory_mib"].as_f64().is_some_and(|m| m > 0.0), "memory of the process: {running}");
     assert!(running["stats"]["uptime_secs"].is_u64());
+    assert!(running["stats"]["processes"].as_u64().is_some_and(|n| n >= 1), "{running}");
     if rustix_is_root() {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap_or_default();

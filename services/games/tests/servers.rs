@@ -225,6 +225,24 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
         first.starts_with("event: state\ndata: running"),
         "the state now comes first, so a page never misses it: {first}"
     );
+    let mut seen = String::new();
+    let figures = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let chunk = events.chunk().await.expect("SSE chunk").expect("an event");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if let Some(at) = seen.find("event: figures\ndata: ") {
+                let data = &seen[at + "event: figures\ndata: ".len()..];
+                if let Some(end) = data.find('\n') {
+                    return serde_json::from_str::<Value>(&data[..end]).expect("figures are JSON");
+                }
+            }
+        }
+    })
+    .await
+    .expect("the figures come every few seconds");
+    assert_eq!(figures["running"], true, "{figures}");
+    assert!(figures["memory"].as_str().is_some_and(|m| m.ends_with("MiB of 64 MiB")), "{figures}");
+    assert!(figures["uptime"].as_str().is_some_and(|u| u.starts_with("up ")), "{figures}");
 }
 
 #[tokio::test]

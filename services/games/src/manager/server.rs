@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::catalog::Catalog;
 use crate::db::servers::ServerRow;
 use crate::domain::{DesiredState, ServerSettings, ServerState};
-use crate::runtime::stats::{self, ProcessStats};
+use crate::runtime::stats::ProcessStats;
 
 /// A game server as the family sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -39,7 +39,7 @@ pub struct Server {
     pub console_help: String,
     /// The game's process id while it runs (for operators).
     pub pid: Option<i64>,
-    /// Uptime, CPU and memory of the game's process while it runs.
+    /// Uptime, CPU and memory of the game's processes while it runs.
     pub stats: Option<ProcessStats>,
     /// Who is playing, while it runs and the game says (by its query or its console).
     pub players: Option<Vec<String>>,
@@ -75,11 +75,7 @@ impl Server {
             exit_code: row.exit_code,
             message: row.message,
             last_lines: row.last_lines,
-            stats: row
-                .pid
-                .filter(|_| ServerState::from_stored(&row.state).is_active())
-                .and_then(|pid| u32::try_from(pid).ok())
-                .and_then(stats::of),
+            stats: None,
             players: None,
             players_online: None,
             idle_stop_minutes: row.idle_stop_minutes,

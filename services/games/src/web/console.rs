@@ -1,6 +1,8 @@
 //! The live console: server-sent events of the server's state now, then new lines (as safe
 //! HTML) after the last one the page already shows, and state changes. Hearth's events and
-//! typed commands are set apart from what the game prints ([`line_html`]).
+//! typed commands are set apart from what the game prints ([`line_html`]). Every
+//! [`FIGURES_EVERY`], a `figures` event carries uptime, CPU, memory and players (JSON of
+//! [`Figures`]).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -12,10 +14,14 @@ use hearth_shared::{AppResult, CurrentUser};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
+use super::figures::Figures;
 use crate::AppState;
 use crate::domain::ansi;
 use crate::runtime::ConsoleEvent;
 use crate::runtime::console::{Line, Source};
+
+/// How often the page's figures are brought up to date.
+pub const FIGURES_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Deserialize)]
 pub struct After {
@@ -61,7 +67,14 @@ pub async fn events(
             }
         }
     });
-    let stream = futures_util::StreamExt::chain(current, futures_util::StreamExt::chain(backlog, live));
+    let lines = futures_util::StreamExt::chain(current, futures_util::StreamExt::chain(backlog, live));
+    let figures = futures_util::stream::unfold((state, user), move |(state, user)| async move {
+        tokio::time::sleep(FIGURES_EVERY).await;
+        let server = state.manager.get(&user, id).await.ok()?;
+        let event = Event::default().event("figures").json_data(Figures::of(&server)).ok()?;
+        Some((Ok(event), (state, user)))
+    });
+    let stream = futures_util::stream::select(lines, figures);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -1,8 +1,9 @@
 //! The games pages (the server list, the launch form, a server's page with its console, the
-//! admins' quotas page) and the live console as server-sent events. Handlers parse, call the
-//! [`crate::manager`], render.
+//! admins' quotas page) and the live console as server-sent events, with the server's
+//! figures in words (`figures`). Handlers parse, call the [`crate::manager`], render.
 
 mod console;
+mod figures;
 mod pages;
 mod quotas;
 

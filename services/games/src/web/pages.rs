@@ -14,6 +14,7 @@ use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
 use super::console;
+use super::figures::Figures;
 use super::friends_address;
 use crate::domain::{FieldErrors, GameTemplate, SettingKind};
 use crate::manager::{LaunchRefused, LaunchRequest, Server};
@@ -238,6 +239,7 @@ pub async fn launch(
 struct ServerPage {
     ctx: PageContext,
     server: Server,
+    figures: Figures,
     address: String,
     since: String,
     /// (number, safe HTML)
@@ -273,7 +275,8 @@ pub async fn server(
     let title = server.name.clone();
     let backups = state.manager.backups(&user, id).await?;
     let ctx = page(&title, user, &csrf);
-    render(&ServerPage { ctx, server, address, since, lines, last_seq, error: query.error, backups })
+    let figures = Figures::of(&server);
+    render(&ServerPage { ctx, server, figures, address, since, lines, last_seq, error: query.error, backups })
 }
 
 fn back_to(id: i64) -> Response {
