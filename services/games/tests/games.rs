@@ -129,12 +129,14 @@ async fn minetest_launches_becomes_ready_and_stops_with_its_world() {
 }
 
 #[tokio::test]
-async fn teeworlds_launches_becomes_ready_and_stops() {
-    launch_ready_stop(
+async fn teeworlds_launches_becomes_ready_takes_a_command_and_stops() {
+    // Through its external console (econ), which Hearth signs in to with this start's password.
+    launch_ready_command_stop(
         "teeworlds",
         "/usr/games/teeworlds-server",
         31220,
         json!({"gametype": "ctf", "map": "ctf2"}),
+        Some(("say hello from Hearth", "*** hello from Hearth")),
         ".",
         true,
     )

@@ -245,6 +245,29 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
     assert!(figures["uptime"].as_str().is_some_and(|u| u.starts_with("up ")), "{figures}");
 }
 
+/// A server made before its template gained a port (Teeworlds' console) gets one at its next
+/// start, from the range, and keeps it.
+#[tokio::test]
+async fn a_port_the_template_gained_is_given_at_the_next_start() {
+    let Some(games) = Games::start(Backend::Sqlite, 31400).await else { return };
+    let kid = &games.family.member;
+    let server = json_of(launch(kid, json!({"game": "echo", "name": "Old"})).await).await;
+    let id = server["id"].as_i64().expect("id");
+    wait_for_state(kid, id, "running").await;
+    kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
+    wait_for_state(kid, id, "stopped").await;
+    let db =
+        hearth_shared::db::Database::connect(&games.family.db.url_for("games"), "games", &hearth_games::MIGRATIONS)
+            .await
+            .expect("the games database");
+    sqlx::query("UPDATE servers SET ports = '{}' WHERE id = $1").bind(id).execute(db.pool()).await.expect("forget");
+    let started = kid.request(Method::POST, &format!("/games/api/servers/{id}/start")).send().await.expect("POST");
+    assert_eq!(started.status(), StatusCode::OK);
+    let running = wait_for_state(kid, id, "running").await;
+    assert!(running["ports"]["game"].as_u64().is_some_and(|p| games.port_range().contains(&p)), "{running}");
+    assert!(running["address"].as_str().is_some_and(|a| a.ends_with(&format!(":{}", running["ports"]["game"]))));
+}
+
 #[tokio::test]
 async fn a_crash_after_ready_restarts_the_server() {
     let Some(games) = Games::start(Backend::Sqlite, 31130).await else { return };

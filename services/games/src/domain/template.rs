@@ -164,6 +164,11 @@ struct TemplateFile {
     /// whose mod reads them, as Minetest's `hearth_console`).
     #[serde(default)]
     console_file: Option<String>,
+    /// Console commands go to the game's external console on this port (a TCP port of the
+    /// template, which the game listens to on 127.0.0.1 alone, with `{secret}` as its
+    /// password: Teeworlds' econ).
+    #[serde(default)]
+    console_econ: Option<String>,
     /// A line under the command box: what the game's console understands.
     #[serde(default)]
     console_help: String,
@@ -300,6 +305,8 @@ pub struct GameTemplate {
     pub query: Option<QueryProtocol>,
     pub save_command: Option<String>,
     pub console_file: Option<RelativePath>,
+    /// The name of the port of the game's external console.
+    pub console_econ: Option<String>,
     pub console_help: String,
     pub players: Option<PlayerLines>,
 }
@@ -352,6 +359,14 @@ impl GameTemplate {
         if (!file.stop.commands.is_empty() || file.save_command.is_some()) && !file.console_input {
             return Err("stop.commands and save_command need console_input: true".to_owned());
         }
+        if let Some(port) = &file.console_econ {
+            if !file.ports.iter().any(|p| &p.name == port && p.protocol.uses_tcp()) {
+                return Err(format!("console_econ names no TCP port of the template: {port:?}"));
+            }
+            if !file.console_input || file.console_file.is_some() {
+                return Err("console_econ needs console_input: true, and no console_file".to_owned());
+            }
+        }
         let MemoryFile { default, min, max } = file.memory_mb;
         if !(min <= default && default <= max) || min == 0 {
             return Err(format!("memory_mb must have 0 < min <= default <= max, not {min}, {default}, {max}"));
@@ -386,6 +401,7 @@ impl GameTemplate {
             query: file.query,
             save_command: file.save_command,
             console_file: file.console_file.as_deref().map(relative).transpose()?,
+            console_econ: file.console_econ,
             console_help: file.console_help,
             players: file.players.map(PlayerLines::parse).transpose()?,
         };
@@ -647,6 +663,10 @@ mod tests {
             (with(MINIMAL, "\"id\": \"echo\"", "\"id\": \"Echo!\""), "not a game name"),
             (with(MINIMAL, "\"program\"", "\"query\": \"minetest\", \"program\""), "unknown variant `minetest`"),
             (with(MINIMAL, "{data}/world", "--rcon={secret}"), "{secret} cannot be an argument"),
+            (
+                with(MINIMAL, "\"program\"", "\"console_input\": true, \"console_econ\": \"game\", \"program\""),
+                "console_econ names no TCP port",
+            ),
             (
                 with(MINIMAL, "\"program\"", "\"files\": {\"motd.txt\": \"{setting.motd}\"}, \"program\""),
                 "files.motd.txt: {setting.motd} is text a member types",

@@ -148,6 +148,11 @@ impl Manager {
         servers::set_desired(self.pool(), id, DesiredState::Running.as_str()).await?;
         let Some(row) = servers::by_id(self.pool(), id).await? else { return Ok(()) };
         let console = self.console(id);
+        let row = match self.with_every_port(row).await {
+            Ok(row) => row,
+            Err(AppError::Conflict(reason)) => return self.record_failed_start(id, &console, &reason).await,
+            Err(error) => return Err(error),
+        };
         let user = match self.game_user(&row).await {
             Ok(user) => user,
             Err(AppError::Conflict(reason)) => return self.record_failed_start(id, &console, &reason).await,

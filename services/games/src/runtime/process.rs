@@ -1,8 +1,8 @@
 //! The `process` runtime: each server is a child process of this one. It is spawned from an
 //! argument list (never a shell) in its own folder, as the server's own user when the manager
 //! is root, with a memory limit (`RLIMIT_DATA` through prlimit(1), see ADR 0030); its stdout and
-//! stderr go to the [`Console`], its stdin takes console commands; it is stopped gracefully,
-//! then with SIGTERM, then SIGKILL.
+//! stderr go to the [`Console`], its stdin (or a file, or its external console) takes console
+//! commands; it is stopped gracefully, then with SIGTERM, then SIGKILL.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -16,7 +16,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufRead
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::{Mutex, watch};
 
-use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, ServerFolder, Status};
+use super::econ::Econ;
+use super::{Console, ConsoleInput, Instance, LaunchError, LaunchSpec, Runtime, ServerFolder, Status};
 use crate::domain::{Readiness, StopSignal, ansi};
 
 /// util-linux's prlimit, which sets the game's memory limit before it starts.
@@ -109,13 +110,18 @@ impl Runtime for ProcessRuntime {
             };
             status_tx.send_replace(Status::Exited { code, signal });
         });
-        Ok(Arc::new(ProcessInstance { pid, stdin: Mutex::new(stdin), status: status_rx, spec }))
+        let econ = match &spec.console_input {
+            ConsoleInput::Econ { port, password } => Some(Econ::new(*port, password.clone())),
+            ConsoleInput::Stdin | ConsoleInput::File(_) => None,
+        };
+        Ok(Arc::new(ProcessInstance { pid, stdin: Mutex::new(stdin), econ, status: status_rx, spec }))
     }
 }
 
 struct ProcessInstance {
     pid: u32,
     stdin: Mutex<Option<ChildStdin>>,
+    econ: Option<Econ>,
     status: watch::Receiver<Status>,
     spec: LaunchSpec,
 }
@@ -149,7 +155,10 @@ impl Instance for ProcessInstance {
 
     async fn send(&self, line: &str) -> Result<(), String> {
         let mut stdin = self.stdin.lock().await;
-        if let Some(path) = &self.spec.console_file {
+        if let Some(econ) = &self.econ {
+            return econ.send(line).await;
+        }
+        if let ConsoleInput::File(path) = &self.spec.console_input {
             return append_line(&self.spec, path, line).map_err(|error| {
                 tracing::warn!(%error, id = self.spec.server_id, "a console command was not written");
                 format!("The server's console file cannot be written: {error}.")
