@@ -1,9 +1,11 @@
 //! The games service through HTTP, in-process with the real portal: launching from the API and
 //! the form, bad input (settings, names, games, a server that exits at once, a missing
 //! program, a taken port, a folder that escapes), permissions, quotas (the API and the admins'
-//! page), the console, restarts; and a hostile game or member (`hostile/`).
+//! page), the console, restarts; backups made while a game runs and restored after a
+//! confirmation (`backups/`); and a hostile game or member (`hostile/`).
 //! Stand-in games (`tests/templates/`) make these fast; `games.rs` runs the real ones.
 
+mod backups;
 mod hostile;
 mod support;
 
@@ -417,6 +419,9 @@ async fn backups_are_made_listed_downloaded_and_restored() {
     let restored = kid.request(Method::POST, &format!("{path}/{name}/restore")).send().await.expect("POST");
     assert_eq!(restored.status(), StatusCode::NO_CONTENT);
     assert_eq!(std::fs::read_to_string(world.join("map.txt")).expect("read"), "the castle");
+    let listed = json_of(kid.get(&path).send().await.expect("GET")).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "the world as it was is kept as a backup: {listed}");
+    assert_ne!(listed[0]["name"], name.as_str(), "the kept one is the newest");
     let mum_sees = games.family.admin.get(&path).send().await.expect("GET");
     assert_eq!(mum_sees.status(), StatusCode::OK);
 

@@ -114,7 +114,7 @@ impl Manager {
     /// Stops the server and waits until its end is recorded; the stop plan bounds the wait,
     /// and a process that outlives even SIGKILL is given [`EXIT_WAIT`] more (no request waits
     /// on a game for ever).
-    async fn stop_and_wait(&self, id: i64) -> AppResult<()> {
+    pub(super) async fn stop_and_wait(&self, id: i64) -> AppResult<()> {
         if let Some(instance) = self.begin_stop(id).await? {
             let mut status = instance.status();
             instance.stop().await;

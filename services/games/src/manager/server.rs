@@ -16,6 +16,8 @@ use crate::runtime::stats::ProcessStats;
 pub struct Server {
     pub id: i64,
     pub owner_id: i64,
+    /// The owner's name, as the portal last gave it (empty when games has not seen them).
+    pub owner_name: String,
     pub name: String,
     pub game: String,
     pub game_title: String,
@@ -61,6 +63,7 @@ impl Server {
         Self {
             id: row.id,
             owner_id: row.owner_id,
+            owner_name: String::new(),
             name: row.name,
             game_title: template.map_or_else(|| row.game.clone(), |t| t.title.clone()),
             protocol: template.and_then(|t| t.ports.first()).map_or("tcp", |p| p.protocol.as_str()).to_owned(),

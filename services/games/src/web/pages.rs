@@ -1,24 +1,21 @@
-//! The pages: the list of servers, the launch form (shown again with a message beside each
-//! field to fix), and a server's page with its actions and console.
+//! The pages: the list of servers and the launch form (shown again with a message beside
+//! each field to fix).
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
-use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
+use hearth_shared::{AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::console;
-use super::figures::Figures;
 use super::friends_address;
 use crate::domain::{FieldErrors, GameTemplate, SettingKind};
 use crate::manager::{LaunchRefused, LaunchRequest, Server};
-use crate::runtime::Console;
 use crate::{AppState, SERVICE};
 
 pub(super) fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext {
@@ -232,190 +229,4 @@ pub async fn launch(
             None => Err(error),
         },
     }
-}
-
-#[derive(Template)]
-#[template(path = "server.html")]
-struct ServerPage {
-    ctx: PageContext,
-    server: Server,
-    figures: Figures,
-    address: String,
-    since: String,
-    /// (number, safe HTML)
-    lines: Vec<(u64, String)>,
-    last_seq: u64,
-    error: String,
-    backups: Vec<crate::backups::Backup>,
-}
-
-#[derive(Deserialize)]
-pub struct ServerQuery {
-    #[serde(default)]
-    error: String,
-}
-
-pub async fn server(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    csrf: CsrfToken,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-    Query(query): Query<ServerQuery>,
-) -> AppResult<Response> {
-    let server = state.manager.get(&user, id).await?;
-    let mut snapshot = state.manager.console(id).snapshot();
-    let last_seq = snapshot.last().map_or(0, |line| line.seq);
-    if snapshot.is_empty() {
-        snapshot = Console::read_tail(&server.last_lines);
-    }
-    let lines: Vec<(u64, String)> = snapshot.iter().map(|line| (line.seq, console::line_html(line))).collect();
-    let address = friends_address(&state, &headers, &server);
-    let since = format_time(server.state_since);
-    let title = server.name.clone();
-    let backups = state.manager.backups(&user, id).await?;
-    let ctx = page(&title, user, &csrf);
-    let figures = Figures::of(&server);
-    render(&ServerPage { ctx, server, figures, address, since, lines, last_seq, error: query.error, backups })
-}
-
-fn back_to(id: i64) -> Response {
-    Redirect::to(&format!("/games/servers/{id}")).into_response()
-}
-
-pub async fn start(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    state.manager.start(&user, id).await?;
-    Ok(back_to(id))
-}
-
-pub async fn stop(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    state.manager.stop(&user, id).await?;
-    Ok(back_to(id))
-}
-
-pub async fn restart(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    state.manager.restart(&user, id).await?;
-    Ok(back_to(id))
-}
-
-#[derive(Deserialize)]
-pub struct DeleteForm {
-    delete_world: Option<String>,
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-    Form(form): Form<DeleteForm>,
-) -> AppResult<Response> {
-    state.manager.delete(&user, id, form.delete_world.is_some()).await?;
-    Ok(Redirect::to("/games/").into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CommandForm {
-    #[serde(default)]
-    command: String,
-}
-
-/// Sends a console command; a refusal the user can fix comes back on the page.
-pub async fn command(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-    Form(form): Form<CommandForm>,
-) -> AppResult<Response> {
-    match state.manager.send_command(&user, id, &form.command).await {
-        Ok(()) => Ok(Redirect::to(&format!("/games/servers/{id}#console")).into_response()),
-        Err(error @ (AppError::NotFound(_) | AppError::Internal(_))) => Err(error),
-        Err(error) => {
-            let message: String = url_encode(&error.to_string());
-            Ok(Redirect::to(&format!("/games/servers/{id}?error={message}#console")).into_response())
-        }
-    }
-}
-
-/// Backs up now; a refusal the user can act on (a running game that cannot save) comes back
-/// on the page.
-pub async fn back_up(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    match state.manager.back_up(&user, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/games/servers/{id}#backups")).into_response()),
-        Err(AppError::Conflict(message)) => {
-            Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
-        }
-        Err(error) => Err(error),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ScheduleForm {
-    #[serde(default)]
-    every_hours: String,
-}
-
-/// Sets the backup schedule; a bad number comes back on the page.
-pub async fn backup_schedule(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<i64>,
-    Form(form): Form<ScheduleForm>,
-) -> AppResult<Response> {
-    let result = match form.every_hours.trim().parse::<u32>() {
-        Ok(hours) => state.manager.set_backup_schedule(&user, id, hours).await.map(|_| ()),
-        Err(_) => {
-            Err(AppError::Invalid(format!("Hours between backups must be a whole number, not {:?}.", form.every_hours)))
-        }
-    };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/games/servers/{id}#backups")).into_response()),
-        Err(AppError::Invalid(message)) => {
-            Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
-        }
-        Err(error) => Err(error),
-    }
-}
-
-/// Restores a backup; a refusal the user can act on (a running server, a backup that cannot
-/// be restored) comes back on the page.
-pub async fn restore(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path((id, name)): Path<(i64, String)>,
-) -> AppResult<Response> {
-    match state.manager.restore(&user, id, &name).await {
-        Ok(()) => Ok(back_to(id)),
-        Err(AppError::Conflict(message) | AppError::Invalid(message)) => {
-            Ok(Redirect::to(&format!("/games/servers/{id}?error={}#backups", url_encode(&message))).into_response())
-        }
-        Err(error) => Err(error),
-    }
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
