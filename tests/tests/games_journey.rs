@@ -38,11 +38,9 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_
             let (_admin, member) = a_family_joins(&browser).await?;
             member.goto("/games/").await?;
             member.click_text("Launch a server").await?;
-            member.wait_for("#game-choice").await?;
-            member.execute("document.getElementById('game-choice').value = 'minetest'").await?;
-            member.submit("Choose").await?;
+            member.click("label[for=game-minetest]").await?;
             member.fill("input[name=name]", "Friday night").await?;
-            member.fill("input[name='setting.max_players']", "6").await?;
+            member.fill("input[name='minetest.setting.max_players']", "6").await?;
             member.submit("Launch").await?;
             ensure!(member.path().await?.starts_with("/games/servers/"), "the server's page opens");
             let width = member.execute("return document.documentElement.scrollWidth").await?;

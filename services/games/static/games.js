@@ -1,3 +1,24 @@
+// The games pages' script. The launch form shows the chosen game's settings alone (the
+// others are hidden and disabled, so they are neither sent nor checked); without this script
+// every game's settings show, and the server reads the chosen game's.
+(function () {
+  const form = document.getElementById('launch-form');
+  if (!form) return;
+  const sets = form.querySelectorAll('.game-settings');
+  function show() {
+    const chosen = form.querySelector('input[name=game]:checked');
+    sets.forEach(function (set) {
+      const mine = chosen !== null && set.dataset.game === chosen.value;
+      set.hidden = !mine;
+      set.disabled = !mine;
+    });
+  }
+  form.querySelectorAll('input[name=game]').forEach(function (radio) {
+    radio.addEventListener('change', show);
+  });
+  show();
+})();
+
 // The live console of a game server's page: new lines, state changes and the server's
 // figures through server-sent events. Lines arrive as HTML the server has already escaped.
 (function () {

@@ -1,12 +1,14 @@
 //! The games service through HTTP, in-process with the real portal: launching from the API and
 //! the form, bad input (settings, names, games, a server that exits at once, a missing
 //! program, a taken port, a folder that escapes), permissions, quotas (the API and the admins'
-//! page), the console, restarts; backups made while a game runs and restored after a
-//! confirmation (`backups/`); and a hostile game or member (`hostile/`).
+//! page), the console, restarts; the launch form and the list (`pages/`); backups made while
+//! a game runs and restored after a confirmation (`backups/`); and a hostile game or member
+//! (`hostile/`).
 //! Stand-in games (`tests/templates/`) make these fast; `games.rs` runs the real ones.
 
 mod backups;
 mod hostile;
+mod pages;
 mod support;
 
 use std::time::Duration;
@@ -105,12 +107,16 @@ async fn bad_input_says_what_to_fix(backend: Backend) {
     // The form shows the message beside the field, with what was typed.
     let page = kid
         .browser
-        .post_form("/games/new", &[("game", "echo"), ("name", "Form"), ("setting.players", "0"), ("memory_mb", "64")])
+        .post_form(
+            "/games/new",
+            &[("game", "echo"), ("name", "Form"), ("echo.setting.players", "0"), ("echo.memory_mb", "64")],
+        )
         .await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = page.text().await.expect("html");
     assert!(html.contains("id=\"error-players\">Players must be from 1 to 8, not 0."), "{html}");
     assert!(html.contains("value=\"Form\""));
+    assert!(html.contains("id=\"game-echo\" required checked"), "the chosen game stays chosen: {html}");
     let unauthenticated =
         reqwest::Client::new().get(games.family.server.url("/games/api/servers")).send().await.expect("GET");
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
@@ -371,13 +377,15 @@ async fn admins_set_quotas_on_their_page(backend: Backend) {
     assert_eq!(set.status(), StatusCode::SEE_OTHER);
     let html = mum.browser.get("/games/quotas").await.text().await.expect("html");
     assert!(html.contains("0 of 1") && html.contains("0 of 100 MiB"), "{html}");
-    let too_big = kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Big"), ("memory_mb", "128")]).await;
+    let too_big =
+        kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Big"), ("echo.memory_mb", "128")]).await;
     assert_eq!(too_big.status(), StatusCode::FORBIDDEN);
     let html = too_big.text().await.expect("html");
     assert!(html.contains("Your servers may use 100 MiB together"), "{html}");
     let first = launch(kid, json!({"game": "echo", "name": "One", "memory_mb": 64})).await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let second = kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Two"), ("memory_mb", "16")]).await;
+    let second =
+        kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Two"), ("echo.memory_mb", "16")]).await;
     assert_eq!(second.status(), StatusCode::FORBIDDEN);
     assert!(second.text().await.expect("html").contains("You may run 1 servers at once"));
     let html = mum.browser.get("/games/quotas").await.text().await.expect("html");

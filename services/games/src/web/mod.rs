@@ -1,10 +1,11 @@
-//! The games pages (`pages`: the server list and the launch form; `server`: a server's page
+//! The games pages (`pages`: the server list; `launch`: the launch form; `server`: a server's page
 //! with its console and backups; `quotas`: the admins' page) and the live console as
 //! server-sent events, with the server's figures in words (`figures`) and messages shown in
 //! the card that was used (`notices`). Handlers parse, call the [`crate::manager`], render.
 
 mod console;
 mod figures;
+mod launch;
 mod notices;
 mod pages;
 mod quotas;
@@ -21,7 +22,7 @@ use crate::manager::Server;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/games/", get(pages::list))
-        .route("/games/new", get(pages::launch_form).post(pages::launch))
+        .route("/games/new", get(launch::form).post(launch::launch))
         .route("/games/servers/{id}", get(server::show))
         .route("/games/servers/{id}/start", post(server::start))
         .route("/games/servers/{id}/stop", post(server::stop))
