@@ -245,6 +245,10 @@ async fn read_lines(
                 let seen = std::time::Instant::now();
                 let text = ansi::without_hidden_escapes(&String::from_utf8_lossy(&buffer));
                 let line = hide_secrets(&text, &secrets);
+                if strip_ansi(&line).trim().is_empty() {
+                    // A line of colour codes alone (Minetest ends each coloured line so).
+                    continue;
+                }
                 console.push(&line);
                 if let Readiness::LogLine(pattern) = &ready
                     && *status.borrow() == Status::Starting
@@ -318,6 +322,13 @@ fn launcher(program: &Path, memory_bytes: u64) -> (std::path::PathBuf, Vec<std::
     chain.push(program.as_os_str().to_owned());
     let first = std::path::PathBuf::from(chain.remove(0));
     (first, chain)
+}
+
+/// Whether a template's program is installed here (the launch form says so beside a game
+/// that is not).
+#[must_use]
+pub fn is_installed(program: &Path) -> bool {
+    find_program(program).is_ok()
 }
 
 /// The program to run: a path that exists, or a name found on `PATH`.

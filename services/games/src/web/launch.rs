@@ -73,6 +73,8 @@ struct GameChoice {
     title: String,
     description: String,
     selected: bool,
+    /// False when the game's program is missing on this machine (its card cannot be chosen).
+    installed: bool,
     memory_mb: String,
     memory_min: u32,
     memory_max: u32,
@@ -111,6 +113,7 @@ fn game_choice(template: &GameTemplate, request: &LaunchRequest, errors: &FieldE
         title: template.title.clone(),
         description: template.description.clone(),
         selected,
+        installed: crate::runtime::process::is_installed(&template.program),
         memory_mb: sent(&request.memory_mb, template.memory_default.to_string()),
         memory_min: template.memory_min,
         memory_max: template.memory_max,

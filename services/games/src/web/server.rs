@@ -34,7 +34,7 @@ pub struct BackupLine {
 
 impl BackupLine {
     fn of(backup: &Backup) -> Self {
-        Self { name: backup.name.clone(), when: format_time(backup.made_at), size: human_size(backup.bytes) }
+        Self { name: backup.name.clone(), when: to_the_second(backup.made_at), size: human_size(backup.bytes) }
     }
 }
 
@@ -89,6 +89,16 @@ pub async fn show(
         backups,
     };
     Ok((flash, render(&page)?).into_response())
+}
+
+/// A backup's time to the second: two backups are often made the same minute (the world
+/// kept before a restore, and the one restored).
+fn to_the_second(unix_seconds: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| format_time(unix_seconds))
 }
 
 fn page_of(id: i64) -> String {
@@ -209,7 +219,7 @@ pub async fn back_up(
 ) -> AppResult<Response> {
     match state.manager.back_up(&user, id).await {
         Ok(backup) => {
-            let text = format!("Backed up: {} ({}).", format_time(backup.made_at), human_size(backup.bytes));
+            let text = format!("Backed up: {} ({}).", to_the_second(backup.made_at), human_size(backup.bytes));
             Ok(Notice::done("backups", text).redirect(&state, &headers, &page_of(id)))
         }
         Err(error) => refused_in(&state, &headers, &page_of(id), "backups", error),
@@ -298,9 +308,9 @@ pub async fn restore(
 }
 
 fn restored_text(from: &Backup, restored: &Restored) -> String {
-    let mut text = format!("Restored the backup of {}.", format_time(from.made_at));
+    let mut text = format!("Restored the backup of {}.", to_the_second(from.made_at));
     if let Some(kept) = &restored.kept {
-        text.push_str(&format!(" The world as it was is kept as the backup of {}.", format_time(kept.made_at)));
+        text.push_str(&format!(" The world as it was is kept as the backup of {}.", to_the_second(kept.made_at)));
     }
     if restored.restarted {
         text.push_str(" The server is starting again.");
