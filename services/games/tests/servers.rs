@@ -122,7 +122,7 @@ async fn bad_input_says_what_to_fix(backend: Backend) {
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
 }
 
-both_backends!(launches_and_lists, bad_input_says_what_to_fix);
+both_backends!(launches_and_lists, bad_input_says_what_to_fix, a_port_the_template_gained_is_given_at_the_next_start);
 
 #[tokio::test]
 async fn a_server_that_exits_at_once_is_crashed_with_its_code_and_last_lines() {
@@ -255,9 +255,8 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
 
 /// A server made before its template gained a port (Teeworlds' console) gets one at its next
 /// start, from the range, and keeps it.
-#[tokio::test]
-async fn a_port_the_template_gained_is_given_at_the_next_start() {
-    let Some(games) = Games::start(Backend::Sqlite, 31400).await else { return };
+async fn a_port_the_template_gained_is_given_at_the_next_start(backend: Backend) {
+    let Some(games) = Games::start(backend, 31400).await else { return };
     let kid = &games.family.member;
     let server = json_of(launch(kid, json!({"game": "echo", "name": "Old"})).await).await;
     let id = server["id"].as_i64().expect("id");

@@ -41,7 +41,7 @@ fn archive_files(path: &std::path::Path) -> std::collections::BTreeMap<String, S
 
 #[tokio::test]
 async fn a_running_game_is_backed_up_from_the_copy_its_save_wrote() {
-    let Some(games) = Games::start(hearth_shared::db::Backend::Sqlite, 31410).await else { return };
+    let Some(games) = Games::start(hearth_shared::db::Backend::Sqlite, 31460).await else { return };
     let kid = &games.family.member;
     let id = launched(kid, "snapshot", "Copied").await;
     let path = format!("/games/api/servers/{id}/backups");

@@ -3,6 +3,8 @@
 //! admin), players, CPU and memory, with a start or stop button whose refusal comes back in
 //! that server's card.
 
+use hearth_shared::both_backends;
+use hearth_shared::db::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -44,9 +46,8 @@ async fn launching_is_one_step_with_the_games_first() {
     assert!(preselected.contains("id=\"game-minetest\" required checked"));
 }
 
-#[tokio::test]
-async fn the_list_shows_owners_players_figures_and_start_and_stop() {
-    let Some(games) = Games::start(hearth_shared::db::Backend::Sqlite, 31440).await else { return };
+async fn the_list_shows_owners_players_figures_and_start_and_stop(backend: Backend) {
+    let Some(games) = Games::start(backend, 31440).await else { return };
     let (kid, mum) = (&games.family.member, &games.family.admin);
     let launch = |name: &'static str| {
         kid.request(Method::POST, "/games/api/servers").json(&json!({"game": "echo", "name": name})).send()
@@ -78,3 +79,5 @@ async fn the_list_shows_owners_players_figures_and_start_and_stop() {
     let card = &html[html.find(&format!("id=\"server-{id}\"")).expect("the card")..];
     assert!(card[..card.find("</section>").unwrap_or(card.len())].contains("You may run 0 servers at once"), "{html}");
 }
+
+both_backends!(the_list_shows_owners_players_figures_and_start_and_stop);
