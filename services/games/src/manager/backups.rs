@@ -86,6 +86,17 @@ impl Manager {
         let user = self.user_of(id).await?;
         let snapshot = template.and_then(|t| t.save_snapshot.clone());
         let (server_dir, folder, taken) = (self.server_dir(id), self.backups_dir(id), name.clone());
+        if saved_now && let Some(copy) = snapshot.as_ref().map(|s| s.copy.clone()) {
+            let there = ServerFolder::open(&self.server_dir(id)).and_then(|folder| folder.open_folder(&copy));
+            if let Err(error) = there {
+                tracing::warn!(%error, id, "a game said it wrote a copy of its world that cannot be opened");
+                return Err(AppError::Conflict(format!(
+                    "{} said it had saved, but its copy of the world cannot be read ({error}); nothing was changed. \
+                     Stop the server and back it up.",
+                    server.game_title
+                )));
+            }
+        }
         let made = tokio::task::spawn_blocking(move || {
             let fresh = snapshot.as_ref().map(|of| pack::Snapshot { of, fresh: saved_now });
             let made = backups::make(&server_dir, &folder, &taken, user, fresh);
@@ -165,23 +176,28 @@ impl Manager {
         if was_running {
             self.stop_and_wait(id).await?;
         }
-        let kept = {
-            let operation = self.operation_lock(id);
-            let _one_at_a_time = operation.lock().await;
-            if lock(&self.inner.live).contains_key(&id) {
-                return Err(AppError::Conflict(
-                    "The server was started again while the backup was being restored; try again.".to_owned(),
-                ));
-            }
-            let server = self.get(user, id).await?;
-            let kept = if self.server_dir(id).is_dir() { Some(self.back_up_now(&server).await?) } else { None };
-            self.unpack_backup(id, name, path).await?;
-            kept
-        };
+        let restored = self.restore_stopped(user, id, name, path).await;
+        // Started again whether or not the restore was done: a refused backup leaves the
+        // world as it was, and the server as the family had it.
         if was_running {
             self.start_now(id, Instant::now()).await?;
         }
-        Ok(Restored { kept, restarted: was_running })
+        Ok(Restored { kept: restored?, restarted: was_running })
+    }
+
+    /// The world as it is kept as a backup, then the backup at `path` unpacked; the kept one.
+    async fn restore_stopped(&self, user: &Identity, id: i64, name: &str, path: PathBuf) -> AppResult<Option<Backup>> {
+        let operation = self.operation_lock(id);
+        let _one_at_a_time = operation.lock().await;
+        if lock(&self.inner.live).contains_key(&id) {
+            return Err(AppError::Conflict(
+                "The server was started again while the backup was being restored; try again.".to_owned(),
+            ));
+        }
+        let server = self.get(user, id).await?;
+        let kept = if self.server_dir(id).is_dir() { Some(self.back_up_now(&server).await?) } else { None };
+        self.unpack_backup(id, name, path).await?;
+        Ok(kept)
     }
 
     /// Unpacks the backup at `path` into the stopped server's folder.

@@ -63,6 +63,22 @@ async fn a_running_game_is_backed_up_from_the_copy_its_save_wrote() {
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     let detail = json_of(refused).await["detail"].as_str().unwrap_or_default().to_owned();
     assert!(detail.contains("could not save for the backup (the disk is full)"), "{detail}");
+    std::fs::remove_file(games.server_dir(id).join("world/fail")).expect("remove");
+    std::fs::write(games.server_dir(id).join("world/lie"), "").expect("make the game lie");
+    let lied = kid.request(Method::POST, &path).send().await.expect("POST");
+    assert_eq!(lied.status(), StatusCode::CONFLICT, "a game that says it saved but wrote no copy");
+    let detail = json_of(lied).await["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.contains("its copy of the world cannot be read"), "{detail}");
+    std::fs::remove_file(games.server_dir(id).join("world/lie")).expect("remove");
+
+    // A backup that cannot be restored leaves the world, and the server running, as they were.
+    let damaged = "20000101-000000.tar.gz";
+    std::fs::write(games.backups_dir(id).join(damaged), b"not a backup").expect("write");
+    let pid = json_of(kid.get(&format!("/games/api/servers/{id}")).send().await.expect("GET")).await["pid"].clone();
+    let refused = kid.request(Method::POST, &format!("{path}/{damaged}/restore")).send().await.expect("POST");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let back = wait_for_state(kid, id, "running").await;
+    assert_ne!(back["pid"], pid, "stopped for the restore, and started again after it was refused");
 }
 
 /// The page's forms: each answer is in the backups card, a restore asks first, and restoring
