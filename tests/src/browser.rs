@@ -4,8 +4,10 @@
 //! [`Browser::start`] runs `chromedriver` on a free port, or skips loudly when `chromium` or
 //! `chromedriver` is not installed. Every [`Session`] is a browser of its own with a fresh
 //! profile (its own cookies) and its own downloads folder, so one journey can play several
-//! people: [`Browser::desktop`] opens a 1280×900 window, [`Browser::phone`] emulates a
-//! 390×844 phone. [`Session::download`] clicks a link and waits for the file it downloads.
+//! people: [`Browser::desktop`] opens a 1280×900 window, [`Browser::laptop`] a 1366×768 one,
+//! [`Browser::phone`] emulates a 390×844 phone. [`Session::download`] clicks a link and waits
+//! for the file it downloads; [`Session::screenshot`] keeps a picture of a page under
+//! `target/browser-screenshots/`.
 //!
 //! [`Browser::journey`] runs a journey; when it fails (returns `Err` or panics) every open
 //! session is photographed to `target/browser-failures/<journey>-<session>.png` first.
@@ -37,6 +39,8 @@ const WAIT: Duration = Duration::from_secs(10);
 /// The size of a session's screen.
 enum Screen {
     Desktop,
+    /// A common laptop screen, 1366 px wide (for screenshots of pages as most people see them).
+    Laptop,
     Phone,
 }
 
@@ -102,6 +106,14 @@ impl Browser {
         self.open(name, Screen::Desktop).await
     }
 
+    /// A laptop browser (a 1366×768 window) with a profile of its own.
+    ///
+    /// # Errors
+    /// When chromedriver cannot start the browser, or its window is not 1366 px wide.
+    pub async fn laptop(&self, name: &str) -> anyhow::Result<Session> {
+        self.open(name, Screen::Laptop).await
+    }
+
     /// A phone (a 390×844 touch screen, three pixels per CSS pixel) with a profile of its own.
     ///
     /// # Errors
@@ -121,7 +133,7 @@ impl Browser {
                 "--disable-gpu",
                 "--disable-dev-shm-usage",
                 "--disable-background-networking",
-                "--window-size=1280,900",
+                if matches!(screen, Screen::Laptop) { "--window-size=1366,768" } else { "--window-size=1280,900" },
             ],
             "prefs": {
                 "download.default_directory": downloads,
@@ -131,6 +143,7 @@ impl Browser {
         });
         let width = match screen {
             Screen::Desktop => 1280,
+            Screen::Laptop => 1366,
             // Headless Chromium will not make a window narrower than 500 px: emulate the phone.
             Screen::Phone => {
                 options["mobileEmulation"] = json!({
@@ -388,6 +401,33 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Photographs the page as it is to `target/browser-screenshots/<name>.png` (kept by CI as
+    /// an artifact, for people to look at); its path.
+    ///
+    /// # Errors
+    /// When the browser cannot take it or the file cannot be written.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-screenshots");
+        std::fs::create_dir_all(&folder).with_context(|| format!("make {}", folder.display()))?;
+        let path = folder.join(format!("{name}.png"));
+        let png = self.client.screenshot().await.with_context(|| format!("{}: screenshot {name}", self.name))?;
+        std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Signs in on the login page as `username`, landing on `/`.
+    ///
+    /// # Errors
+    /// When the login form is missing or the sign-in is refused.
+    pub async fn sign_in(&self, username: &str, password: &str) -> anyhow::Result<()> {
+        self.goto("/login").await?;
+        self.fill("input[name=username]", username).await?;
+        self.fill("input[name=password]", password).await?;
+        self.submit("Log in").await?;
+        ensure!(self.path().await? != "/login", "{}: {username} could not sign in", self.name);
+        Ok(())
     }
 
     /// The visible text of the element matching `css`.

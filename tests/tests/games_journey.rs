@@ -38,11 +38,9 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_
             let (_admin, member) = a_family_joins(&browser).await?;
             member.goto("/games/").await?;
             member.click_text("Launch a server").await?;
-            member.wait_for("#game-choice").await?;
-            member.execute("document.getElementById('game-choice').value = 'minetest'").await?;
-            member.submit("Choose").await?;
+            member.click("label[for=game-minetest]").await?;
             member.fill("input[name=name]", "Friday night").await?;
-            member.fill("input[name='setting.max_players']", "6").await?;
+            member.fill("input[name='minetest.setting.max_players']", "6").await?;
             member.submit("Launch").await?;
             ensure!(member.path().await?.starts_with("/games/servers/"), "the server's page opens");
             let width = member.execute("return document.documentElement.scrollWidth").await?;
@@ -59,12 +57,12 @@ async fn a_member_launches_minetest_on_a_phone_watches_it_start_sends_a_command_
             let address = member.text_of("#address").await?;
             ensure!(address.ends_with(":31600"), "the address for friends: {address}");
 
-            member.fill("input[name=command]", "status").await?;
+            member.fill("input[name=command]", "/status").await?;
             member.submit("Send").await?;
             member
                 .wait_until(
                     "the answer to /status in the console",
-                    "return document.getElementById('console').textContent.includes('[console] /status')",
+                    "return document.getElementById('console').textContent.includes('[console] # Server: version')",
                     GAME,
                 )
                 .await?;

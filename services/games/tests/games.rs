@@ -56,6 +56,7 @@ async fn launch_ready_command_stop(
     let pid = running["pid"].as_i64().expect("pid");
     assert!(running["stats"]["memory_mib"].as_f64().is_some_and(|m| m > 0.0), "memory of the process: {running}");
     assert!(running["stats"]["uptime_secs"].is_u64());
+    assert!(running["stats"]["processes"].as_u64().is_some_and(|n| n >= 1), "{running}");
     if rustix_is_root() {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap_or_default();
@@ -113,7 +114,8 @@ fn rustix_is_root() -> bool {
 
 #[tokio::test]
 async fn minetest_launches_becomes_ready_and_stops_with_its_world() {
-    let status = Some(("status", "[console] /status: "));
+    // /time needs the settime privilege: the console has every privilege.
+    let status = Some(("/time 6:00", "[console] Time of day changed."));
     launch_ready_command_stop(
         "minetest",
         "/usr/games/minetestserver",
@@ -127,12 +129,14 @@ async fn minetest_launches_becomes_ready_and_stops_with_its_world() {
 }
 
 #[tokio::test]
-async fn teeworlds_launches_becomes_ready_and_stops() {
-    launch_ready_stop(
+async fn teeworlds_launches_becomes_ready_takes_a_command_and_stops() {
+    // Through its external console (econ), which Hearth signs in to with this start's password.
+    launch_ready_command_stop(
         "teeworlds",
         "/usr/games/teeworlds-server",
         31220,
         json!({"gametype": "ctf", "map": "ctf2"}),
+        Some(("say hello from Hearth", "*** hello from Hearth")),
         ".",
         true,
     )
@@ -155,4 +159,59 @@ async fn freeciv_launches_becomes_ready_and_stops_with_its_save() {
         false,
     )
     .await;
+}
+
+/// A running Minetest is backed up (its console mod copies the world between two saves of
+/// the map), keeps running, and is restored: stopped, its world kept, started again.
+#[tokio::test]
+async fn minetest_is_backed_up_while_it_runs_and_restored() {
+    if !Path::new("/usr/games/minetestserver").exists() {
+        skip("/usr/games/minetestserver is not installed (apt-get install the minetest server)");
+        return;
+    }
+    let Some(games) = Games::start(Backend::Sqlite, 31290).await else { return };
+    let kid = &games.family.member;
+    let response = kid
+        .request(Method::POST, "/games/api/servers")
+        .json(&json!({"game": "minetest", "name": "Backed up"}))
+        .send()
+        .await
+        .expect("POST");
+    let id = json_of(response).await["id"].as_i64().expect("id");
+    let running = wait_for_state(kid, id, "running").await;
+    // Minetest writes its map at its first save, a few seconds after it starts.
+    let map = games.server_dir(id).join("world/map.sqlite");
+    for _ in 0..200 {
+        if map.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let path = format!("/games/api/servers/{id}/backups");
+    let made = kid.request(Method::POST, &path).send().await.expect("POST");
+    assert_eq!(made.status(), StatusCode::CREATED, "{}", made.text().await.unwrap_or_default());
+    let name = json_of(made).await["name"].as_str().expect("name").to_owned();
+    let archive = std::fs::File::open(games.backups_dir(id).join(&name)).expect("the backup");
+    let mut entries: Vec<String> = tar::Archive::new(flate2::read::GzDecoder::new(archive))
+        .entries()
+        .expect("entries")
+        .map(|e| e.expect("entry").path().expect("path").to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    for expected in ["world/map.sqlite", "world/world.mt", "world/worldmods/hearth_console/init.lua", "minetest.conf"] {
+        assert!(entries.iter().any(|e| e == expected), "{expected} is in the backup: {entries:?}");
+    }
+    assert!(!entries.iter().any(|e| e.contains("hearth_snapshot")), "{entries:?}");
+    assert!(!games.server_dir(id).join("world/hearth_snapshot").exists(), "the copy is removed");
+    let after = json_of(kid.get(&format!("/games/api/servers/{id}")).send().await.expect("GET")).await;
+    assert_eq!((&after["state"], &after["pid"]), (&running["state"], &running["pid"]), "it kept running");
+
+    let restored = kid.request(Method::POST, &format!("{path}/{name}/restore")).send().await.expect("POST");
+    assert_eq!(restored.status(), StatusCode::NO_CONTENT);
+    let back = wait_for_state(kid, id, "running").await;
+    assert_ne!(back["pid"], running["pid"], "stopped and started again");
+    let listed = json_of(kid.get(&path).send().await.expect("GET")).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "the world as it was is kept: {listed}");
+    kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
+    wait_for_state(kid, id, "stopped").await;
 }

@@ -1,10 +1,14 @@
 //! The games service through HTTP, in-process with the real portal: launching from the API and
 //! the form, bad input (settings, names, games, a server that exits at once, a missing
 //! program, a taken port, a folder that escapes), permissions, quotas (the API and the admins'
-//! page), the console, restarts; and a hostile game or member (`hostile/`).
+//! page), the console, restarts; the launch form and the list (`pages/`); backups made while
+//! a game runs and restored after a confirmation (`backups/`); and a hostile game or member
+//! (`hostile/`).
 //! Stand-in games (`tests/templates/`) make these fast; `games.rs` runs the real ones.
 
+mod backups;
 mod hostile;
+mod pages;
 mod support;
 
 use std::time::Duration;
@@ -103,18 +107,22 @@ async fn bad_input_says_what_to_fix(backend: Backend) {
     // The form shows the message beside the field, with what was typed.
     let page = kid
         .browser
-        .post_form("/games/new", &[("game", "echo"), ("name", "Form"), ("setting.players", "0"), ("memory_mb", "64")])
+        .post_form(
+            "/games/new",
+            &[("game", "echo"), ("name", "Form"), ("echo.setting.players", "0"), ("echo.memory_mb", "64")],
+        )
         .await;
     assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = page.text().await.expect("html");
     assert!(html.contains("id=\"error-players\">Players must be from 1 to 8, not 0."), "{html}");
     assert!(html.contains("value=\"Form\""));
+    assert!(html.contains("id=\"game-echo\" required checked"), "the chosen game stays chosen: {html}");
     let unauthenticated =
         reqwest::Client::new().get(games.family.server.url("/games/api/servers")).send().await.expect("GET");
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
 }
 
-both_backends!(launches_and_lists, bad_input_says_what_to_fix);
+both_backends!(launches_and_lists, bad_input_says_what_to_fix, a_port_the_template_gained_is_given_at_the_next_start);
 
 #[tokio::test]
 async fn a_server_that_exits_at_once_is_crashed_with_its_code_and_last_lines() {
@@ -199,6 +207,11 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
     assert!(lines["lines"].as_array().is_some_and(|l| l.iter().any(|l| l == "echo: say <b>hi</b>")), "{lines}");
     let page = kid.browser.get(&format!("/games/servers/{id}")).await.text().await.expect("html");
     assert!(page.contains("echo: say &lt;b&gt;hi&lt;/b&gt;"), "console lines are escaped");
+    assert!(page.contains("<span class=\"console-typed\">&gt; say &lt;b&gt;hi&lt;/b&gt;</span>"), "{page}");
+    assert!(page.contains("<span class=\"console-event\">Ready for players (it took "), "{page}");
+    for internal in ["spawned as pid", "µs after", "/usr/bin/awk"] {
+        assert!(!page.contains(internal), "the family sees plain events, not {internal:?}: {page}");
+    }
     let bad = kid.request(Method::POST, &path).json(&json!({"command": "a\nquit"})).send().await.expect("POST");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let mum = &games.family.admin;
@@ -220,6 +233,46 @@ async fn the_console_takes_commands_from_the_owner_within_the_rate_limit() {
         first.starts_with("event: state\ndata: running"),
         "the state now comes first, so a page never misses it: {first}"
     );
+    let mut seen = String::new();
+    let figures = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let chunk = events.chunk().await.expect("SSE chunk").expect("an event");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if let Some(at) = seen.find("event: figures\ndata: ") {
+                let data = &seen[at + "event: figures\ndata: ".len()..];
+                if let Some(end) = data.find('\n') {
+                    return serde_json::from_str::<Value>(&data[..end]).expect("figures are JSON");
+                }
+            }
+        }
+    })
+    .await
+    .expect("the figures come every few seconds");
+    assert_eq!(figures["running"], true, "{figures}");
+    assert!(figures["memory"].as_str().is_some_and(|m| m.ends_with("MiB of 64 MiB")), "{figures}");
+    assert!(figures["uptime"].as_str().is_some_and(|u| u.starts_with("up ")), "{figures}");
+}
+
+/// A server made before its template gained a port (Teeworlds' console) gets one at its next
+/// start, from the range, and keeps it.
+async fn a_port_the_template_gained_is_given_at_the_next_start(backend: Backend) {
+    let Some(games) = Games::start(backend, 31400).await else { return };
+    let kid = &games.family.member;
+    let server = json_of(launch(kid, json!({"game": "echo", "name": "Old"})).await).await;
+    let id = server["id"].as_i64().expect("id");
+    wait_for_state(kid, id, "running").await;
+    kid.request(Method::POST, &format!("/games/api/servers/{id}/stop")).send().await.expect("POST");
+    wait_for_state(kid, id, "stopped").await;
+    let db =
+        hearth_shared::db::Database::connect(&games.family.db.url_for("games"), "games", &hearth_games::MIGRATIONS)
+            .await
+            .expect("the games database");
+    sqlx::query("UPDATE servers SET ports = '{}' WHERE id = $1").bind(id).execute(db.pool()).await.expect("forget");
+    let started = kid.request(Method::POST, &format!("/games/api/servers/{id}/start")).send().await.expect("POST");
+    assert_eq!(started.status(), StatusCode::OK);
+    let running = wait_for_state(kid, id, "running").await;
+    assert!(running["ports"]["game"].as_u64().is_some_and(|p| games.port_range().contains(&p)), "{running}");
+    assert!(running["address"].as_str().is_some_and(|a| a.ends_with(&format!(":{}", running["ports"]["game"]))));
 }
 
 #[tokio::test]
@@ -240,7 +293,7 @@ async fn a_crash_after_ready_restarts_the_server() {
     assert_eq!(restarted.status(), StatusCode::OK);
     let again = wait_for_state(kid, id, "running").await;
     assert_ne!(again["pid"], back["pid"], "restart makes a new process");
-    assert!(again["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] stopping")), "{again}");
+    assert!(again["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] Stopping…")), "{again}");
 }
 
 async fn quotas_limit_members(backend: Backend) {
@@ -323,13 +376,15 @@ async fn admins_set_quotas_on_their_page(backend: Backend) {
     assert_eq!(set.status(), StatusCode::SEE_OTHER);
     let html = mum.browser.get("/games/quotas").await.text().await.expect("html");
     assert!(html.contains("0 of 1") && html.contains("0 of 100 MiB"), "{html}");
-    let too_big = kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Big"), ("memory_mb", "128")]).await;
+    let too_big =
+        kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Big"), ("echo.memory_mb", "128")]).await;
     assert_eq!(too_big.status(), StatusCode::FORBIDDEN);
     let html = too_big.text().await.expect("html");
     assert!(html.contains("Your servers may use 100 MiB together"), "{html}");
     let first = launch(kid, json!({"game": "echo", "name": "One", "memory_mb": 64})).await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let second = kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Two"), ("memory_mb", "16")]).await;
+    let second =
+        kid.browser.post_form("/games/new", &[("game", "echo"), ("name", "Two"), ("echo.memory_mb", "16")]).await;
     assert_eq!(second.status(), StatusCode::FORBIDDEN);
     assert!(second.text().await.expect("html").contains("You may run 1 servers at once"));
     let html = mum.browser.get("/games/quotas").await.text().await.expect("html");
@@ -371,6 +426,9 @@ async fn backups_are_made_listed_downloaded_and_restored() {
     let restored = kid.request(Method::POST, &format!("{path}/{name}/restore")).send().await.expect("POST");
     assert_eq!(restored.status(), StatusCode::NO_CONTENT);
     assert_eq!(std::fs::read_to_string(world.join("map.txt")).expect("read"), "the castle");
+    let listed = json_of(kid.get(&path).send().await.expect("GET")).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "the world as it was is kept as a backup: {listed}");
+    assert_ne!(listed[0]["name"], name.as_str(), "the kept one is the newest");
     let mum_sees = games.family.admin.get(&path).send().await.expect("GET");
     assert_eq!(mum_sees.status(), StatusCode::OK);
 
@@ -412,5 +470,8 @@ async fn players_are_followed_and_an_idle_server_stops() {
     kid.request(Method::POST, &console).json(&json!({"command": "leave bob"})).send().await.expect("POST");
     let stopped = wait_for_state(kid, id, "stopped").await;
     assert_eq!(stopped["desired"], "stopped");
-    assert!(stopped["last_lines"].as_str().is_some_and(|l| l.contains("no players for 30 minutes")), "{stopped}");
+    assert!(
+        stopped["last_lines"].as_str().is_some_and(|l| l.contains("[hearth] Nobody has played for 30 minutes")),
+        "{stopped}"
+    );
 }

@@ -23,9 +23,10 @@ pub async fn list(
     Ok(Json(state.manager.backups(&user, id).await?))
 }
 
-/// Backs the server up now: while stopped, or after the game's save command.
+/// Backs the server up now: while stopped, or after the game's save command (from the copy
+/// of its world the save wrote, for Minetest).
 #[utoipa::path(post, path = "/games/api/servers/{id}/backups", tag = "backups",
-    responses((status = 201, body = Backup), (status = 409, description = "Running, and the game cannot save on command", body = Problem)))]
+    responses((status = 201, body = Backup), (status = 409, description = "Running, and the game cannot save on command, or its save failed", body = Problem)))]
 pub async fn make(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -66,10 +67,11 @@ pub async fn download(
     Ok(response)
 }
 
-/// Restores a backup into the stopped server's folder; the folder changes only once the
-/// whole backup is unpacked.
+/// Restores a backup into the server's folder; the folder changes only once the whole backup
+/// is unpacked. A running server is stopped first and started again after; the world as it
+/// was is kept as one more backup.
 #[utoipa::path(post, path = "/games/api/servers/{id}/backups/{name}/restore", tag = "backups",
-    responses((status = 204), (status = 404, body = Problem), (status = 409, description = "The server is running", body = Problem),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, description = "The server was started again meanwhile", body = Problem),
         (status = 422, description = "A damaged backup, or one holding what a server's folder must not (special files, links out, paths out); the world is unchanged", body = Problem)))]
 pub async fn restore(
     State(state): State<AppState>,

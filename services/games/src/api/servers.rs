@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::domain::{GameTemplate, PortSpec, SettingRule};
 use crate::manager::{LaunchRequest, Server};
+use crate::runtime::console::Line;
 use crate::web::friends_address;
 
 /// A game that can be launched, and its form.
@@ -202,7 +203,8 @@ pub struct ConsoleLines {
     pub lines: Vec<String>,
 }
 
-/// The console's last lines, as text (ANSI codes included).
+/// The console's last lines, as text (ANSI codes included; Hearth's events start with
+/// `[hearth] `, typed commands with `> `).
 #[utoipa::path(get, path = "/games/api/servers/{id}/console", tag = "console",
     responses((status = 200, body = ConsoleLines), (status = 404, body = Problem)))]
 pub async fn console(
@@ -211,7 +213,7 @@ pub async fn console(
     Path(id): Path<i64>,
 ) -> AppResult<Json<ConsoleLines>> {
     let server = state.manager.get(&user, id).await?;
-    let mut lines: Vec<String> = state.manager.console(id).snapshot().into_iter().map(|(_, line)| line).collect();
+    let mut lines: Vec<String> = state.manager.console(id).snapshot().iter().map(Line::marked).collect();
     if lines.is_empty() && !server.last_lines.is_empty() {
         lines = server.last_lines.lines().map(str::to_owned).collect();
     }

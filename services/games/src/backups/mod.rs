@@ -25,6 +25,8 @@ use crate::runtime::{GameUser, ServerFolder, folder};
 pub struct Backup {
     pub name: String,
     pub bytes: u64,
+    /// When it was made (Unix seconds).
+    pub made_at: i64,
 }
 
 /// A backup made, and what it left out (paths with the reason), for the console.
@@ -54,7 +56,11 @@ pub fn list(folder: &Path) -> Vec<Backup> {
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let name = BackupName::parse(&entry.file_name().to_string_lossy()).ok()?;
-            Some(Backup { name: name.as_str().to_owned(), bytes: entry.metadata().ok()?.len() })
+            Some(Backup {
+                made_at: name.unix_time(),
+                name: name.as_str().to_owned(),
+                bytes: entry.metadata().ok()?.len(),
+            })
         })
         .collect();
     backups.sort_by(|a, b| b.name.cmp(&a.name));
@@ -71,12 +77,19 @@ pub fn age_secs(folder: &Path, name: &str) -> i64 {
         .map_or(0, |age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Archives `server_dir` as `folder/name` (blocking: run it off the async threads). The
+/// Archives `server_dir` as `folder/name` (blocking: run it off the async threads), with the
+/// game's `snapshot` of one of its folders in place of that folder when it is fresh. The
 /// backups folder and its parent are made for root alone (`0700`).
 ///
 /// # Errors
 /// The server's folder cannot be read or the backup written.
-pub fn make(server_dir: &Path, folder: &Path, name: &BackupName, user: Option<GameUser>) -> io::Result<Made> {
+pub fn make(
+    server_dir: &Path,
+    folder: &Path,
+    name: &BackupName,
+    user: Option<GameUser>,
+    snapshot: Option<pack::Snapshot<'_>>,
+) -> io::Result<Made> {
     for dir in [folder.parent(), Some(folder)].into_iter().flatten() {
         std::fs::create_dir_all(dir)?;
         std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
@@ -86,7 +99,7 @@ pub fn make(server_dir: &Path, folder: &Path, name: &BackupName, user: Option<Ga
     let partial = folder.join(format!(".{}.partial", name.as_str()));
     let written = (|| {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&partial)?;
-        let left_out = pack::write(&source, user, &mut file)?;
+        let left_out = pack::write(&source, user, snapshot, &mut file)?;
         file.flush()?;
         file.sync_all()?;
         std::fs::rename(&partial, &target)?;

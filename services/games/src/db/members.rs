@@ -20,6 +20,16 @@ pub async fn seen(pool: &AnyPool, user: &Identity, now: i64) -> sqlx::Result<()>
     Ok(())
 }
 
+/// Each member's name as the portal last gave it (for the owners of servers).
+pub async fn display_names(pool: &AnyPool) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT user_id, display_name FROM members").fetch_all(pool).await
+}
+
+/// One member's name as the portal last gave it.
+pub async fn display_name(pool: &AnyPool, user_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT display_name FROM members WHERE user_id = $1").bind(user_id).fetch_optional(pool).await
+}
+
 /// A member (not an admin), the quota an admin set for them if any, and what their servers
 /// hold against it.
 #[derive(Debug, sqlx::FromRow)]

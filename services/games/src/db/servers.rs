@@ -87,6 +87,12 @@ pub async fn set_uid(pool: &AnyPool, id: i64, uid: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// A server's ports (a JSON object of name to number).
+pub async fn set_ports(pool: &AnyPool, id: i64, ports: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE servers SET ports = $2 WHERE id = $1").bind(id).bind(ports).execute(pool).await?;
+    Ok(())
+}
+
 /// The ports every server holds (JSON objects), for the allocator.
 pub async fn all_ports(pool: &AnyPool) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT ports FROM servers").fetch_all(pool).await

@@ -16,5 +16,6 @@ pub use quota::Quota;
 pub use settings::{FieldErrors, ServerSettings, SettingKind, SettingRule};
 pub use state::{DesiredState, ServerState};
 pub use template::{
-    GameTemplate, PlayerLines, PortSpec, Protocol, QueryProtocol, Readiness, RelativePath, StopPlan, StopSignal,
+    GameTemplate, PlayerLines, PortSpec, Protocol, QueryProtocol, Readiness, RelativePath, SaveSnapshot, StopPlan,
+    StopSignal,
 };

@@ -160,6 +160,14 @@ impl BackupName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// When the backup was made, as Unix seconds (its name says, in UTC).
+    #[must_use]
+    pub fn unix_time(&self) -> i64 {
+        let format = time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+        let stamp = self.0.strip_suffix(".tar.gz").unwrap_or_default();
+        time::PrimitiveDateTime::parse(stamp, format).map_or(0, |at| at.assume_utc().unix_timestamp())
+    }
 }
 
 #[cfg(test)]
@@ -173,5 +181,7 @@ mod backup_name_tests {
         assert!(BackupName::parse("../../etc/passwd").is_err());
         assert!(BackupName::parse("20261125-171500.tar.gz/..").is_err());
         assert!(BackupName::parse("2026112x-171500.tar.gz").is_err());
+        let made = BackupName::at(1_795_000_000);
+        assert_eq!(made.unix_time(), 1_795_000_000, "{}", made.as_str());
     }
 }

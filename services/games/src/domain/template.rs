@@ -123,6 +123,36 @@ impl RelativePath {
     }
 }
 
+/// A copy of a folder of the server's that its save command writes inside that folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveSnapshot {
+    /// Where the copy is (`world/hearth_snapshot`).
+    pub copy: RelativePath,
+    /// The folder it is a copy of, which holds it (`world`).
+    pub of: RelativePath,
+}
+
+impl SaveSnapshot {
+    fn parse(value: &str) -> Result<Self, String> {
+        let copy = RelativePath::parse(value).map_err(|e| format!("save_snapshot: {e}"))?;
+        let of = copy
+            .as_path()
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .and_then(|parent| RelativePath::parse(&parent.to_string_lossy()).ok())
+            .ok_or_else(|| format!("save_snapshot: {value:?} must be inside the folder it is a copy of"))?;
+        Ok(Self { copy, of })
+    }
+
+    /// Where a copy being written is (the game renames it to [`Self::copy`] when whole).
+    #[must_use]
+    pub fn partial(&self) -> std::path::PathBuf {
+        let mut name = self.copy.as_path().as_os_str().to_owned();
+        name.push(".partial");
+        name.into()
+    }
+}
+
 /// The template file as written (see `templates.d/minetest.json`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,10 +190,26 @@ struct TemplateFile {
     /// A console command that saves the world, so a backup can be made while it runs.
     #[serde(default)]
     save_command: Option<String>,
+    /// The console line that says the save is done (without it, a backup waits two seconds);
+    /// a group named `error` in it says the save failed, and why.
+    #[serde(default)]
+    save_done: Option<String>,
+    /// A copy of a folder that the save command writes (`world/hearth_snapshot`, a copy of
+    /// `world`): a backup of the running server takes what it holds in place of the live one.
+    #[serde(default)]
+    save_snapshot: Option<String>,
     /// Console commands are appended to this file instead of the game's stdin (for a game
     /// whose mod reads them, as Minetest's `hearth_console`).
     #[serde(default)]
     console_file: Option<String>,
+    /// Console commands go to the game's external console on this port (a TCP port of the
+    /// template, which the game listens to on 127.0.0.1 alone, with `{secret}` as its
+    /// password: Teeworlds' econ).
+    #[serde(default)]
+    console_econ: Option<String>,
+    /// A line under the command box: what the game's console understands.
+    #[serde(default)]
+    console_help: String,
     /// Console lines that say a player joined or left (each with a `name` group).
     #[serde(default)]
     players: Option<PlayersFile>,
@@ -296,7 +342,14 @@ pub struct GameTemplate {
     pub console_input: bool,
     pub query: Option<QueryProtocol>,
     pub save_command: Option<String>,
+    /// How the game says its save is done.
+    pub save_done: Option<Arc<Regex>>,
+    /// The copy of a folder the save command writes, and the folder it is a copy of.
+    pub save_snapshot: Option<SaveSnapshot>,
     pub console_file: Option<RelativePath>,
+    /// The name of the port of the game's external console.
+    pub console_econ: Option<String>,
+    pub console_help: String,
     pub players: Option<PlayerLines>,
 }
 
@@ -348,6 +401,20 @@ impl GameTemplate {
         if (!file.stop.commands.is_empty() || file.save_command.is_some()) && !file.console_input {
             return Err("stop.commands and save_command need console_input: true".to_owned());
         }
+        if file.save_done.is_some() && file.save_command.is_none() {
+            return Err("save_done needs a save_command".to_owned());
+        }
+        if file.save_snapshot.is_some() && file.save_done.is_none() {
+            return Err("save_snapshot needs save_done: a backup must know when the copy is written".to_owned());
+        }
+        if let Some(port) = &file.console_econ {
+            if !file.ports.iter().any(|p| &p.name == port && p.protocol.uses_tcp()) {
+                return Err(format!("console_econ names no TCP port of the template: {port:?}"));
+            }
+            if !file.console_input || file.console_file.is_some() {
+                return Err("console_econ needs console_input: true, and no console_file".to_owned());
+            }
+        }
         let MemoryFile { default, min, max } = file.memory_mb;
         if !(min <= default && default <= max) || min == 0 {
             return Err(format!("memory_mb must have 0 < min <= default <= max, not {min}, {default}, {max}"));
@@ -381,7 +448,14 @@ impl GameTemplate {
             console_input: file.console_input,
             query: file.query,
             save_command: file.save_command,
+            save_done: file
+                .save_done
+                .map(|pattern| Regex::new(&pattern).map(Arc::new).map_err(|e| format!("save_done: {e}")))
+                .transpose()?,
+            save_snapshot: file.save_snapshot.as_deref().map(SaveSnapshot::parse).transpose()?,
             console_file: file.console_file.as_deref().map(relative).transpose()?,
+            console_econ: file.console_econ,
+            console_help: file.console_help,
             players: file.players.map(PlayerLines::parse).transpose()?,
         };
         template.check_placeholders()?;
@@ -643,6 +717,10 @@ mod tests {
             (with(MINIMAL, "\"program\"", "\"query\": \"minetest\", \"program\""), "unknown variant `minetest`"),
             (with(MINIMAL, "{data}/world", "--rcon={secret}"), "{secret} cannot be an argument"),
             (
+                with(MINIMAL, "\"program\"", "\"console_input\": true, \"console_econ\": \"game\", \"program\""),
+                "console_econ names no TCP port",
+            ),
+            (
                 with(MINIMAL, "\"program\"", "\"files\": {\"motd.txt\": \"{setting.motd}\"}, \"program\""),
                 "files.motd.txt: {setting.motd} is text a member types",
             ),
@@ -698,6 +776,23 @@ mod tests {
         assert!(errors.get("motd").is_some_and(|m| m.starts_with("Welcome cannot be \"\"\"")), "{errors:?}");
         let stored = Placeholders { settings: &swallowing, ..values };
         assert!(GameTemplate::render(&template.files[0], &stored).is_err_and(|e| e.contains("game.conf")));
+    }
+
+    #[test]
+    fn a_snapshot_is_inside_the_folder_it_copies() {
+        let snapshot = SaveSnapshot::parse("world/hearth_snapshot").expect("valid");
+        assert_eq!(snapshot.of.as_path(), Path::new("world"));
+        assert_eq!(snapshot.partial(), Path::new("world/hearth_snapshot.partial"));
+        assert!(SaveSnapshot::parse("snapshot").is_err_and(|e| e.contains("inside the folder")));
+        assert!(SaveSnapshot::parse("../x/y").is_err());
+        let without_done = with(
+            MINIMAL,
+            "\"program\"",
+            "\"console_input\": true, \"save_command\": \"s\", \"save_snapshot\": \"w/s\", \"program\"",
+        );
+        assert!(
+            GameTemplate::parse("t.json", &without_done).is_err_and(|e| e.contains("save_snapshot needs save_done"))
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl Manager {
             return Err(AppError::Conflict("The server is not running; start it first.".to_owned()));
         };
         self.check_rate(id)?;
-        self.console(id).push(&format!("> {command}"));
+        self.console(id).typed(command);
         instance.send(command).await.map_err(AppError::Conflict)
     }
 

@@ -37,7 +37,7 @@ impl Manager {
             if limit == 0 || idle_for < self.inner.config.idle_minute * limit {
                 continue;
             }
-            self.console(id).push(&format!("[hearth] no players for {limit} minutes: stopping to save power"));
+            self.console(id).event(&format!("Nobody has played for {limit} minutes: stopping to save power."));
             servers::set_desired(self.pool(), id, DesiredState::Stopped.as_str()).await?;
             if let Some(instance) = self.begin_stop(id).await? {
                 tokio::spawn(async move { instance.stop().await });

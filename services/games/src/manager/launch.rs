@@ -1,7 +1,7 @@
 //! Launching a server from the form (or the API): the values as typed, checked against the
 //! game's template without I/O ([`LaunchRequest::check`]), including what its config files can
 //! hold; then the name's uniqueness, the quota, free ports and a user id, the stored row, and
-//! the first start.
+//! the first start. A port its template gained later is given at the server's next start.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -11,8 +11,8 @@ use hearth_shared::{AppError, AppResult, Identity};
 
 use super::{Manager, Server};
 use crate::catalog::Catalog;
-use crate::db::servers::{self, NewServer};
-use crate::domain::{FieldErrors, GameName, GameTemplate, MemoryLimit, ServerName, ServerSettings};
+use crate::db::servers::{self, NewServer, ServerRow};
+use crate::domain::{FieldErrors, GameName, GameTemplate, MemoryLimit, PortSpec, ServerName, ServerSettings};
 use crate::runtime::process::port_is_free;
 
 /// The longest idle time a server may be given before it stops (a day).
@@ -169,7 +169,7 @@ impl Manager {
         let _one_at_a_time = self.inner.allocating.lock().await;
         let memory_mb = i64::from(launch.memory.mib());
         self.check_quota(user, user.user_id, 0, memory_mb).await?;
-        let ports = self.allocate_ports(launch.template).await?;
+        let ports = self.allocate_ports(launch.template.ports.iter()).await?;
         let uid = self.free_uid_if_root().await?;
         let new = NewServer {
             owner_id: user.user_id,
@@ -192,16 +192,35 @@ impl Manager {
         }
     }
 
-    /// Free port numbers for each of the template's ports: in the range, held by no other
-    /// server, and bindable now.
-    async fn allocate_ports(&self, template: &GameTemplate) -> AppResult<BTreeMap<String, u16>> {
+    /// The stored server with a port for each of its template's ports: a port a template
+    /// gained since the server was made (Teeworlds' console) is given at its next start.
+    ///
+    /// # Errors
+    /// No free port; the database failed.
+    pub(super) async fn with_every_port(&self, row: ServerRow) -> AppResult<ServerRow> {
+        let Some(template) = self.inner.catalog.by_name(&row.game) else { return Ok(row) };
+        let mut ports: BTreeMap<String, u16> = serde_json::from_str(&row.ports).unwrap_or_default();
+        if template.ports.iter().all(|spec| ports.contains_key(&spec.name)) {
+            return Ok(row);
+        }
+        let _one_at_a_time = self.inner.allocating.lock().await;
+        ports.extend(self.allocate_ports(template.ports.iter().filter(|spec| !ports.contains_key(&spec.name))).await?);
+        let stored = serde_json::to_string(&ports).unwrap_or_default();
+        servers::set_ports(self.pool(), row.id, &stored).await?;
+        tracing::info!(id = row.id, ports = stored, "a game server was given the ports its template gained");
+        Ok(ServerRow { ports: stored, ..row })
+    }
+
+    /// Free port numbers for each of `specs`: in the range, held by no other server, and
+    /// bindable now. The caller holds the allocation lock.
+    async fn allocate_ports(&self, specs: impl Iterator<Item = &PortSpec>) -> AppResult<BTreeMap<String, u16>> {
         let mut used: Vec<u16> = servers::all_ports(self.pool())
             .await?
             .iter()
             .flat_map(|json| serde_json::from_str::<BTreeMap<String, u16>>(json).unwrap_or_default().into_values())
             .collect();
         let mut ports = BTreeMap::new();
-        for spec in &template.ports {
+        for spec in specs {
             let port = self
                 .inner
                 .config

@@ -106,7 +106,7 @@ impl Manager {
         stopping.store(true, Ordering::SeqCst);
         servers::set_state(self.pool(), id, ServerState::Stopping.as_str(), unix_now()).await?;
         let console = self.console(id);
-        console.push("[hearth] stopping");
+        console.event("Stopping…");
         console.state(ServerState::Stopping.as_str());
         Ok(Some(instance))
     }
@@ -114,7 +114,7 @@ impl Manager {
     /// Stops the server and waits until its end is recorded; the stop plan bounds the wait,
     /// and a process that outlives even SIGKILL is given [`EXIT_WAIT`] more (no request waits
     /// on a game for ever).
-    async fn stop_and_wait(&self, id: i64) -> AppResult<()> {
+    pub(super) async fn stop_and_wait(&self, id: i64) -> AppResult<()> {
         if let Some(instance) = self.begin_stop(id).await? {
             let mut status = instance.status();
             instance.stop().await;
@@ -148,6 +148,11 @@ impl Manager {
         servers::set_desired(self.pool(), id, DesiredState::Running.as_str()).await?;
         let Some(row) = servers::by_id(self.pool(), id).await? else { return Ok(()) };
         let console = self.console(id);
+        let row = match self.with_every_port(row).await {
+            Ok(row) => row,
+            Err(AppError::Conflict(reason)) => return self.record_failed_start(id, &console, &reason).await,
+            Err(error) => return Err(error),
+        };
         let user = match self.game_user(&row).await {
             Ok(user) => user,
             Err(AppError::Conflict(reason)) => return self.record_failed_start(id, &console, &reason).await,
@@ -157,7 +162,8 @@ impl Manager {
             Ok(spec) => spec,
             Err(reason) => return self.record_failed_start(id, &console, &reason).await,
         };
-        console.push(&format!("[hearth] starting {} {}", spec.program.display(), spec.args.join(" ")));
+        tracing::info!(id, program = %spec.program.display(), args = spec.args.join(" "), "starting a game server");
+        console.event(&format!("Starting {}…", row_title(&self.inner.catalog, &row)));
         match self.inner.runtime.start(spec).await {
             Ok(instance) => self.record_spawned(&row, instance, requested).await,
             Err(error) => self.record_failed_start(id, &console, &error.to_string()).await,
@@ -170,8 +176,7 @@ impl Manager {
         let id = row.id;
         let console = self.console(id);
         let pid = instance.pid().unwrap_or_default();
-        console
-            .push(&format!("[hearth] spawned as pid {pid}, {} µs after the request", requested.elapsed().as_micros()));
+        tracing::info!(id, pid, after_us = requested.elapsed().as_micros(), "a game server was spawned");
         let started = process::start_ticks(pid).unwrap_or_default();
         servers::set_started(self.pool(), id, i64::from(pid), i64::try_from(started).unwrap_or_default(), unix_now())
             .await?;
@@ -184,10 +189,15 @@ impl Manager {
     }
 
     async fn record_failed_start(&self, id: i64, console: &Console, reason: &str) -> AppResult<()> {
-        console.push(&format!("[hearth] could not start: {reason}"));
+        console.event(&format!("Could not start: {reason}"));
         let tail = console.tail(LAST_LINES);
         servers::set_ended(self.pool(), id, ServerState::Crashed.as_str(), None, reason, &tail, unix_now()).await?;
         console.state(ServerState::Crashed.as_str());
         Ok(())
     }
+}
+
+/// The game's title for a stored server, or its id when the template is gone.
+fn row_title(catalog: &crate::catalog::Catalog, row: &ServerRow) -> String {
+    catalog.by_name(&row.game).map_or_else(|| row.game.clone(), |t| t.title.clone())
 }

@@ -3,11 +3,12 @@
 //! `spec` (a stored server turned into what the runtime runs), `lifecycle` (start, stop,
 //! restart, delete), `supervisor` (each run followed from `starting` to its end, restarts
 //! after a crash, and reconciling at start-up), `players` and `idle` (who plays; stopping
-//! idle servers), `backups`, `quotas`, `users` (each server's own user id) and `commands`
-//! (the console's input).
+//! idle servers), `figures` (what each running server uses), `backups`, `quotas`, `users`
+//! (each server's own user id) and `commands` (the console's input).
 
 mod backups;
 mod commands;
+mod figures;
 mod idle;
 pub mod launch;
 mod lifecycle;
@@ -28,12 +29,13 @@ use hearth_shared::auth::CopiedIdentities;
 use hearth_shared::db::Database;
 use hearth_shared::{AppError, AppResult, Identity};
 
+pub use self::backups::Restored;
 pub use self::launch::{LaunchRefused, LaunchRequest};
 pub use self::quotas::MemberQuota;
 pub use self::server::Server;
 use crate::catalog::Catalog;
 use crate::config::GamesConfig;
-use crate::db::servers;
+use crate::db::{members, servers};
 use crate::runtime::{Console, Instance, Runtime};
 
 /// Lines of the console kept with a server that ended.
@@ -61,6 +63,8 @@ struct Inner {
     commands: Mutex<HashMap<i64, VecDeque<Instant>>>,
     /// Who plays on each running server whose console says so.
     players: Mutex<HashMap<i64, players::Players>>,
+    /// The last look at each running server's processes.
+    samples: Mutex<HashMap<i64, figures::LastSample>>,
     /// Each member as last written to the `members` table, so a page view writes only when
     /// the portal's name or role for them changed.
     remembered: CopiedIdentities,
@@ -91,6 +95,7 @@ impl Manager {
                 operations: Mutex::new(HashMap::new()),
                 commands: Mutex::new(HashMap::new()),
                 players: Mutex::new(HashMap::new()),
+                samples: Mutex::new(HashMap::new()),
                 remembered: CopiedIdentities::default(),
             }),
         }
@@ -119,7 +124,15 @@ impl Manager {
         self.remember_member(user).await?;
         let owner = (!user.is_admin()).then_some(user.user_id);
         let rows = servers::list(self.pool(), owner).await?;
-        Ok(rows.into_iter().map(|row| self.with_players(Server::from_row(row, &self.inner.catalog))).collect())
+        let names: HashMap<i64, String> = members::display_names(self.pool()).await?.into_iter().collect();
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut server = Server::from_row(row, &self.inner.catalog);
+                server.owner_name = names.get(&server.owner_id).cloned().unwrap_or_default();
+                self.with_live(server)
+            })
+            .collect())
     }
 
     /// One server, when `user` owns it or is an admin.
@@ -129,7 +142,9 @@ impl Manager {
     pub async fn get(&self, user: &Identity, id: i64) -> AppResult<Server> {
         match servers::by_id(self.pool(), id).await? {
             Some(row) if row.owner_id == user.user_id || user.is_admin() => {
-                Ok(self.with_players(Server::from_row(row, &self.inner.catalog)))
+                let mut server = Server::from_row(row, &self.inner.catalog);
+                server.owner_name = members::display_name(self.pool(), server.owner_id).await?.unwrap_or_default();
+                Ok(self.with_live(server))
             }
             _ => Err(AppError::NotFound(format!("There is no game server {id} of yours."))),
         }

@@ -10,6 +10,7 @@ use super::{Manager, Server, lock};
 use crate::db::servers::ServerRow;
 use crate::domain::{PlayerLines, QueryProtocol};
 use crate::query::{self, PlayerReport};
+use crate::runtime::console::Source;
 use crate::runtime::{ConsoleEvent, Instance, Status};
 
 /// How long a query may take before this round gives up (the game is on this machine).
@@ -92,7 +93,10 @@ impl Manager {
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Ok(ConsoleEvent::Line { text, .. }) => self.note_player_line(id, &lines, &text),
+                    Ok(ConsoleEvent::Line(line)) if line.source == Source::Game => {
+                        self.note_player_line(id, &lines, &line.text);
+                    }
+                    Ok(ConsoleEvent::Line(_)) => {}
                     Ok(ConsoleEvent::State(_)) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 },

@@ -9,13 +9,15 @@ use utoipa::ToSchema;
 use crate::catalog::Catalog;
 use crate::db::servers::ServerRow;
 use crate::domain::{DesiredState, ServerSettings, ServerState};
-use crate::runtime::stats::{self, ProcessStats};
+use crate::runtime::stats::ProcessStats;
 
 /// A game server as the family sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Server {
     pub id: i64,
     pub owner_id: i64,
+    /// The owner's name, as the portal last gave it (empty when games has not seen them).
+    pub owner_name: String,
     pub name: String,
     pub game: String,
     pub game_title: String,
@@ -35,9 +37,11 @@ pub struct Server {
     pub last_lines: String,
     /// Whether console commands are understood.
     pub console_input: bool,
+    /// What the console understands, in a line (empty when the template says nothing).
+    pub console_help: String,
     /// The game's process id while it runs (for operators).
     pub pid: Option<i64>,
-    /// Uptime, CPU and memory of the game's process while it runs.
+    /// Uptime, CPU and memory of the game's processes while it runs.
     pub stats: Option<ProcessStats>,
     /// Who is playing, while it runs and the game says (by its query or its console).
     pub players: Option<Vec<String>>,
@@ -59,10 +63,12 @@ impl Server {
         Self {
             id: row.id,
             owner_id: row.owner_id,
+            owner_name: String::new(),
             name: row.name,
             game_title: template.map_or_else(|| row.game.clone(), |t| t.title.clone()),
             protocol: template.and_then(|t| t.ports.first()).map_or("tcp", |p| p.protocol.as_str()).to_owned(),
             console_input: template.is_some_and(|t| t.console_input),
+            console_help: template.map(|t| t.console_help.clone()).unwrap_or_default(),
             game: row.game,
             settings: settings.map(|s| s.values().clone()).unwrap_or_default(),
             memory_mb: row.memory_mb,
@@ -72,11 +78,7 @@ impl Server {
             exit_code: row.exit_code,
             message: row.message,
             last_lines: row.last_lines,
-            stats: row
-                .pid
-                .filter(|_| ServerState::from_stored(&row.state).is_active())
-                .and_then(|pid| u32::try_from(pid).ok())
-                .and_then(stats::of),
+            stats: None,
             players: None,
             players_online: None,
             idle_stop_minutes: row.idle_stop_minutes,

@@ -9,7 +9,7 @@ use super::Manager;
 use crate::db::servers::ServerRow;
 use crate::domain::template::Placeholders;
 use crate::domain::{GameTemplate, MemoryLimit, Protocol, ServerName, ServerSettings};
-use crate::runtime::{Console, GameUser, LaunchSpec, ServerFolder, dirs};
+use crate::runtime::{Console, ConsoleInput, GameUser, LaunchSpec, ServerFolder, dirs};
 
 /// Characters of a start's `{secret}` (144 random bits; short enough for every game's
 /// password field, Teeworlds' being 31).
@@ -74,8 +74,19 @@ impl Manager {
             memory_bytes: memory.bytes(),
             run_as: user,
             console: Arc::clone(console),
-            console_file: template.console_file.clone(),
+            console_input: console_input(template, &ports, &secret),
             secrets: vec![secret],
         })
+    }
+}
+
+/// Where the template's game takes its console commands.
+fn console_input(template: &GameTemplate, ports: &BTreeMap<String, u16>, secret: &str) -> ConsoleInput {
+    match (&template.console_file, &template.console_econ) {
+        (Some(path), _) => ConsoleInput::File(path.clone()),
+        (None, Some(port)) => {
+            ConsoleInput::Econ { port: ports.get(port).copied().unwrap_or_default(), password: secret.to_owned() }
+        }
+        (None, None) => ConsoleInput::Stdin,
     }
 }

@@ -48,11 +48,15 @@ impl Manager {
                             tracing::error!(%error, id, "could not record a running game server");
                         }
                         if !stopping.load(Ordering::SeqCst) {
-                            console.push(&format!(
-                                "[hearth] ready after {} ms; running recorded {} µs after the ready line",
-                                spawned.elapsed().as_millis(),
-                                seen.elapsed().as_micros()
-                            ));
+                            let took = spawned.elapsed();
+                            tracing::info!(
+                                id,
+                                ready_ms = took.as_millis(),
+                                recorded_us = seen.elapsed().as_micros(),
+                                "a game server is ready"
+                            );
+                            console
+                                .event(&format!("Ready for players (it took {:.1} s to start).", took.as_secs_f64()));
                             console.state(ServerState::Running.as_str());
                         }
                     }
@@ -86,12 +90,14 @@ impl Manager {
             (None, Some(signal)) => format!("was ended by signal {signal}"),
             (None, None) => "ended".to_owned(),
         };
+        tracing::info!(id, code, signal, asked, "a game server ended");
         let (state, message) = if asked {
+            console.event("Stopped.");
             (ServerState::Stopped, String::new())
         } else {
+            console.event(&format!("The server stopped by itself: it {how}."));
             (ServerState::Crashed, format!("The server {how} without being asked to stop; its last lines are below."))
         };
-        console.push(&format!("[hearth] the server {how}"));
         let tail = console.tail(LAST_LINES);
         let exit_code = code.map(i64::from).or_else(|| signal.map(|s| -i64::from(s)));
         servers::set_ended(self.pool(), id, state.as_str(), exit_code, &message, &tail, unix_now()).await?;
@@ -106,14 +112,17 @@ impl Manager {
         }
         let restarts = if ran_for > STABLE_AFTER { 0 } else { row.restarts };
         if restarts >= i64::from(self.inner.config.max_restarts) {
-            console.push(&format!("[hearth] crashed {restarts} times in a row: not restarting; start it by hand"));
+            console.event(&format!(
+                "It crashed {restarts} times in a row, so Hearth no longer restarts it: read the lines above, then \
+                 start it again."
+            ));
             return;
         }
         if servers::set_restarts(self.pool(), id, restarts + 1).await.is_err() {
             return;
         }
-        console.push(&format!(
-            "[hearth] restarting after a crash ({} of {})",
+        console.event(&format!(
+            "Restarting after the crash ({} of {} tries)…",
             restarts + 1,
             self.inner.config.max_restarts
         ));
@@ -149,7 +158,12 @@ impl Manager {
             let started = u64::try_from(started).unwrap_or_default();
             if pid != 0 && process::start_ticks(pid) == Some(started) {
                 let grace = self.inner.catalog.by_name(&row.game).map_or(Duration::from_secs(10), |t| t.stop.grace);
-                self.console(row.id).push("[hearth] ending the process left from before the manager restarted");
+                tracing::info!(
+                    id = row.id,
+                    pid,
+                    "ending a game server left running by the manager before it restarted"
+                );
+                self.console(row.id).event("Hearth restarted: stopping the game it had left running.");
                 end_orphan(pid, started, grace).await;
             }
         }

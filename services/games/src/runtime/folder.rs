@@ -125,6 +125,29 @@ impl ServerFolder {
         })
     }
 
+    /// The folder `path` inside, reached one name at a time without following a link.
+    ///
+    /// # Errors
+    /// Missing, or a link or a file on the way.
+    pub fn open_folder(&self, path: &RelativePath) -> io::Result<OwnedFd> {
+        let (parent, name) = self.parent_of(path, false, None)?;
+        open_dir(&parent, name)
+            .map_err(|e| named(e, &format!("{} cannot be opened in the server's folder", path.as_path().display())))
+    }
+
+    /// Removes `path` and everything in it, by descriptors: a link there is removed itself,
+    /// never followed. Nothing to do when it is missing.
+    ///
+    /// # Errors
+    /// Folders nested deeper than [`MAX_DEPTH`]; the disk failed.
+    pub fn remove_folder(&self, path: &RelativePath) -> io::Result<()> {
+        let (parent, name) = match self.parent_of(path, false, None) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+            found => found?,
+        };
+        remove_tree(&parent, name, 0)
+    }
+
     /// Gives the folder back to root and closes it (`0700`), so no game can open it (the
     /// kept world of a deleted server). Nothing to do when the manager is not root.
     ///
@@ -192,6 +215,20 @@ pub fn walk(
     depth: usize,
     visit: &mut dyn FnMut(&Entry<'_>) -> io::Result<()>,
 ) -> io::Result<()> {
+    walk_except(dir, prefix, depth, &|_| false, visit)
+}
+
+/// Like [`walk`], leaving out every entry whose path `left_out` picks, with what it holds.
+///
+/// # Errors
+/// What `visit` returns; folders nested deeper than [`MAX_DEPTH`]; the disk failed.
+pub fn walk_except(
+    dir: &OwnedFd,
+    prefix: &Path,
+    depth: usize,
+    left_out: &dyn Fn(&Path) -> bool,
+    visit: &mut dyn FnMut(&Entry<'_>) -> io::Result<()>,
+) -> io::Result<()> {
     if depth > MAX_DEPTH {
         return Err(io::Error::other(format!("folders are nested more than {MAX_DEPTH} deep")));
     }
@@ -201,16 +238,40 @@ pub fn walk(
         if name == "." || name == ".." {
             continue;
         }
+        let path = prefix.join(name);
+        if left_out(&path) {
+            continue;
+        }
         let fd = rustix::fs::openat(dir, name, OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())?;
         let stat = rustix::fs::fstat(&fd)?;
-        let path = prefix.join(name);
         visit(&Entry { parent: dir, name, path: &path, fd: &fd, stat: &stat })?;
         if FileType::from_raw_mode(stat.st_mode) == FileType::Directory {
             let child = rustix::fs::openat(&fd, ".", dir_flags(), Mode::empty())?;
-            walk(&child, &path, depth + 1, visit)?;
+            walk_except(&child, &path, depth + 1, left_out, visit)?;
         }
     }
     Ok(())
+}
+
+/// Removes `name` from `dir`: a folder with what it holds, anything else (a link too) itself.
+fn remove_tree(dir: &OwnedFd, name: &OsStr, depth: usize) -> io::Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(io::Error::other(format!("folders are nested more than {MAX_DEPTH} deep")));
+    }
+    let folder = match open_dir(dir, name) {
+        Ok(folder) => folder,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(_) => return Ok(rustix::fs::unlinkat(dir, name, AtFlags::empty())?),
+    };
+    let names: Vec<std::ffi::OsString> = Dir::read_from(&folder)?
+        .filter_map(Result::ok)
+        .map(|entry| OsStr::from_bytes(entry.file_name().to_bytes()).to_owned())
+        .filter(|name| name != "." && name != "..")
+        .collect();
+    for child in names {
+        remove_tree(&folder, &child, depth + 1)?;
+    }
+    Ok(rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
 }
 
 /// `name` in `dir` as a folder, refusing a link.
@@ -297,6 +358,24 @@ mod tests {
         let error = folder.write_file(&relative("escape/x.conf"), b"three", None).expect_err("through a link");
         assert!(error.to_string().contains("does not follow links"), "{error}");
         assert!(!outside.path().join("x.conf").exists());
+    }
+
+    #[test]
+    fn a_folder_is_removed_without_following_its_links() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("keep.txt"), "kept").expect("write");
+        let folder = ServerFolder::open(root.path()).expect("open");
+        folder.write_file(&relative("world/copy/deep/map.sqlite"), b"map", None).expect("write");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("world/copy/out")).expect("symlink");
+        folder.remove_folder(&relative("world/copy")).expect("removed");
+        assert!(!root.path().join("world/copy").exists());
+        assert!(root.path().join("world").is_dir());
+        assert_eq!(std::fs::read_to_string(outside.path().join("keep.txt")).expect("read"), "kept");
+        folder.remove_folder(&relative("world/copy")).expect("nothing to do");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("world/copy")).expect("symlink");
+        folder.remove_folder(&relative("world/copy")).expect("the link itself goes");
+        assert!(outside.path().join("keep.txt").exists());
     }
 
     #[test]

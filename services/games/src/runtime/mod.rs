@@ -1,9 +1,11 @@
 //! How a server runs: the [`Runtime`] trait (the `process` runtime here; the Kubernetes one
 //! plugs in the same way), what it is given ([`LaunchSpec`]) and what it gives back (an
-//! [`Instance`] whose [`Status`] the supervisor watches), plus the [`Console`] they share.
+//! [`Instance`] whose [`Status`] the supervisor watches), plus the [`Console`] they share and
+//! the game's own external console ([`econ`]).
 
 pub mod console;
 pub mod dirs;
+pub mod econ;
 pub mod folder;
 pub mod process;
 pub mod stats;
@@ -38,11 +40,21 @@ pub struct LaunchSpec {
     /// otherwise).
     pub run_as: Option<GameUser>,
     pub console: Arc<Console>,
-    /// Where console commands go instead of stdin (inside `dir`), when the game reads them
-    /// from a file.
-    pub console_file: Option<RelativePath>,
+    /// Where console commands go.
+    pub console_input: ConsoleInput,
     /// Values the console never shows (this start's `{secret}`), whoever prints them.
     pub secrets: Vec<String>,
+}
+
+/// Where a game takes its console commands.
+#[derive(Debug, Clone)]
+pub enum ConsoleInput {
+    /// Its standard input.
+    Stdin,
+    /// A file inside its folder, which a mod of the game reads (Minetest).
+    File(RelativePath),
+    /// Its external console on `127.0.0.1:port`, with this start's password (Teeworlds).
+    Econ { port: u16, password: String },
 }
 
 /// What a running server is doing, as its runtime sees it.

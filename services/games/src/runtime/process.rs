@@ -1,8 +1,8 @@
 //! The `process` runtime: each server is a child process of this one. It is spawned from an
 //! argument list (never a shell) in its own folder, as the server's own user when the manager
 //! is root, with a memory limit (`RLIMIT_DATA` through prlimit(1), see ADR 0030); its stdout and
-//! stderr go to the [`Console`], its stdin takes console commands; it is stopped gracefully,
-//! then with SIGTERM, then SIGKILL.
+//! stderr go to the [`Console`], its stdin (or a file, or its external console) takes console
+//! commands; it is stopped gracefully, then with SIGTERM, then SIGKILL.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -16,8 +16,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufRead
 use tokio::process::{ChildStdin, Command};
 use tokio::sync::{Mutex, watch};
 
-use super::{Console, Instance, LaunchError, LaunchSpec, Runtime, ServerFolder, Status};
-use crate::domain::{Readiness, StopSignal};
+use super::econ::Econ;
+use super::{Console, ConsoleInput, Instance, LaunchError, LaunchSpec, Runtime, ServerFolder, Status};
+use crate::domain::{Readiness, StopSignal, ansi};
 
 /// util-linux's prlimit, which sets the game's memory limit before it starts.
 const PRLIMIT: &str = "/usr/bin/prlimit";
@@ -109,13 +110,18 @@ impl Runtime for ProcessRuntime {
             };
             status_tx.send_replace(Status::Exited { code, signal });
         });
-        Ok(Arc::new(ProcessInstance { pid, stdin: Mutex::new(stdin), status: status_rx, spec }))
+        let econ = match &spec.console_input {
+            ConsoleInput::Econ { port, password } => Some(Econ::new(*port, password.clone())),
+            ConsoleInput::Stdin | ConsoleInput::File(_) => None,
+        };
+        Ok(Arc::new(ProcessInstance { pid, stdin: Mutex::new(stdin), econ, status: status_rx, spec }))
     }
 }
 
 struct ProcessInstance {
     pid: u32,
     stdin: Mutex<Option<ChildStdin>>,
+    econ: Option<Econ>,
     status: watch::Receiver<Status>,
     spec: LaunchSpec,
 }
@@ -149,7 +155,10 @@ impl Instance for ProcessInstance {
 
     async fn send(&self, line: &str) -> Result<(), String> {
         let mut stdin = self.stdin.lock().await;
-        if let Some(path) = &self.spec.console_file {
+        if let Some(econ) = &self.econ {
+            return econ.send(line).await;
+        }
+        if let ConsoleInput::File(path) = &self.spec.console_input {
             return append_line(&self.spec, path, line).map_err(|error| {
                 tracing::warn!(%error, id = self.spec.server_id, "a console command was not written");
                 format!("The server's console file cannot be written: {error}.")
@@ -197,12 +206,15 @@ impl Instance for ProcessInstance {
         if self.wait_exit(plan.grace).await {
             return;
         }
-        self.spec.console.push(&format!("[hearth] no exit after {} s: sending SIGTERM", plan.grace.as_secs()));
+        let waited = plan.grace.as_secs();
+        tracing::warn!(id = self.spec.server_id, pid = self.pid, waited, "a game server did not stop: SIGTERM");
+        self.spec.console.event(&format!("It has not stopped after {waited} s; telling it to stop now."));
         self.signal(Signal::TERM);
         if self.wait_exit(TERM_GRACE).await {
             return;
         }
-        self.spec.console.push("[hearth] still running: sending SIGKILL");
+        tracing::warn!(id = self.spec.server_id, pid = self.pid, "a game server did not stop: SIGKILL");
+        self.spec.console.event("It is still running: ending it.");
         self.signal(Signal::KILL);
         self.wait_exit(TERM_GRACE).await;
     }
@@ -231,7 +243,12 @@ async fn read_lines(
             Ok(0) | Err(_) => return,
             Ok(_) => {
                 let seen = std::time::Instant::now();
-                let line = hide_secrets(&String::from_utf8_lossy(&buffer), &secrets);
+                let text = ansi::without_hidden_escapes(&String::from_utf8_lossy(&buffer));
+                let line = hide_secrets(&text, &secrets);
+                if strip_ansi(&line).trim().is_empty() {
+                    // A line of colour codes alone (Minetest ends each coloured line so).
+                    continue;
+                }
                 console.push(&line);
                 if let Readiness::LogLine(pattern) = &ready
                     && *status.borrow() == Status::Starting
@@ -305,6 +322,13 @@ fn launcher(program: &Path, memory_bytes: u64) -> (std::path::PathBuf, Vec<std::
     chain.push(program.as_os_str().to_owned());
     let first = std::path::PathBuf::from(chain.remove(0));
     (first, chain)
+}
+
+/// Whether a template's program is installed here (the launch form says so beside a game
+/// that is not).
+#[must_use]
+pub fn is_installed(program: &Path) -> bool {
+    find_program(program).is_ok()
 }
 
 /// The program to run: a path that exists, or a name found on `PATH`.

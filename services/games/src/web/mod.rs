@@ -1,10 +1,15 @@
-//! The games pages (the server list, the launch form, a server's page with its console, the
-//! admins' quotas page) and the live console as server-sent events. Handlers parse, call the
-//! [`crate::manager`], render.
+//! The games pages (`pages`: the server list; `launch`: the launch form; `server`: a server's page
+//! with its console and backups; `quotas`: the admins' page) and the live console as
+//! server-sent events, with the server's figures in words (`figures`) and messages shown in
+//! the card that was used (`notices`). Handlers parse, call the [`crate::manager`], render.
 
 mod console;
+mod figures;
+mod launch;
+mod notices;
 mod pages;
 mod quotas;
+mod server;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -17,12 +22,12 @@ use crate::manager::Server;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/games/", get(pages::list))
-        .route("/games/new", get(pages::launch_form).post(pages::launch))
-        .route("/games/servers/{id}", get(pages::server))
-        .route("/games/servers/{id}/start", post(pages::start))
-        .route("/games/servers/{id}/stop", post(pages::stop))
-        .route("/games/servers/{id}/command", post(pages::command))
-        .route("/games/servers/{id}/backup-schedule", post(pages::backup_schedule))
+        .route("/games/new", get(launch::form).post(launch::launch))
+        .route("/games/servers/{id}", get(server::show))
+        .route("/games/servers/{id}/start", post(server::start))
+        .route("/games/servers/{id}/stop", post(server::stop))
+        .route("/games/servers/{id}/command", post(server::command))
+        .route("/games/servers/{id}/backup-schedule", post(server::backup_schedule))
         .route("/games/quotas", get(quotas::show))
         .route("/games/quotas/{user_id}", post(quotas::set))
         .route("/games/static/games.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
@@ -33,10 +38,10 @@ pub fn routes() -> Router<AppState> {
 pub fn long_routes() -> Router<AppState> {
     Router::new()
         .route("/games/servers/{id}/events", get(console::events))
-        .route("/games/servers/{id}/restart", post(pages::restart))
-        .route("/games/servers/{id}/delete", post(pages::delete))
-        .route("/games/servers/{id}/backups", post(pages::back_up))
-        .route("/games/servers/{id}/backups/{name}/restore", post(pages::restore))
+        .route("/games/servers/{id}/restart", post(server::restart))
+        .route("/games/servers/{id}/delete", post(server::delete))
+        .route("/games/servers/{id}/backups", post(server::back_up))
+        .route("/games/servers/{id}/backups/{name}/restore", get(server::confirm_restore).post(server::restore))
 }
 
 /// `host:port` for friends: the configured public host, or the host the page was asked on.
