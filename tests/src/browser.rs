@@ -403,20 +403,6 @@ impl Session {
         }
     }
 
-    /// Photographs the page as it is to `target/browser-screenshots/<name>.png` (kept by CI as
-    /// an artifact, for people to look at); its path.
-    ///
-    /// # Errors
-    /// When the browser cannot take it or the file cannot be written.
-    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-screenshots");
-        std::fs::create_dir_all(&folder).with_context(|| format!("make {}", folder.display()))?;
-        let path = folder.join(format!("{name}.png"));
-        let png = self.client.screenshot().await.with_context(|| format!("{}: screenshot {name}", self.name))?;
-        std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
-        Ok(path)
-    }
-
     /// Signs in on the login page as `username`, landing on `/`.
     ///
     /// # Errors
