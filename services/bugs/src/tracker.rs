@@ -2,7 +2,10 @@
 //! attachments. Pages and the JSON API both call these, and each checks who may do it:
 //! admins create projects; everyone signed in sees the family's projects (admins also the
 //! admins-only ones), files issues and comments; the reporter, the assignee or an admin
-//! changes an issue. Every change writes a history event.
+//! changes an issue. Every change writes a history event. What happens to a member's issues
+//! when their account is deleted is in [`members`].
+
+mod members;
 
 use hearth_shared::auth::CopiedIdentities;
 use hearth_shared::db::unix_now;
@@ -24,6 +27,8 @@ use crate::domain::{
 };
 use crate::storage::AttachmentStore;
 use crate::webhooks::{EventPayload, Webhooks};
+
+pub use self::members::MemberRemoval;
 
 /// Most issues on one page.
 pub const MAX_PAGE: i64 = 100;

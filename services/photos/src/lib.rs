@@ -3,7 +3,8 @@
 //!
 //! Map: [`library`] holds the use cases, [`domain`] the rules without I/O, [`db`] all SQL,
 //! [`storage`] the blob store, [`media`] what files are and the previews made from them,
-//! [`worker`] the background preview maker, [`web`] the pages and files, [`api`] the JSON API.
+//! [`worker`] the background preview maker, [`web`] the pages and files, [`api`] the JSON API;
+//! [`members`] what happens to a member's photos when their account is deleted.
 
 pub mod albums;
 pub mod api;
@@ -12,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod library;
 pub mod media;
+pub mod members;
 pub mod sharing;
 pub mod storage;
 pub mod web;

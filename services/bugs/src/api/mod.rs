@@ -3,6 +3,7 @@
 //! triage, attachments and webhooks. Errors are problem+json saying what to fix.
 
 mod issues;
+mod members;
 mod projects;
 mod webhooks;
 
@@ -22,7 +23,8 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
     paths(
         me, projects::list_projects, projects::create_project, projects::get_project, issues::search,
         issues::file_issue, issues::get_issue, issues::edit_issue, issues::add_comment, issues::change_status,
-        issues::triage, issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook
+        issues::triage, issues::add_link, issues::attach, webhooks::list_webhooks, webhooks::create_webhook,
+        members::removal_plan, members::remove
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -42,6 +44,7 @@ pub fn routes(max_attachment_bytes: usize) -> Router<AppState> {
         .route("/bugs/api/projects/{key}", get(projects::get_project))
         .route("/bugs/api/issues", get(issues::search))
         .route("/bugs/api/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
+        .route("/bugs/api/members/{id}/removal", get(members::removal_plan).post(members::remove))
         .route("/bugs/api/projects/{key}/issues", post(issues::file_issue))
         .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue).patch(issues::edit_issue))
         .route("/bugs/api/projects/{key}/issues/{number}/comments", post(issues::add_comment))

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod attachments;
 pub mod issues;
 pub mod labels;
+pub mod members;
 pub mod people;
 pub mod projects;
 pub mod search_index;

@@ -3,14 +3,15 @@
 //! `spec` (a stored server turned into what the runtime runs), `lifecycle` (start, stop,
 //! restart, delete), `supervisor` (each run followed from `starting` to its end, restarts
 //! after a crash, and reconciling at start-up), `players` and `idle` (who plays; stopping
-//! idle servers), `backups`, `quotas`, `users` (each server's own user id) and `commands`
-//! (the console's input).
+//! idle servers), `backups`, `quotas`, `users` (each server's own user id), `commands`
+//! (the console's input) and `members` (a member's servers when their account is deleted).
 
 mod backups;
 mod commands;
 mod idle;
 pub mod launch;
 mod lifecycle;
+mod members;
 mod players;
 mod quotas;
 mod server;
@@ -29,6 +30,7 @@ use hearth_shared::db::Database;
 use hearth_shared::{AppError, AppResult, Identity};
 
 pub use self::launch::{LaunchRefused, LaunchRequest};
+pub use self::members::{MemberRemoval, MemberServer};
 pub use self::quotas::MemberQuota;
 pub use self::server::Server;
 use crate::catalog::Catalog;
