@@ -24,7 +24,7 @@ use crate::tracker::{IssueDetail, IssueEdit};
 /// One entry of the timeline: a comment (Markdown made safe) or a change.
 struct Entry {
     who: String,
-    when: String,
+    when: hearth_shared::layout::Timestamp,
     at: i64,
     /// Within one second, changes (0) come before comments (1).
     order: (u8, i64),

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
-use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
+use hearth_shared::layout::{PageContext, Timestamp, render, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
@@ -26,7 +26,7 @@ pub(super) fn page(title: &str, user: Identity, csrf: &CsrfToken) -> PageContext
 pub struct ServerLine {
     pub server: Server,
     pub address: String,
-    pub since: String,
+    pub since: Timestamp,
 }
 
 #[derive(Template)]
@@ -49,7 +49,7 @@ pub async fn list(
         .into_iter()
         .map(|server| ServerLine {
             address: friends_address(&state, &headers, &server),
-            since: format_time(server.state_since),
+            since: Timestamp::at(server.state_since),
             server,
         })
         .collect();
@@ -237,7 +237,7 @@ struct ServerPage {
     ctx: PageContext,
     server: Server,
     address: String,
-    since: String,
+    since: Timestamp,
     /// (number, safe HTML)
     lines: Vec<(u64, String)>,
     last_seq: u64,
@@ -267,7 +267,7 @@ pub async fn server(
         lines = server.last_lines.lines().map(|line| (0, ansi::to_html(line))).collect();
     }
     let address = friends_address(&state, &headers, &server);
-    let since = format_time(server.state_since);
+    let since = Timestamp::at(server.state_since);
     let title = server.name.clone();
     let backups = state.manager.backups(&user, id).await?;
     let ctx = page(&title, user, &csrf);
