@@ -87,7 +87,7 @@ function fillTimeZones() {
   document.querySelectorAll("select[data-time-zones]").forEach((select) => {
     const own = new Intl.DateTimeFormat().resolvedOptions().timeZone;
     const automatic = select.querySelector("option[value='']");
-    if (automatic && own) automatic.textContent = `Automatic: this device's (${own})`;
+    if (automatic && own) automatic.textContent = `Automatic (${own})`;
     if (!Intl.supportedValuesOf) return;
     const present = new Set([...select.options].map((option) => option.value));
     Intl.supportedValuesOf("timeZone").forEach((zone) => {

@@ -388,6 +388,20 @@ impl Session {
         }
     }
 
+    /// Photographs the page as it is to `target/browser-screenshots/<name>.png`, for people to
+    /// look at (CI keeps the folder); its path.
+    ///
+    /// # Errors
+    /// When the browser cannot take it or the file cannot be written.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-screenshots");
+        let png = self.client.screenshot().await.with_context(|| format!("{}: screenshot", self.name))?;
+        std::fs::create_dir_all(&folder).with_context(|| format!("make {}", folder.display()))?;
+        let path = folder.join(format!("{name}.png"));
+        std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
+        Ok(path)
+    }
+
     /// The visible text of the element matching `css`.
     ///
     /// # Errors

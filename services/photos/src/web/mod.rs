@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use hearth_shared::cookies::secure_for;
 use hearth_shared::flash;
 use hearth_shared::http::public_origin;
-use hearth_shared::layout::{NewSecret, format_time};
+use hearth_shared::layout::NewSecret;
 use hearth_shared::{AppError, AppResult};
 use serde::Deserialize;
 
@@ -50,8 +50,13 @@ fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
 /// Answers the form that made a share link: back to `page`, which shows the link once, at
 /// its top (carried there by [`hearth_shared::flash`]).
 fn show_new_link(state: &AppState, headers: &HeaderMap, page: &str, token: &str, share: &ShareRow) -> Response {
-    let until =
-        share.expires_at.map_or_else(|| "until you withdraw it".to_owned(), |at| format!("until {}", format_time(at)));
+    let until = share.expires_at.map_or_else(
+        || "until you withdraw it".to_owned(),
+        |at| match (at - share.created_at) / 86_400 {
+            1 => "for 1 day".to_owned(),
+            days => format!("for {days} days"),
+        },
+    );
     let link = NewSecret {
         id: "share-url".to_owned(),
         title: "Your new share link".to_owned(),

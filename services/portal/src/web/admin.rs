@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::cookies::secure_for;
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::{self, Flash};
-use hearth_shared::layout::{NewSecret, PageContext, Timestamp, format_time, render_with_status};
+use hearth_shared::layout::{NewSecret, PageContext, Timestamp, render_with_status};
 use hearth_shared::{AppResult, CurrentUser, Identity, Role, http};
 use serde::Deserialize;
 
@@ -25,14 +25,14 @@ struct UserView {
     disabled: bool,
     being_deleted: bool,
     is_me: bool,
-    /// When their open reset link stops working, if they have one.
-    reset_until: Option<Timestamp>,
+    /// Their open reset link: its id and when it stops working.
+    reset: Option<(String, Timestamp)>,
 }
 
-struct LinkView {
+/// An open invite.
+struct InviteView {
     id: String,
-    /// Whom it is for: a role (invites) or a name (reset links).
-    about: String,
+    role: String,
     expires: Timestamp,
 }
 
@@ -42,8 +42,7 @@ struct AdminPage {
     ctx: PageContext,
     notice: Option<&'static str>,
     users: Vec<UserView>,
-    invites: Vec<LinkView>,
-    resets: Vec<LinkView>,
+    invites: Vec<InviteView>,
 }
 
 #[derive(Deserialize)]
@@ -71,11 +70,6 @@ async fn admin_page(
 ) -> AppResult<AdminPage> {
     let accounts = state.accounts.users(&admin).await?;
     let open_resets = state.accounts.open_password_resets(&admin).await?;
-    let name_of = |id: i64| accounts.iter().find(|u| u.id == id).map(|u| u.display_name.clone()).unwrap_or_default();
-    let resets = open_resets
-        .iter()
-        .map(|r| LinkView { id: r.id.clone(), about: name_of(r.user_id), expires: Timestamp::at(r.expires_at) })
-        .collect();
     let users = accounts
         .iter()
         .map(|u| UserView {
@@ -86,7 +80,7 @@ async fn admin_page(
             role: u.role.clone(),
             disabled: u.disabled_at.is_some(),
             being_deleted: u.deleting_at.is_some(),
-            reset_until: open_resets.iter().find(|r| r.user_id == u.id).map(|r| Timestamp::at(r.expires_at)),
+            reset: open_resets.iter().find(|r| r.user_id == u.id).map(|r| (r.id.clone(), Timestamp::at(r.expires_at))),
         })
         .collect();
     let invites = state
@@ -94,9 +88,9 @@ async fn admin_page(
         .open_invites(&admin)
         .await?
         .into_iter()
-        .map(|i| LinkView { id: i.id, about: i.role, expires: Timestamp::at(i.expires_at) })
+        .map(|i| InviteView { id: i.id, role: i.role, expires: Timestamp::at(i.expires_at) })
         .collect();
-    Ok(AdminPage { ctx: page("Family", Some(admin), csrf).with_secret(new_secret), notice, users, invites, resets })
+    Ok(AdminPage { ctx: page("Family", Some(admin), csrf).with_secret(new_secret), notice, users, invites })
 }
 
 pub async fn show(
@@ -133,8 +127,8 @@ pub async fn create_invite(
         title: "Your new invite link".to_owned(),
         value: format!("{}/invite/{token}", http::public_origin(&state.config, &headers)),
         note: format!(
-            "Send it to the person you invite. It works once, until {}, and is not shown again.",
-            format_time(invite.expires_at)
+            "Send it to the person you invite. It works once, for {}, and is not shown again.",
+            lifetime(invite.expires_at - invite.created_at)
         ),
     };
     Ok(flash::redirect("/admin", &secret, secure_for(&headers, state.config.secure_cookies)))
@@ -161,13 +155,21 @@ pub async fn create_reset(
         title: format!("A password reset link for {}", open.user.display_name),
         value: format!("{}/reset/{token}", http::public_origin(&state.config, &headers)),
         note: format!(
-            "Send it to {} only. It works once, until {}: they choose a new password and are logged out everywhere \
+            "Send it to {} only. It works once, for {}: they choose a new password and are logged out everywhere \
              else. It is not shown again.",
             open.user.display_name,
-            format_time(open.reset.expires_at)
+            lifetime(open.reset.expires_at - open.reset.created_at)
         ),
     };
     Ok(flash::redirect("/admin", &secret, secure_for(&headers, state.config.secure_cookies)))
+}
+
+/// "24 hours", "7 days": how long a link works, in words that need no time zone.
+fn lifetime(seconds: i64) -> String {
+    match seconds / 3600 {
+        hours @ 0..=48 => format!("{hours} hours"),
+        hours => format!("{} days", hours / 24),
+    }
 }
 
 pub async fn revoke_reset(
