@@ -58,6 +58,13 @@ async fn an_admin_resets_a_members_password_and_the_member_signs_in_with_the_lin
                 "Joe's row says a link is open"
             );
             admin.screenshot("portal-family-1280").await?;
+            let mum_phone = browser.phone("admin-phone").await?;
+            log_in(&mum_phone, "mum", "kettle-on-at-four").await?;
+            mum_phone.goto("/admin").await?;
+            mum_phone.click("li[data-user=joe] details.more summary").await?;
+            let fits = mum_phone.execute("return document.documentElement.scrollWidth <= 390").await?;
+            ensure!(fits == Value::Bool(true), "the family page fits the phone");
+            mum_phone.screenshot("portal-family-390").await?;
 
             phone.goto(&link).await?;
             ensure!(phone.text_of("h1").await? == "Choose a new password", "the link opens the reset page");
