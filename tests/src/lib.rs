@@ -92,7 +92,22 @@ impl HearthProcess {
     /// # Panics
     /// When the process cannot start or is not ready within 30 seconds.
     pub async fn start_in(data_dir: &Path, service: Option<&str>, env: &[(&str, &str)]) -> Self {
-        let port = free_port();
+        Self::start_at(data_dir, free_port(), service, env).await
+    }
+
+    /// Like [`HearthProcess::start`], on `port`: for processes that must know each other's
+    /// addresses before they start (a portal and the services it asks).
+    ///
+    /// # Panics
+    /// When the process cannot start or is not ready within 30 seconds.
+    pub async fn start_on(port: u16, service: Option<&str>, env: &[(&str, &str)]) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut process = Self::start_at(data_dir.path(), port, service, env).await;
+        process._data_dir = Some(data_dir);
+        process
+    }
+
+    async fn start_at(data_dir: &Path, port: u16, service: Option<&str>, env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(hearth_binary());
         command.arg("serve");
         if let Some(service) = service {

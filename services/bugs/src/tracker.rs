@@ -3,8 +3,10 @@
 //! admins create projects; everyone signed in sees the family's projects (admins also the
 //! admins-only ones), files issues and comments; the reporter, the assignee or an admin
 //! changes an issue. Every change writes a history event, and tells the issue's people
-//! ([`notifications`]).
+//! ([`notifications`]). What happens to a member's issues when their account is deleted is in
+//! [`members`].
 
+mod members;
 mod notifications;
 
 pub use notifications::{EmailSettings, Inbox};
@@ -34,6 +36,8 @@ use crate::mail::Mailer;
 use crate::storage::AttachmentStore;
 use crate::webhooks::{EventPayload, Webhooks};
 use notifications::News;
+
+pub use self::members::MemberRemoval;
 
 /// Most issues on one page.
 pub const MAX_PAGE: i64 = 100;

@@ -1,5 +1,8 @@
 //! The all-in-one process: every service's router merged under its prefix, with the portal
-//! answering "who is this?" in-process; or one service alone, asking the portal over HTTP.
+//! answering "who is this?" in-process and asking the services in-process what deleting a
+//! member does there ([`members`]); or one service alone, over HTTP.
+
+pub mod members;
 
 use axum::Router;
 use hearth_shared::{AuthClient, Config, http};
@@ -61,6 +64,7 @@ async fn all_services(config: &Config) -> anyhow::Result<Router> {
     let photos = hearth_photos::connect(config.clone(), auth.clone()).await?;
     let bugs = hearth_bugs::connect(config.clone(), auth.clone()).await?;
     let games = hearth_games::connect(config.clone(), auth).await?;
+    let portal = portal.with_member_services(members::in_process(&photos, &bugs, &games));
     Ok(hearth_portal::router(portal)
         .merge(hearth_photos::router(photos))
         .merge(hearth_bugs::router(bugs))

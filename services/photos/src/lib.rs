@@ -4,7 +4,8 @@
 //! Map: [`library`] holds the use cases, [`domain`] the rules without I/O, [`db`] all SQL,
 //! [`storage`] the blob store, [`media`] what files are and the previews made from them,
 //! [`decoder`] the child process that reads uploaded files for [`media`], [`worker`] the
-//! background preview maker, [`web`] the pages and files, [`api`] the JSON API.
+//! background preview maker, [`web`] the pages and files, [`api`] the JSON API; [`members`]
+//! what happens to a member's photos when their account is deleted.
 
 pub mod albums;
 pub mod api;
@@ -14,6 +15,7 @@ pub mod decoder;
 pub mod domain;
 pub mod library;
 pub mod media;
+pub mod members;
 pub mod sharing;
 pub mod storage;
 pub mod web;

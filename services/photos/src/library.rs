@@ -380,7 +380,7 @@ impl Library {
             .ok_or_else(|| AppError::NotFound("There is no such item in your trash.".to_owned()))
     }
 
-    async fn delete_unused_blob(&self, sha256: &str) -> AppResult<()> {
+    pub(crate) async fn delete_unused_blob(&self, sha256: &str) -> AppResult<()> {
         if !items::blob_in_use(self.db.pool(), sha256).await? {
             let sha256 = Sha256::parse(sha256)?;
             self.blobs.delete(&sha256).await.map_err(|e| anyhow::anyhow!("deleting blob {sha256}: {e}"))?;

@@ -1,6 +1,12 @@
 //! The portal's use cases: first-run setup, login and logout, invites, disabling accounts,
-//! sessions, personal API tokens and password changes. Web pages and the JSON API both call
-//! these; each checks who may do it.
+//! sessions, personal API tokens and password changes here; helping a member (reset links,
+//! roles, deleting an account across the services) in [`family`] and [`resets`]; the sessions
+//! list and preferences in [`devices`]. Web pages and the JSON API both call these; each
+//! checks who may do it.
+
+mod devices;
+pub mod family;
+mod resets;
 
 use hearth_shared::db::begin_write;
 use std::net::IpAddr;
@@ -18,6 +24,7 @@ use crate::db::sessions::{self, SessionRow};
 use crate::db::users::{self, NewUser, UserRow};
 use crate::domain::throttle::ThrottlePolicy;
 use crate::domain::{DisplayName, LoginThrottle, TokenName, Username};
+use crate::members::MemberRemoval;
 use hearth_shared::passwords::{self as password, Password, PasswordHash};
 
 /// How long a login lasts.
@@ -32,6 +39,9 @@ const TOUCH_EVERY_SECS: i64 = 300;
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: String,
+    /// The session the browser already holds, which a new login replaces (its cookie is
+    /// overwritten), so logging in again does not leave a row behind.
+    pub replaces: Option<String>,
 }
 
 /// A new account's fields as typed.
@@ -53,6 +63,8 @@ pub struct NewSession {
 pub struct Accounts {
     db: Database,
     throttle: Arc<LoginThrottle>,
+    /// The other services, asked what deleting a member does there and to do it.
+    services: Arc<[Arc<dyn MemberRemoval>]>,
 }
 
 impl Accounts {
@@ -63,7 +75,14 @@ impl Accounts {
 
     #[must_use]
     pub fn with_throttle(db: Database, policy: ThrottlePolicy) -> Self {
-        Self { db, throttle: Arc::new(LoginThrottle::new(policy)) }
+        Self { db, throttle: Arc::new(LoginThrottle::new(policy)), services: Arc::from(Vec::new()) }
+    }
+
+    /// The same accounts, deleting members also in `services`.
+    #[must_use]
+    pub fn with_services(mut self, services: Vec<Arc<dyn MemberRemoval>>) -> Self {
+        self.services = Arc::from(services);
+        self
     }
 
     #[must_use]
@@ -130,6 +149,9 @@ impl Accounts {
     }
 
     async fn open_session(&self, user_id: i64, client: &ClientInfo) -> AppResult<NewSession> {
+        if let Some(previous) = &client.replaces {
+            sessions::delete_by_token(self.db.pool(), &hash_token(previous)).await?;
+        }
         let token = random_token();
         let now = unix_now();
         let session = SessionRow {
@@ -293,7 +315,7 @@ impl Accounts {
     }
 
     /// Disables (ending every session and revoking every API token at once) or enables an
-    /// account.
+    /// account. An account being deleted cannot be enabled.
     ///
     /// # Errors
     /// Not an admin, the admin's own account, no such user, or database failure.
@@ -303,6 +325,13 @@ impl Accounts {
             return Err(AppError::Invalid("You cannot disable your own account.".to_owned()));
         }
         let pool = self.db.pool();
+        let being_deleted = users::by_id(pool, user_id).await?.is_some_and(|u| u.deleting_at.is_some());
+        if being_deleted && !disabled {
+            return Err(AppError::Conflict(
+                "This account is being deleted, so it cannot be enabled. Finish deleting it on the Family page."
+                    .to_owned(),
+            ));
+        }
         let found = if disabled {
             users::disable(pool, user_id, unix_now()).await?
         } else {
@@ -313,6 +342,13 @@ impl Accounts {
         }
         tracing::info!(user_id, disabled, by = admin.user_id, "account status changed");
         Ok(())
+    }
+
+    /// The account `user_id`, for an admin's action on it.
+    async fn existing(&self, user_id: i64) -> AppResult<UserRow> {
+        users::by_id(self.db.pool(), user_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("There is no such account.".to_owned()))
     }
 
     /// The user's live sessions.
@@ -397,7 +433,7 @@ impl Accounts {
         Ok(())
     }
 
-    /// Deletes expired sessions (run now and then).
+    /// Deletes expired sessions (the portal runs this every hour).
     ///
     /// # Errors
     /// Database failure.

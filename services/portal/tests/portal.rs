@@ -1,5 +1,6 @@
 //! The portal through HTTP, in-process, on SQLite and PostgreSQL: setup, login, invites,
-//! sessions, tokens, disabling, and the bad inputs each of them must refuse clearly.
+//! sessions, tokens, disabling, helping a member (reset links, roles, deleting an account),
+//! time zones, the icons, and the bad inputs each of them must refuse clearly.
 
 use hearth_shared::db::Backend;
 use hearth_shared::testing::{TestClient, TestDatabase, TestServer};
@@ -13,6 +14,7 @@ struct Portal {
     server: TestServer,
     db: TestDatabase,
     admin: TestClient,
+    accounts: hearth_portal::Accounts,
 }
 
 const ADMIN_PASSWORD: &str = "admin password";
@@ -22,13 +24,14 @@ impl Portal {
         let db = TestDatabase::create(backend).await?;
         let config = db.config();
         let state = hearth_portal::AppState::new(config.clone()).await.expect("portal state");
+        let accounts = state.accounts.clone();
         let server = TestServer::start(http::app(hearth_portal::router(state), &config)).await;
         let admin = server.client();
         let response = admin
             .post_form("/setup", &[("display_name", "Mum"), ("username", "mum"), ("password", ADMIN_PASSWORD)])
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "setup redirects home");
-        Some(Self { server, db, admin })
+        Some(Self { server, db, admin, accounts })
     }
 
     /// A bearer token for `username` from the login API.
@@ -75,6 +78,20 @@ impl Portal {
         };
         sqlx::raw_sql(&statement).execute(&mut conn).await.expect("sql");
     }
+
+    /// The member `username`'s user id.
+    async fn user_id(&self, username: &str) -> i64 {
+        let admin = self.token("mum", ADMIN_PASSWORD).await;
+        let users: Value = self.api_get("/api/users", &admin).await.json().await.expect("json");
+        users.as_array().expect("list").iter().find(|u| u["username"] == username).expect("user")["id"]
+            .as_i64()
+            .expect("id")
+    }
+}
+
+/// The value of the field `id` on a page (a secret shown once), if it is there.
+fn field_value(html: &str, id: &str) -> Option<String> {
+    html.split(&format!("id=\"{id}\" value=\"")).nth(1).and_then(|s| s.split('"').next()).map(str::to_owned)
 }
 
 fn location(response: &reqwest::Response) -> &str {
@@ -432,6 +449,250 @@ async fn health_metrics_and_api_docs_answer(backend: Backend) {
     assert!(docs.contains("/api/auth/login") && !docs.contains("https://"), "docs load nothing from the internet");
 }
 
+/// A member who forgot their password: the admin makes a one-time link (shown at the top of
+/// the family page), the member chooses a new password with it and is signed in; whatever
+/// knew the old password (their other sessions, their API tokens) stops working.
+async fn a_reset_link_lets_a_member_choose_a_new_password_once(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let kid_tablet = portal.member("kid").await;
+    let script: Value =
+        portal.api_post("/api/me/tokens", Some(&kid_tablet), json!({"name": "bot"})).await.json().await.expect("json");
+    let script = script["token"].as_str().expect("token").to_owned();
+    let kid = portal.user_id("kid").await;
+
+    let made = portal.admin.post_form(&format!("/admin/users/{kid}/reset"), &[]).await;
+    assert_eq!(location(&made), "/admin", "the form redirects, so a reload makes no second link");
+    let page = portal.admin.get("/admin").await.text().await.expect("page");
+    let url = field_value(&page, "reset-url").expect("the link is shown");
+    assert!(
+        page.find("id=\"reset-url\"") < page.find("<h1>"),
+        "the new link is at the top of the page, where the eye is"
+    );
+    assert!(page.contains("reset link open until"), "the person's row says a link is open");
+    assert!(field_value(&portal.admin.get("/admin").await.text().await.expect("page"), "reset-url").is_none());
+    let path = url.split_once("/reset/").map(|(_, token)| format!("/reset/{token}")).expect("reset path");
+    assert_eq!(portal.api_get("/api/me", &kid_tablet).await.status(), StatusCode::OK, "nothing ends before it is used");
+
+    let phone = portal.server.client();
+    let form = phone.get(&path).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(form.text().await.expect("page").contains("Hello, Kid"));
+    let short = phone.post_form(&path, &[("new_password", "short")]).await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.text().await.expect("page").contains("at least 8 characters"));
+    let saved = phone.post_form(&path, &[("new_password", "new kid password")]).await;
+    assert_eq!(location(&saved), "/?done=password");
+    let home = phone.get("/").await.text().await.expect("page");
+    assert!(home.contains("Hello, Kid"), "the member is signed in by the link");
+
+    assert_eq!(portal.api_get("/api/me", &kid_tablet).await.status(), StatusCode::UNAUTHORIZED, "old sessions end");
+    assert_eq!(portal.api_get("/api/me", &script).await.status(), StatusCode::UNAUTHORIZED, "API tokens end");
+    let old = portal.api_post("/api/auth/login", None, json!({"username": "kid", "password": "kid password"})).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    portal.token("kid", "new kid password").await;
+    let reused = portal.server.client().get(&path).await;
+    assert_eq!(reused.status(), StatusCode::GONE);
+    assert!(reused.text().await.expect("page").contains("already been used"));
+}
+
+async fn a_reset_link_is_replaced_expires_and_is_only_for_others(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let kid_token = portal.member("kid").await;
+    let kid = portal.user_id("kid").await;
+    let admin = portal.token("mum", ADMIN_PASSWORD).await;
+    let reset = |admin: String| {
+        let url = format!("/api/users/{kid}/password-reset");
+        let portal = &portal;
+        async move { portal.api_post(&url, Some(&admin), json!({})).await }
+    };
+    let first: Value = reset(admin.clone()).await.json().await.expect("json");
+    let second = reset(admin.clone()).await;
+    assert_eq!(second.status(), StatusCode::CREATED);
+    let second: Value = second.json().await.expect("json");
+    let replaced = portal.server.client().get(first["path"].as_str().expect("path")).await;
+    assert_eq!(replaced.status(), StatusCode::NOT_FOUND, "only the newest link works");
+    assert!(replaced.text().await.expect("page").contains("replaced by a newer one"));
+    let open: Value = portal.api_get("/api/password-resets", &admin).await.json().await.expect("json");
+    assert_eq!(open.as_array().expect("list").len(), 1);
+
+    portal.sql("UPDATE password_resets SET expires_at = 0").await;
+    let expired = portal.server.client().get(second["path"].as_str().expect("path")).await;
+    assert_eq!(expired.status(), StatusCode::GONE);
+    assert!(expired.text().await.expect("page").contains("expired"));
+    let by_api = portal
+        .api_post("/api/password-resets/use", None, json!({"token": second["token"], "new_password": "whatever123"}))
+        .await;
+    assert_eq!(by_api.status(), StatusCode::GONE);
+
+    let own = portal
+        .api_post(&format!("/api/users/{}/password-reset", portal.user_id("mum").await), Some(&admin), json!({}))
+        .await;
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem(own).await["detail"].as_str().expect("detail").contains("account page"));
+    let not_admin = portal.api_post(&format!("/api/users/{kid}/password-reset"), Some(&kid_token), json!({})).await;
+    assert_eq!(not_admin.status(), StatusCode::FORBIDDEN);
+    portal.api_post(&format!("/api/users/{kid}/disable"), Some(&admin), json!({})).await;
+    let disabled = reset(admin.clone()).await;
+    assert_eq!(disabled.status(), StatusCode::CONFLICT);
+    assert!(problem(disabled).await["detail"].as_str().expect("detail").contains("Enable the account first"));
+    let nobody = portal.api_post("/api/users/999999/password-reset", Some(&admin), json!({})).await;
+    assert_eq!(nobody.status(), StatusCode::NOT_FOUND);
+}
+
+async fn an_admin_changes_a_role_but_never_their_own(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let kid_token = portal.member("kid").await;
+    let kid = portal.user_id("kid").await;
+    let made = portal.admin.post_form(&format!("/admin/users/{kid}/role"), &[("role", "admin")]).await;
+    assert_eq!(location(&made), "/admin?done=role");
+    let me: Value = portal.api_get("/api/me", &kid_token).await.json().await.expect("json");
+    assert_eq!(me["role"], "admin", "the member's own session sees the new role");
+
+    let mum = portal.user_id("mum").await;
+    let own = portal.api_post(&format!("/api/users/{mum}/role"), Some(&kid_token), json!({"role": "member"})).await;
+    assert_eq!(own.status(), StatusCode::OK, "another admin can make mum a member");
+    let admin = portal.token("mum", ADMIN_PASSWORD).await;
+    let refused = portal.api_post(&format!("/api/users/{kid}/role"), Some(&admin), json!({"role": "member"})).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "mum is a member now");
+    let self_change =
+        portal.api_post(&format!("/api/users/{kid}/role"), Some(&kid_token), json!({"role": "member"})).await;
+    assert_eq!(self_change.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem(self_change).await["detail"].as_str().expect("detail").contains("another admin"));
+    let nonsense = portal.api_post(&format!("/api/users/{mum}/role"), Some(&kid_token), json!({"role": "owner"})).await;
+    assert_eq!(nonsense.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem(nonsense).await["detail"].as_str().expect("detail").contains("admin or member"));
+}
+
+/// The sessions list names devices ("Firefox on Android · last seen …"), logging in again in
+/// the same browser replaces its session instead of adding a row, "log out everywhere else"
+/// keeps only this one, and expired sessions are swept.
+async fn sessions_are_named_by_device_and_the_list_stays_short(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let android = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0";
+    let response = reqwest::Client::new()
+        .post(portal.server.url("/api/auth/login"))
+        .header("user-agent", android)
+        .json(&json!({"username": "mum", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let phone: Value = response.json().await.expect("json");
+    let phone = phone["token"].as_str().expect("token").to_owned();
+    let page = portal.admin.get("/account").await.text().await.expect("page");
+    assert!(page.contains("Firefox on Android"), "the device is named");
+    assert!(!page.contains("Gecko/128.0"), "not the raw user agent");
+    assert!(page.contains("last seen <time datetime="), "with when it was last seen");
+
+    for _ in 0..3 {
+        let again =
+            portal.admin.post_form("/login", &[("username", "mum"), ("password", ADMIN_PASSWORD), ("next", "/")]).await;
+        assert_eq!(location(&again), "/");
+    }
+    let sessions: Value = portal.api_get("/api/me/sessions", &phone).await.json().await.expect("json");
+    assert_eq!(sessions.as_array().expect("list").len(), 2, "logging in again replaces the browser's session");
+
+    let ended = portal.admin.post_form("/account/sessions/others/revoke", &[]).await;
+    assert_eq!(location(&ended), "/account?done=others");
+    assert_eq!(portal.api_get("/api/me", &phone).await.status(), StatusCode::UNAUTHORIZED);
+    let page = portal.admin.get("/account").await.text().await.expect("page");
+    assert!(page.contains("this device") && !page.contains("Log out everywhere else"), "only this one is left");
+
+    let script = portal.token("mum", ADMIN_PASSWORD).await;
+    portal.sql("UPDATE sessions SET expires_at = 1").await;
+    assert_eq!(portal.accounts.sweep_expired().await.expect("sweep"), 2);
+    assert_eq!(portal.api_get("/api/me", &script).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Times are `<time>` elements the script shows in the viewer's zone; a zone chosen on the
+/// account page is said on the pages people land on.
+async fn a_chosen_time_zone_is_kept_and_said(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let home = portal.admin.get("/").await.text().await.expect("page");
+    assert!(home.contains("<html lang=\"en\" data-time-zone=\"\">"), "automatic until one is chosen");
+    let saved = portal.admin.post_form("/account/time-zone", &[("time_zone", "Europe/London")]).await;
+    assert_eq!(location(&saved), "/account?done=zone");
+    let home = portal.admin.get("/").await.text().await.expect("page");
+    assert!(home.contains("data-time-zone=\"Europe/London\""));
+    let account = portal.admin.get("/account").await.text().await.expect("page");
+    assert!(account.contains("<option value=\"Europe/London\" selected>"));
+    let bad = portal.admin.post_form("/account/time-zone", &[("time_zone", "<script>")]).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = bad.text().await.expect("page");
+    assert!(bad.contains("is not a time zone") && !bad.contains("<script>"), "refused, and escaped");
+    let back = portal.admin.post_form("/account/time-zone", &[("time_zone", "")]).await;
+    assert_eq!(location(&back), "/account?done=zone");
+    assert!(portal.admin.get("/").await.text().await.expect("page").contains("data-time-zone=\"\""));
+}
+
+/// "Add to home screen" finds a manifest and icons; `/favicon.ico` exists.
+async fn the_icons_and_the_manifest_are_served(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let favicon = portal.admin.get("/favicon.ico").await;
+    assert_eq!(favicon.status(), StatusCode::OK);
+    assert_eq!(favicon.headers()["content-type"], "image/x-icon");
+    assert_eq!(&favicon.bytes().await.expect("icon")[..4], &[0, 0, 1, 0], "an ICO file");
+    let page = portal.admin.get("/").await.text().await.expect("page");
+    for link in ["rel=\"manifest\" href=\"/static/manifest.webmanifest\"", "rel=\"apple-touch-icon\"", "rel=\"icon\""] {
+        assert!(page.contains(link), "{link}");
+    }
+    let manifest = portal.admin.get("/static/manifest.webmanifest").await;
+    assert_eq!(manifest.headers()["content-type"], "application/manifest+json");
+    let manifest: Value = manifest.json().await.expect("json");
+    assert_eq!(manifest["start_url"], "/");
+    for icon in manifest["icons"].as_array().expect("icons") {
+        let path = format!("/static/{}", icon["src"].as_str().expect("src"));
+        let answer = portal.admin.get(&path).await;
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        assert_eq!(answer.headers()["content-type"], icon["type"].as_str().expect("type"), "{path}");
+    }
+}
+
+/// A portal running alone without the other services' addresses deletes the account, and
+/// says before that nothing is removed in the services it cannot reach.
+async fn a_portal_alone_deletes_an_account_and_says_what_it_cannot_reach(backend: Backend) {
+    let Some(portal) = Portal::start(backend).await else {
+        return;
+    };
+    let kid_token = portal.member("kid").await;
+    let kid = portal.user_id("kid").await;
+    let invite = portal.api_post("/api/invites", Some(&kid_token), json!({})).await;
+    assert_eq!(invite.status(), StatusCode::FORBIDDEN);
+    let plan = portal.admin.get(&format!("/admin/users/{kid}/delete")).await;
+    assert_eq!(plan.status(), StatusCode::OK);
+    let plan = plan.text().await.expect("page");
+    assert!(plan.contains("Delete Kid&#39;s account?") || plan.contains("Delete Kid's account?"), "{plan}");
+    assert!(plan.contains("HEARTH_PHOTOS_URL is not set"), "says what it cannot reach");
+    assert!(plan.contains("1 session and no API tokens end now."), "{plan}");
+    let deleted = portal.admin.post_form(&format!("/admin/users/{kid}/delete"), &[]).await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert!(deleted.text().await.expect("page").contains("is deleted"));
+    assert_eq!(portal.api_get("/api/me", &kid_token).await.status(), StatusCode::UNAUTHORIZED);
+    let admin = portal.token("mum", ADMIN_PASSWORD).await;
+    let users: Value = portal.api_get("/api/users", &admin).await.json().await.expect("json");
+    assert_eq!(users.as_array().expect("list").len(), 1, "only mum is left");
+    portal.member("kid").await;
+    let mum = portal.user_id("mum").await;
+    let own = reqwest::Client::new()
+        .delete(portal.server.url(&format!("/api/users/{mum}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY, "nobody deletes their own account");
+}
+
 both_backends!(
     first_visit_sets_up_the_admin_then_login_and_logout_work,
     wrong_passwords_are_refused_clearly_and_throttled,
@@ -447,4 +708,11 @@ both_backends!(
     changing_the_password_ends_other_sessions,
     bad_requests_get_clear_4xx_answers,
     health_metrics_and_api_docs_answer,
+    a_reset_link_lets_a_member_choose_a_new_password_once,
+    a_reset_link_is_replaced_expires_and_is_only_for_others,
+    an_admin_changes_a_role_but_never_their_own,
+    sessions_are_named_by_device_and_the_list_stays_short,
+    a_chosen_time_zone_is_kept_and_said,
+    the_icons_and_the_manifest_are_served,
+    a_portal_alone_deletes_an_account_and_says_what_it_cannot_reach,
 );

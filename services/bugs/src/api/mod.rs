@@ -3,6 +3,7 @@
 //! triage, attachments, notifications and webhooks. Errors are problem+json saying what to fix.
 
 mod issues;
+mod members;
 mod notifications;
 mod projects;
 mod webhooks;
@@ -25,7 +26,7 @@ use crate::domain::{LinkKind, Priority, Resolution, Status};
         issues::file_issue, issues::get_issue, issues::edit_issue, issues::add_comment, issues::change_status,
         issues::triage, issues::add_link, issues::attach, notifications::list, notifications::read_all,
         notifications::follow, webhooks::list_webhooks, webhooks::create_webhook,
-        webhooks::delete_webhook
+        webhooks::delete_webhook, members::removal_plan, members::remove
     ),
     components(schemas(Problem, Identity, Status, Resolution, Priority, LinkKind)),
     security(("token" = []), ("session" = []))
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/bugs/api/issues", get(issues::search))
         .route("/bugs/api/webhooks", get(webhooks::list_webhooks).post(webhooks::create_webhook))
         .route("/bugs/api/webhooks/{id}", delete(webhooks::delete_webhook))
+        .route("/bugs/api/members/{id}/removal", get(members::removal_plan).post(members::remove))
         .route("/bugs/api/projects/{key}/issues", post(issues::file_issue))
         .route("/bugs/api/projects/{key}/issues/{number}", get(issues::get_issue).patch(issues::edit_issue))
         .route("/bugs/api/projects/{key}/issues/{number}/comments", post(issues::add_comment))

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod drafts;
 pub mod issues;
 pub mod labels;
+pub mod members;
 pub mod notifications;
 pub mod outbox;
 pub mod people;

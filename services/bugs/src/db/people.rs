@@ -11,11 +11,12 @@ pub struct PersonRow {
     pub display_name: String,
 }
 
-/// Records (or refreshes) who someone is.
+/// Records (or refreshes) who someone is; a former member stays as they were left.
 pub async fn remember(pool: &AnyPool, user: &Identity, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO people (user_id, username, display_name, seen_at, is_admin) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (user_id) DO UPDATE SET username = $2, display_name = $3, seen_at = $4, is_admin = $5",
+         ON CONFLICT (user_id) DO UPDATE SET username = $2, display_name = $3, seen_at = $4, is_admin = $5 \
+         WHERE people.left_at IS NULL",
     )
     .bind(user.user_id)
     .bind(&user.username)
@@ -42,15 +43,18 @@ pub async fn set_email(pool: &AnyPool, user_id: i64, email: Option<&str>) -> sql
     Ok(())
 }
 
-/// Everyone who has used the tracker, by name: who an issue can be assigned to.
+/// Everyone who has used the tracker and is still in the family, by name: who an issue can be
+/// assigned to.
 pub async fn all(pool: &AnyPool) -> sqlx::Result<Vec<PersonRow>> {
-    sqlx::query_as("SELECT user_id, username, display_name FROM people ORDER BY display_name, user_id")
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT user_id, username, display_name FROM people WHERE left_at IS NULL ORDER BY display_name, user_id",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn by_username(pool: &AnyPool, username: &str) -> sqlx::Result<Option<PersonRow>> {
-    sqlx::query_as("SELECT user_id, username, display_name FROM people WHERE username = $1")
+    sqlx::query_as("SELECT user_id, username, display_name FROM people WHERE username = $1 AND left_at IS NULL")
         .bind(username)
         .fetch_optional(pool)
         .await

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
-use hearth_shared::layout::{PageContext, render_with_status};
+use hearth_shared::layout::{PageContext, Timestamp, render_with_status};
 use hearth_shared::{AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
@@ -22,7 +22,7 @@ struct Row {
     reference: String,
     title: String,
     url: String,
-    when: String,
+    when: Timestamp,
     unread: bool,
 }
 

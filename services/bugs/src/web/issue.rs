@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::{CSRF_FIELD, CsrfToken};
 use hearth_shared::flash::Flash;
 use hearth_shared::http::body::multipart_error;
-use hearth_shared::layout::{PageContext, render_with_status};
+use hearth_shared::layout::{PageContext, Timestamp, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ struct Entry {
     /// `comment-12` for a comment, so a redirect can land on it.
     anchor: String,
     who: String,
-    when: String,
+    when: hearth_shared::layout::Timestamp,
     at: i64,
     /// Within one second, changes (0) come before comments (1).
     order: (u8, i64),
@@ -123,7 +123,7 @@ struct IssuePage {
     reference: String,
     base: String,
     /// When it was filed.
-    filed: String,
+    filed: Timestamp,
     description_html: String,
     status_label: &'static str,
     status_class: &'static str,

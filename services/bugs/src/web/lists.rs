@@ -157,7 +157,7 @@ struct Row {
     priority: &'static str,
     labels: Vec<LabelChip>,
     assignee: String,
-    updated: String,
+    updated: hearth_shared::layout::Timestamp,
 }
 
 #[derive(Template)]

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use hearth_shared::cookies::secure_for;
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::{self, Flash};
-use hearth_shared::layout::{PageContext, format_time};
+use hearth_shared::layout::{PageContext, Timestamp};
 use hearth_shared::{AppError, AppResult, Identity};
 use serde::{Deserialize, Serialize};
 
@@ -137,9 +137,9 @@ fn colour_class(colour: &str) -> String {
     format!("c-{hex}")
 }
 
-/// Seconds since the epoch as the family reads them.
-fn when(unix_seconds: i64) -> String {
-    format_time(unix_seconds)
+/// Seconds since the epoch as the family reads them (in their own time zone, ADR 0055).
+fn when(unix_seconds: i64) -> Timestamp {
+    Timestamp::at(unix_seconds)
 }
 
 /// Labels typed as `printer, wifi` or `printer wifi`.

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::cookies::secure_for;
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::{self, Flash};
-use hearth_shared::layout::{PageContext, render_with_status};
+use hearth_shared::layout::{NewSecret, PageContext, Timestamp, render_with_status};
 use hearth_shared::{AppResult, CurrentUser, Identity};
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ struct Row {
     id: i64,
     url: String,
     project: String,
-    created: String,
+    created: Timestamp,
     delivered: i64,
     pending: i64,
     failed: i64,
@@ -33,7 +33,7 @@ struct Row {
 
 /// A webhook just made: its secret, shown once.
 #[derive(Serialize, Deserialize)]
-struct NewSecret {
+struct NewWebhook {
     url: String,
     secret: String,
 }
@@ -52,7 +52,6 @@ struct WebhooksPage {
     nav: Nav,
     rows: Vec<Row>,
     projects: Vec<CountedProject>,
-    new_secret: Option<NewSecret>,
     typed: Typed,
     error: Option<String>,
 }
@@ -61,7 +60,7 @@ async fn webhooks_page(
     state: &AppState,
     user: Identity,
     csrf: &CsrfToken,
-    new_secret: Option<NewSecret>,
+    new_webhook: Option<NewWebhook>,
     (typed, error): (Typed, Option<String>),
 ) -> AppResult<Response> {
     let rows = state
@@ -83,7 +82,17 @@ async fn webhooks_page(
     let projects = state.tracker.projects(&user).await?;
     let nav = Nav::load(state, &user, "webhooks").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page_data = WebhooksPage { ctx: page("Webhooks", user, csrf), nav, rows, projects, new_secret, typed, error };
+    let secret = new_webhook.map(|new| NewSecret {
+        id: "webhook-secret".to_owned(),
+        title: "Copy the webhook's secret now".to_owned(),
+        value: new.secret,
+        note: format!(
+            "Events for {} are signed with it (X-Hearth-Signature-256). It is shown only this once.",
+            new.url
+        ),
+    });
+    let page_data =
+        WebhooksPage { ctx: page("Webhooks", user, csrf).with_secret(secret), nav, rows, projects, typed, error };
     render_with_status(status, &page_data)
 }
 
@@ -118,7 +127,7 @@ pub async fn create(
     match state.tracker.create_webhook(&user, &form.url, project, secret).await {
         Ok((row, secret)) => {
             let secure = secure_for(&headers, state.service.config.secure_cookies);
-            Ok(flash::redirect(PAGE, &NewSecret { url: row.url, secret }, secure))
+            Ok(flash::redirect(PAGE, &NewWebhook { url: row.url, secret }, secure))
         }
         Err(e) => {
             let typed = Typed { url: form.url, project: form.project };

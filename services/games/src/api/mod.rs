@@ -2,6 +2,7 @@
 //! their lifecycle, and the console. Members manage their own servers; admins see all.
 
 mod backups;
+mod members;
 mod quotas;
 mod servers;
 
@@ -24,7 +25,7 @@ pub use servers::{ServerView, TemplateInfo};
     paths(
         servers::templates, servers::list, servers::launch, servers::get_server, servers::delete_server,
         servers::start, servers::stop, servers::restart, servers::console, servers::send_command, quotas::get_quota, quotas::set_quota, backups::list, backups::make,
-        backups::download, backups::restore, backups::set_schedule, me
+        backups::download, backups::restore, backups::set_schedule, members::removal_plan, members::remove, me
     ),
     components(schemas(
         Problem, Identity, Server, ServerView, TemplateInfo, ServerState, DesiredState, PortSpec, Protocol,
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/games/api/servers/{id}/console", get(servers::console).post(servers::send_command))
         .route("/games/api/quotas/{user_id}", get(quotas::get_quota).put(quotas::set_quota))
         .route("/games/api/servers/{id}/backup-schedule", axum::routing::put(backups::set_schedule))
+        .route("/games/api/members/{id}/removal", get(members::removal_plan))
 }
 
 /// Routes that wait for a server to stop, which may take longer than the request timeout.
@@ -62,6 +64,7 @@ pub fn long_routes() -> Router<AppState> {
         .route("/games/api/servers/{id}/backups", get(backups::list).post(backups::make))
         .route("/games/api/servers/{id}/backups/{name}", get(backups::download))
         .route("/games/api/servers/{id}/backups/{name}/restore", post(backups::restore))
+        .route("/games/api/members/{id}/removal", post(members::remove))
 }
 
 /// Who am I, as this service sees me.

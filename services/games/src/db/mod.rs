@@ -1,5 +1,6 @@
 //! All SQL of the games service.
 
+pub mod leaving;
 pub mod members;
 pub mod quotas;
 pub mod servers;

@@ -4,7 +4,8 @@
 //! restart, delete), `supervisor` (each run followed from `starting` to its end, restarts
 //! after a crash, and reconciling at start-up), `players` and `idle` (who plays; stopping
 //! idle servers), `figures` (what each running server uses), `backups`, `quotas`, `users`
-//! (each server's own user id) and `commands` (the console's input).
+//! (each server's own user id), `commands` (the console's input) and `members` (a member's
+//! servers when their account is deleted).
 
 mod backups;
 mod commands;
@@ -12,6 +13,7 @@ mod figures;
 mod idle;
 pub mod launch;
 mod lifecycle;
+mod members;
 mod players;
 mod quotas;
 mod server;
@@ -31,11 +33,12 @@ use hearth_shared::{AppError, AppResult, Identity};
 
 pub use self::backups::Restored;
 pub use self::launch::{LaunchRefused, LaunchRequest};
+pub use self::members::{MemberRemoval, MemberServer};
 pub use self::quotas::MemberQuota;
 pub use self::server::Server;
 use crate::catalog::Catalog;
 use crate::config::GamesConfig;
-use crate::db::{members, servers};
+use crate::db::{self, servers};
 use crate::runtime::{Console, Instance, Runtime};
 
 /// Lines of the console kept with a server that ended.
@@ -124,7 +127,7 @@ impl Manager {
         self.remember_member(user).await?;
         let owner = (!user.is_admin()).then_some(user.user_id);
         let rows = servers::list(self.pool(), owner).await?;
-        let names: HashMap<i64, String> = members::display_names(self.pool()).await?.into_iter().collect();
+        let names: HashMap<i64, String> = db::members::display_names(self.pool()).await?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -143,7 +146,7 @@ impl Manager {
         match servers::by_id(self.pool(), id).await? {
             Some(row) if row.owner_id == user.user_id || user.is_admin() => {
                 let mut server = Server::from_row(row, &self.inner.catalog);
-                server.owner_name = members::display_name(self.pool(), server.owner_id).await?.unwrap_or_default();
+                server.owner_name = db::members::display_name(self.pool(), server.owner_id).await?.unwrap_or_default();
                 Ok(self.with_live(server))
             }
             _ => Err(AppError::NotFound(format!("There is no game server {id} of yours."))),

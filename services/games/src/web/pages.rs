@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::Flash;
-use hearth_shared::layout::{PageContext, format_time, render};
+use hearth_shared::layout::{PageContext, Timestamp, render};
 use hearth_shared::{AppResult, CurrentUser, Identity};
 
 use super::figures::Figures;
@@ -25,7 +25,7 @@ pub struct ServerLine {
     pub server: Server,
     pub figures: Figures,
     pub address: String,
-    pub since: String,
+    pub since: Timestamp,
     /// The answer to this card's start or stop, when it was refused.
     pub notice: Option<Notice>,
     /// Whether the viewer sees others' servers (an admin): owners are named then.
@@ -56,7 +56,7 @@ pub async fn list(
         .map(|server| ServerLine {
             figures: Figures::of(&server),
             address: friends_address(&state, &headers, &server),
-            since: format_time(server.state_since),
+            since: Timestamp::at(server.state_since),
             notice: notice.clone().filter(|n| n.card == format!("server-{}", server.id)),
             shows_owner,
             server,

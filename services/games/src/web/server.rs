@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::display::human_size;
 use hearth_shared::flash::Flash;
-use hearth_shared::layout::{format_time, render};
+use hearth_shared::layout::{Timestamp, format_time, render};
 use hearth_shared::{AppError, AppResult, CurrentUser};
 use serde::Deserialize;
 
@@ -45,7 +45,7 @@ struct ServerPage {
     server: Server,
     figures: Figures,
     address: String,
-    since: String,
+    since: Timestamp,
     /// (number, safe HTML)
     lines: Vec<(u64, String)>,
     last_seq: u64,
@@ -80,7 +80,7 @@ pub async fn show(
         ctx: page(&server.name.clone(), user, &csrf),
         figures: Figures::of(&server),
         address: friends_address(&state, &headers, &server),
-        since: format_time(server.state_since),
+        since: Timestamp::at(server.state_since),
         backs_up_while_running: state.manager.backs_up_while_running(&server),
         server,
         lines,

@@ -3,6 +3,7 @@
 
 mod albums;
 mod items;
+mod members;
 mod shares;
 
 use axum::extract::DefaultBodyLimit;
@@ -24,7 +25,7 @@ use crate::domain::Visibility;
         items::upload, items::list, items::get_item, items::update_item, items::trash_item, items::restore_item,
         items::list_trash, items::purge_item, items::search, albums::list_albums, albums::create_album, albums::get_album,
         albums::change_album, albums::delete_album, albums::add_items, albums::remove_item, albums::reorder,
-        shares::list_shares, shares::create_share, shares::revoke_share, me
+        shares::list_shares, shares::create_share, shares::revoke_share, members::removal_plan, members::remove, me
     ),
     components(schemas(Problem, Identity, Visibility)),
     security(("token" = []), ("session" = []))
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/api/albums/{id}/order", axum::routing::put(albums::reorder))
         .route("/photos/api/shares", get(shares::list_shares).post(shares::create_share))
         .route("/photos/api/shares/{id}", delete(shares::revoke_share))
+        .route("/photos/api/members/{id}/removal", get(members::removal_plan).post(members::remove))
 }
 
 /// Routes that may run longer than the request timeout.

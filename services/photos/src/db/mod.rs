@@ -2,4 +2,5 @@
 
 pub mod albums;
 pub mod items;
+pub mod members;
 pub mod shares;

@@ -8,13 +8,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::Flash;
-use hearth_shared::layout::{PageContext, format_time, render};
+use hearth_shared::layout::{NewSecret, PageContext, Timestamp, render};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
 use super::pages::{LIST_PAGE, PageQuery, Tile, page};
 use super::zip_stream::{ZipEntry, zip_response};
-use super::{NewLink, ShareForm, show_new_link};
+use super::{ShareForm, show_new_link};
 use crate::AppState;
 use crate::albums::{AlbumChanges, Step};
 use crate::api::{cursor_of, parse_cursor};
@@ -68,8 +68,8 @@ pub async fn create(
 /// A live link of this album, for revoking.
 struct LinkRow {
     id: String,
-    created: String,
-    expires: Option<String>,
+    created: Timestamp,
+    expires: Option<Timestamp>,
     has_password: bool,
 }
 
@@ -82,7 +82,6 @@ struct AlbumPage {
     is_owner: bool,
     addable: Vec<Tile>,
     links: Vec<LinkRow>,
-    new_link: Option<NewLink>,
 }
 
 impl AlbumPage {
@@ -96,7 +95,7 @@ async fn album_page(
     user: Identity,
     csrf: &CsrfToken,
     id: i64,
-    new_link: Option<NewLink>,
+    new_link: Option<NewSecret>,
 ) -> AppResult<AlbumPage> {
     let (album, items) = state.library.album(&user, id).await?;
     let is_owner = album.owner_id == user.user_id;
@@ -111,8 +110,8 @@ async fn album_page(
             .into_iter()
             .map(|s| LinkRow {
                 id: s.id,
-                created: format_time(s.created_at),
-                expires: s.expires_at.map(format_time),
+                created: Timestamp::at(s.created_at),
+                expires: s.expires_at.map(Timestamp::at),
                 has_password: s.password_hash.is_some(),
             })
             .collect();
@@ -121,13 +120,12 @@ async fn album_page(
         (Vec::new(), Vec::new())
     };
     Ok(AlbumPage {
-        ctx: page(&album.name, user, csrf),
+        ctx: page(&album.name, user, csrf).with_secret(new_link),
         tiles: items.into_iter().map(Tile::from).collect(),
         album,
         is_owner,
         addable,
         links,
-        new_link,
     })
 }
 

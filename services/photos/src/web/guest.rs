@@ -15,7 +15,7 @@ use axum_extra::extract::CookieJar;
 use hearth_shared::cookies::{self, SameSite};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::http::client_ip;
-use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
+use hearth_shared::layout::{PageContext, Timestamp, render, render_with_status};
 use hearth_shared::{AppError, AppResult};
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ struct GuestPage {
     token: String,
     title: String,
     tiles: Vec<Tile>,
-    expires: Option<String>,
+    expires: Option<Timestamp>,
 }
 
 /// The share behind the token, if the guest may open it now.
@@ -71,7 +71,7 @@ pub async fn show(
             return render(&page);
         }
     };
-    let expires = share.expires_at.map(format_time);
+    let expires = share.expires_at.map(Timestamp::at);
     let OpenShare { title, items, .. } = state.library.open_share(share).await?;
     render(&GuestPage {
         ctx: guest_context(&title, &csrf),

@@ -15,20 +15,13 @@ use axum::routing::{get, post};
 use hearth_shared::cookies::secure_for;
 use hearth_shared::flash;
 use hearth_shared::http::public_origin;
-use hearth_shared::layout::format_time;
+use hearth_shared::layout::NewSecret;
 use hearth_shared::{AppError, AppResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::db::shares::ShareRow;
 use crate::domain::ShareOptions;
-
-/// A link just made, shown once (carried to the page by [`hearth_shared::flash`]).
-#[derive(Serialize, Deserialize)]
-pub(super) struct NewLink {
-    pub url: String,
-    pub expires: Option<String>,
-}
 
 #[derive(Deserialize)]
 pub struct ShareForm {
@@ -54,9 +47,22 @@ fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
     format!("{}/photos/s/{token}", public_origin(&state.service.config, headers))
 }
 
-/// Answers the form that made a share link: back to `page`, which shows the link once.
+/// Answers the form that made a share link: back to `page`, which shows the link once, at
+/// its top (carried there by [`hearth_shared::flash`]).
 fn show_new_link(state: &AppState, headers: &HeaderMap, page: &str, token: &str, share: &ShareRow) -> Response {
-    let link = NewLink { url: share_url(state, headers, token), expires: share.expires_at.map(format_time) };
+    let until = share.expires_at.map_or_else(
+        || "until you withdraw it".to_owned(),
+        |at| match (at - share.created_at) / 86_400 {
+            1 => "for 1 day".to_owned(),
+            days => format!("for {days} days"),
+        },
+    );
+    let link = NewSecret {
+        id: "share-url".to_owned(),
+        title: "Your new share link".to_owned(),
+        value: share_url(state, headers, token),
+        note: format!("Send it to whoever should see this. It works {until}; it is not shown again."),
+    };
     flash::redirect(page, &link, secure_for(headers, state.service.config.secure_cookies))
 }
 

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt as _;
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::Flash;
-use hearth_shared::layout::{PageContext, format_time, render, render_with_status};
+use hearth_shared::layout::{NewSecret, PageContext, Timestamp, format_time, render, render_with_status};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::{NewLink, ShareForm, files, show_new_link};
+use super::{ShareForm, files, show_new_link};
 use crate::api::{SearchParams, cursor_of, parse_cursor};
 use crate::db::items::ItemRow;
 use crate::domain::Visibility;
@@ -123,13 +123,12 @@ struct ItemPage {
     ctx: PageContext,
     item: ItemRow,
     taken: Option<String>,
-    uploaded: String,
+    uploaded: Timestamp,
     size: String,
     is_owner: bool,
     can_delete: bool,
     /// The user's own albums, to add the item to.
     albums: Vec<(i64, String)>,
-    new_link: Option<NewLink>,
     /// The beginning of a document's text.
     text_excerpt: Option<String>,
     /// Whether the browser can show the original itself (PDF, text).
@@ -164,7 +163,7 @@ async fn item_page(
     user: Identity,
     csrf: &CsrfToken,
     id: i64,
-    new_link: Option<NewLink>,
+    new_link: Option<NewSecret>,
 ) -> AppResult<ItemPage> {
     let item = state.library.item(&user, id).await?;
     if item.deleted_at.is_some() {
@@ -177,7 +176,7 @@ async fn item_page(
     let opens_inline = item.kind == "document" && files::is_inline(&item.content_type);
     Ok(ItemPage {
         taken: item.taken_at.map(format_time),
-        uploaded: format_time(item.uploaded_at),
+        uploaded: Timestamp::at(item.uploaded_at),
         size: human_size(u64::try_from(item.size).unwrap_or_default()),
         is_owner,
         can_delete,
@@ -185,8 +184,7 @@ async fn item_page(
         text_excerpt,
         opens_inline,
         item,
-        new_link,
-        ctx: page("Photo", user, csrf),
+        ctx: page("Photo", user, csrf).with_secret(new_link),
     })
 }
 
@@ -194,7 +192,7 @@ async fn item_page(
 #[template(path = "trash.html")]
 struct TrashPage {
     ctx: PageContext,
-    items: Vec<(Tile, String)>,
+    items: Vec<(Tile, Timestamp)>,
     trash_days: i64,
     next_cursor: Option<String>,
 }
@@ -219,7 +217,7 @@ pub async fn trash(
         .items
         .into_iter()
         .map(|row| {
-            let deleted = row.deleted_at.map(format_time).unwrap_or_default();
+            let deleted = Timestamp::at(row.deleted_at.unwrap_or_default());
             (Tile::from(row), deleted)
         })
         .collect();

@@ -12,21 +12,25 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::accounts::family::{Deletion, ServiceAnswer};
 use crate::accounts::{ClientInfo, NewSession, SESSION_LIFETIME_SECS, Signup};
 use crate::db::api_tokens::ApiTokenRow;
 use crate::db::invites::InviteRow;
+use crate::db::password_resets::PasswordResetRow;
 use crate::db::sessions::SessionRow;
 use crate::db::users::UserRow;
+use crate::members::{Caller, RemovalSummary};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hearth portal API", description = "Accounts, sessions, invites and tokens: one login for every Hearth service."),
     paths(
-        setup, login, logout, introspect, me, change_password, list_sessions, revoke_session, list_tokens,
-        create_token, revoke_token, list_users, disable_user, enable_user, list_invites, create_invite,
-        revoke_invite, accept_invite
+        setup, login, logout, introspect, me, change_password, set_time_zone, list_sessions, revoke_session,
+        end_other_sessions, list_tokens, create_token, revoke_token, list_users, disable_user, enable_user, set_role,
+        create_password_reset, list_password_resets, revoke_password_reset, use_password_reset, deletion_plan,
+        delete_user, list_invites, create_invite, revoke_invite, accept_invite
     ),
-    components(schemas(Problem, Identity, Role)),
+    components(schemas(Problem, Identity, Role, RemovalSummary)),
     security(("token" = []), ("session" = []))
 )]
 struct PortalApi;
@@ -45,16 +49,29 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/introspect", post(introspect))
         .route("/api/me", get(me))
         .route("/api/me/password", post(change_password))
+        .route("/api/me/time-zone", post(set_time_zone))
         .route("/api/me/sessions", get(list_sessions))
         .route("/api/me/sessions/{id}", delete(revoke_session))
+        .route("/api/me/sessions/end-others", post(end_other_sessions))
         .route("/api/me/tokens", get(list_tokens).post(create_token))
         .route("/api/me/tokens/{id}", delete(revoke_token))
         .route("/api/users", get(list_users))
         .route("/api/users/{id}/disable", post(disable_user))
         .route("/api/users/{id}/enable", post(enable_user))
+        .route("/api/users/{id}/role", post(set_role))
+        .route("/api/users/{id}/password-reset", post(create_password_reset))
+        .route("/api/users/{id}/deletion", get(deletion_plan))
+        .route("/api/password-resets", get(list_password_resets))
+        .route("/api/password-resets/use", post(use_password_reset))
+        .route("/api/password-resets/{id}", delete(revoke_password_reset))
         .route("/api/invites", get(list_invites).post(create_invite))
         .route("/api/invites/accept", post(accept_invite))
         .route("/api/invites/{id}", delete(revoke_invite))
+}
+
+/// Deleting an account, which waits for every service: not bound by the request timeout.
+pub fn long_routes() -> Router<AppState> {
+    Router::new().route("/api/users/{id}", delete(delete_user))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -156,9 +173,29 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct TimeZoneRequest {
+    /// An IANA zone such as `Europe/London`; null or empty for the browser's own.
+    time_zone: Option<String>,
+}
+
+/// Choose the time zone times are shown in on every page.
+#[utoipa::path(post, path = "/api/me/time-zone", tag = "account", request_body = TimeZoneRequest,
+    responses((status = 204, description = "Saved"), (status = 422, description = "Not a zone name", body = Problem)))]
+async fn set_time_zone(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Json(body): Json<TimeZoneRequest>,
+) -> AppResult<StatusCode> {
+    state.accounts.set_time_zone(&user, body.time_zone.as_deref().unwrap_or_default()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SessionInfo {
     id: String,
+    /// The browser and system, as the account page names them: "Firefox on Android".
+    device: String,
     user_agent: String,
     client_ip: String,
     created_at: i64,
@@ -170,6 +207,7 @@ impl From<SessionRow> for SessionInfo {
     fn from(s: SessionRow) -> Self {
         Self {
             id: s.id,
+            device: crate::domain::Device::from_user_agent(&s.user_agent).to_string(),
             user_agent: s.user_agent,
             client_ip: s.client_ip,
             created_at: s.created_at,
@@ -198,6 +236,23 @@ async fn revoke_session(
 ) -> AppResult<StatusCode> {
     state.accounts.revoke_session(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EndedSessions {
+    ended: u64,
+}
+
+/// End every session of mine but the one this request comes with.
+#[utoipa::path(post, path = "/api/me/sessions/end-others", tag = "account",
+    responses((status = 200, body = EndedSessions)))]
+async fn end_other_sessions(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+) -> AppResult<Json<EndedSessions>> {
+    let token = request_token(&headers).unwrap_or_default();
+    Ok(Json(EndedSessions { ended: state.accounts.sign_out_everywhere_else(&user, &token).await? }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -310,6 +365,190 @@ async fn enable_user(
 ) -> AppResult<StatusCode> {
     state.accounts.set_disabled(&user, id, false).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleRequest {
+    /// `admin` or `member`.
+    role: String,
+}
+
+/// Make someone an admin or a member (admins only; not one's own account).
+#[utoipa::path(post, path = "/api/users/{id}/role", tag = "family", params(("id" = i64, Path)), request_body = RoleRequest,
+    responses((status = 200, body = UserInfo), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn set_role(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+    Json(body): Json<RoleRequest>,
+) -> AppResult<Json<UserInfo>> {
+    let role = Role::parse(&body.role)?;
+    Ok(Json(state.accounts.set_role(&user, id, role).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordResetInfo {
+    id: String,
+    user_id: i64,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl From<PasswordResetRow> for PasswordResetInfo {
+    fn from(r: PasswordResetRow) -> Self {
+        Self { id: r.id, user_id: r.user_id, created_at: r.created_at, expires_at: r.expires_at }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewPasswordReset {
+    /// The secret part of the link, shown only in this answer.
+    token: String,
+    /// Path of the page that uses it: `/reset/{token}`.
+    path: String,
+    info: PasswordResetInfo,
+}
+
+/// Make a one-time link with which the member chooses a new password (admins only). It
+/// replaces their older unused link; using it ends their sessions and API tokens.
+#[utoipa::path(post, path = "/api/users/{id}/password-reset", tag = "family", params(("id" = i64, Path)),
+    responses((status = 201, body = NewPasswordReset), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "The account is disabled", body = Problem)))]
+async fn create_password_reset(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<(StatusCode, Json<NewPasswordReset>)> {
+    let (token, open) = state.accounts.create_password_reset(&user, id).await?;
+    let path = format!("/reset/{token}");
+    Ok((StatusCode::CREATED, Json(NewPasswordReset { token, path, info: open.reset.into() })))
+}
+
+/// Unused password reset links (admins only).
+#[utoipa::path(get, path = "/api/password-resets", tag = "family",
+    responses((status = 200, body = [PasswordResetInfo]), (status = 403, body = Problem)))]
+async fn list_password_resets(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> AppResult<Json<Vec<PasswordResetInfo>>> {
+    Ok(Json(state.accounts.open_password_resets(&user).await?.into_iter().map(Into::into).collect()))
+}
+
+/// Withdraw an unused password reset link (admins only).
+#[utoipa::path(delete, path = "/api/password-resets/{id}", tag = "family", params(("id" = String, Path)),
+    responses((status = 204, description = "Withdrawn"), (status = 404, body = Problem)))]
+async fn revoke_password_reset(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    state.accounts.revoke_password_reset(&user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UsePasswordReset {
+    token: String,
+    new_password: String,
+}
+
+/// Use a reset link: set the new password, end every other session and API token, log in.
+#[utoipa::path(post, path = "/api/password-resets/use", tag = "family", request_body = UsePasswordReset, security(()),
+    responses((status = 200, body = LoginResponse), (status = 404, body = Problem),
+              (status = 410, description = "Used, expired or replaced", body = Problem), (status = 422, body = Problem)))]
+async fn use_password_reset(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    Json(body): Json<UsePasswordReset>,
+) -> AppResult<Json<LoginResponse>> {
+    Ok(Json(state.accounts.use_password_reset(&body.token, &body.new_password, &client).await?.into()))
+}
+
+/// One service's part in deleting an account.
+#[derive(Serialize, ToSchema)]
+pub struct ServicePartInfo {
+    service: &'static str,
+    /// `ok`, `failed` (see `error`), or `not_connected` (a portal alone without the service's URL).
+    status: &'static str,
+    summary: Vec<String>,
+    error: Option<String>,
+}
+
+/// What deleting an account does (or did), part by part.
+#[derive(Serialize, ToSchema)]
+pub struct DeletionInfo {
+    user_id: i64,
+    username: String,
+    /// The portal's own part.
+    portal: Vec<String>,
+    services: Vec<ServicePartInfo>,
+    /// After `DELETE`: whether the account is gone.
+    finished: bool,
+}
+
+impl From<Deletion> for DeletionInfo {
+    fn from(d: Deletion) -> Self {
+        let services = d
+            .services
+            .into_iter()
+            .map(|part| {
+                let (status, summary, error) = match part.answer {
+                    ServiceAnswer::Said(lines) => ("ok", lines, None),
+                    ServiceAnswer::Failed(reason) => ("failed", Vec::new(), Some(reason)),
+                    ServiceAnswer::NotConnected { setting } => {
+                        ("not_connected", Vec::new(), Some(format!("{setting} is not set")))
+                    }
+                };
+                ServicePartInfo { service: part.service, status, summary, error }
+            })
+            .collect();
+        Self { user_id: d.member.id, username: d.member.username, portal: d.portal, services, finished: d.finished }
+    }
+}
+
+/// What deleting the account would do in the portal and in each service (admins only).
+#[utoipa::path(get, path = "/api/users/{id}/deletion", tag = "family", params(("id" = i64, Path)),
+    responses((status = 200, body = DeletionInfo), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn deletion_plan(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Json<DeletionInfo>> {
+    let token = request_token(&headers).unwrap_or_default();
+    Ok(Json(state.accounts.deletion_plan(Caller { identity: &user, token: &token }, id).await?.into()))
+}
+
+/// Delete the account and what was the member's in every service (admins only; see
+/// `GET /api/users/{id}/deletion` first). When a service fails the account stays disabled and
+/// this answers 503: call it again to finish.
+#[utoipa::path(delete, path = "/api/users/{id}", tag = "family", params(("id" = i64, Path)),
+    responses((status = 200, body = DeletionInfo), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 503, description = "A service did not finish; the account is disabled", body = Problem)))]
+async fn delete_user(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Json<DeletionInfo>> {
+    let token = request_token(&headers).unwrap_or_default();
+    let deletion = state.accounts.delete_account(Caller { identity: &user, token: &token }, id).await?;
+    if !deletion.finished {
+        let reasons: Vec<String> = deletion
+            .services
+            .iter()
+            .filter_map(|part| match &part.answer {
+                ServiceAnswer::Failed(reason) => Some(format!("{}: {reason}", part.service)),
+                _ => None,
+            })
+            .collect();
+        return Err(AppError::Unavailable(format!(
+            "The account is disabled but not deleted yet: {}. Call again to finish.",
+            reasons.join("; ")
+        )));
+    }
+    Ok(Json(deletion.into()))
 }
 
 #[derive(Serialize, ToSchema)]

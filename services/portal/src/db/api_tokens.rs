@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::users::TokenUser;
+use super::users::{JOINED_COLUMNS, TokenUser};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiTokenRow {
@@ -27,12 +27,10 @@ pub async fn insert(pool: &AnyPool, token: &ApiTokenRow, token_hash: &str) -> sq
 
 /// The enabled user who owns a token.
 pub async fn user_for_token(pool: &AnyPool, token_hash: &str) -> sqlx::Result<Option<TokenUser>> {
-    sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at, \
-         t.last_used_at \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND u.disabled_at IS NULL",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {JOINED_COLUMNS}, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND u.disabled_at IS NULL"
+    ))
     .bind(token_hash)
     .fetch_optional(pool)
     .await
@@ -65,4 +63,9 @@ pub async fn delete_for_user(pool: &AnyPool, user_id: i64, id: &str) -> sqlx::Re
         .execute(pool)
         .await?;
     Ok(result.rows_affected() > 0)
+}
+
+/// How many API tokens the user has.
+pub async fn count_for_user(pool: &AnyPool, user_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE user_id = $1").bind(user_id).fetch_one(pool).await
 }

@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod invites;
+pub mod password_resets;
 pub mod sessions;
 pub mod users;
 

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::users::TokenUser;
+use super::users::{JOINED_COLUMNS, TokenUser};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
@@ -36,12 +36,10 @@ pub async fn insert(pool: &AnyPool, session: &SessionRow) -> sqlx::Result<()> {
 
 /// The enabled user behind an unexpired session token.
 pub async fn user_for_token(pool: &AnyPool, token_hash: &str, now: i64) -> sqlx::Result<Option<TokenUser>> {
-    sqlx::query_as(
-        "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at, \
-         s.last_seen_at AS last_used_at \
-         FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {JOINED_COLUMNS}, s.last_seen_at AS last_used_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
+    ))
     .bind(token_hash)
     .bind(now)
     .fetch_optional(pool)
@@ -81,7 +79,26 @@ pub async fn delete_for_user(pool: &AnyPool, user_id: i64, id: &str) -> sqlx::Re
     Ok(result.rows_affected() > 0)
 }
 
-/// Deletes all of a user's sessions except the one with `keep_hash` (pass "" to keep none).
+/// Ends every session of the user but the one whose token hashes to `keep_hash`; how many.
+pub async fn delete_others(pool: &AnyPool, user_id: i64, keep_hash: &str) -> sqlx::Result<u64> {
+    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// How many live sessions the user has.
+pub async fn count_for_user(pool: &AnyPool, user_id: i64, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+        .bind(user_id)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+}
+
+/// Deletes the sessions that have expired; how many.
 pub async fn delete_expired(pool: &AnyPool, now: i64) -> sqlx::Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected())
 }

@@ -22,6 +22,10 @@ pub struct UserRow {
     pub role: String,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
+    /// The zone the person chose for times on pages; `None`: their browser's.
+    pub time_zone: Option<String>,
+    /// Set while the account is being deleted (it is disabled meanwhile).
+    pub deleting_at: Option<i64>,
 }
 
 impl UserRow {
@@ -37,7 +41,11 @@ impl UserRow {
     }
 }
 
-const COLUMNS: &str = "id, username, display_name, password_hash, role, created_at, disabled_at";
+const COLUMNS: &str =
+    "id, username, display_name, password_hash, role, created_at, disabled_at, time_zone, deleting_at";
+
+/// [`COLUMNS`] of `users u`, for queries that join it.
+pub const JOINED_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, u.created_at, u.disabled_at, u.time_zone, u.deleting_at";
 
 /// A new account's fields.
 pub struct NewUser<'a> {
@@ -96,9 +104,12 @@ pub async fn list(pool: &AnyPool) -> sqlx::Result<Vec<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY display_name, id")).fetch_all(pool).await
 }
 
-/// Clears `disabled_at`; false when there is no such user.
+/// Clears `disabled_at`; false when there is no such user, or the account is being deleted.
 pub async fn enable(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
-    let result = sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1").bind(id).execute(pool).await?;
+    let result = sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1 AND deleting_at IS NULL")
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -109,8 +120,62 @@ pub async fn disable(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<bool> {
     let mut tx = begin_write(pool).await?;
     let result =
         sqlx::query("UPDATE users SET disabled_at = $2 WHERE id = $1").bind(id).bind(now).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    end_sessions_and_tokens(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Ends every session, API token and open reset link of the account, in the caller's
+/// transaction.
+pub(super) async fn end_sessions_and_tokens(tx: &mut sqlx::Transaction<'_, Any>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Makes the account an admin or a member; false when there is no such user.
+pub async fn set_role(pool: &AnyPool, id: i64, role: Role) -> sqlx::Result<bool> {
+    let result =
+        sqlx::query("UPDATE users SET role = $2 WHERE id = $1").bind(id).bind(role.as_str()).execute(pool).await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records the zone the person chose for times on pages (`None`: their browser's).
+pub async fn set_time_zone(pool: &AnyPool, id: i64, time_zone: Option<&str>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET time_zone = $2 WHERE id = $1").bind(id).bind(time_zone).execute(pool).await?;
+    Ok(())
+}
+
+/// Starts deleting the account: marks it (once; a second call keeps the first time), disables
+/// it, and ends its sessions, API tokens and reset links, in one transaction, so nothing new
+/// can be made as the member while the services remove what was theirs. False when there is no
+/// such user.
+pub async fn begin_deletion(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let result = sqlx::query(
+        "UPDATE users SET deleting_at = COALESCE(deleting_at, $2), disabled_at = COALESCE(disabled_at, $2) \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    end_sessions_and_tokens(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Deletes the account for good, with the invites it made or used (their history goes with
+/// it); its sessions, API tokens and reset links go by cascade. False when there is no such
+/// user.
+pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM invites WHERE created_by = $1 OR used_by = $1").bind(id).execute(&mut *tx).await?;
+    let result = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(result.rows_affected() == 1)
 }
@@ -136,6 +201,10 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,8 +1,10 @@
-//! The portal's pages: first-run setup, login, invites, the home page, the account page and
-//! the family (admin) page. Handlers parse the form, call [`crate::accounts`], render.
+//! The portal's pages: first-run setup, login, invites and reset links, the home page, the
+//! account page and the family (admin) page with deleting an account. Handlers parse the
+//! form, call [`crate::accounts`], render.
 
 mod account;
 mod admin;
+mod deletion;
 mod home;
 mod sign_in;
 
@@ -14,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hearth_shared::auth::SESSION_COOKIE;
+use hearth_shared::auth::{SESSION_COOKIE, request_token};
 use hearth_shared::cookies::SameSite;
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::layout::PageContext;
@@ -30,16 +32,30 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(sign_in::login_form).post(sign_in::login))
         .route("/logout", post(sign_in::logout))
         .route("/invite/{token}", get(sign_in::invite_form).post(sign_in::accept_invite))
+        .route("/reset/{token}", get(sign_in::reset_form).post(sign_in::reset_password))
+        .route("/favicon.ico", get(hearth_shared::layout::favicon))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
+        .route("/account/time-zone", post(account::set_time_zone))
         .route("/account/sessions/{id}/revoke", post(account::revoke_session))
+        .route("/account/sessions/others/revoke", post(account::sign_out_others))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/admin", get(admin::show))
         .route("/admin/invites", post(admin::create_invite))
         .route("/admin/invites/{id}/revoke", post(admin::revoke_invite))
+        .route("/admin/resets/{id}/revoke", post(admin::revoke_reset))
         .route("/admin/users/{id}/disable", post(admin::disable_user))
         .route("/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/admin/users/{id}/reset", post(admin::create_reset))
+        .route("/admin/users/{id}/role", post(admin::set_role))
+        .route("/admin/users/{id}/delete", get(deletion::plan))
+}
+
+/// Deleting an account, which waits for every service (games stop servers first): not bound
+/// by the request timeout.
+pub fn long_routes() -> Router<AppState> {
+    Router::new().route("/admin/users/{id}/delete", post(deletion::delete))
 }
 
 /// The layout's context for a portal page.
@@ -71,6 +87,7 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("unknown device")
                 .to_owned(),
+            replaces: request_token(&parts.headers),
         })
     }
 }

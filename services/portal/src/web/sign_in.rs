@@ -201,3 +201,60 @@ pub async fn accept_invite(
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    ctx: PageContext,
+    error: Option<String>,
+    display_name: String,
+    username: String,
+}
+
+pub async fn reset_form(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let open = state.accounts.open_password_reset(&token).await?;
+    let page = ResetPage {
+        ctx: page("Choose a new password", None, &csrf),
+        error: None,
+        display_name: open.user.display_name,
+        username: open.user.username,
+    };
+    render_with_status(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> AppResult<Response> {
+    match state.accounts.use_password_reset(&token, &form.new_password, &client).await {
+        Ok(session) => Ok(with_session_cookie(&state, &headers, Some(&session.token), "/?done=password")),
+        Err(e @ (AppError::NotFound(_) | AppError::Gone(_))) => Err(e),
+        Err(e) => {
+            let Some(message) = e.form_message() else {
+                return Err(e);
+            };
+            let open = state.accounts.open_password_reset(&token).await?;
+            let page = ResetPage {
+                ctx: page("Choose a new password", None, &csrf),
+                error: Some(message),
+                display_name: open.user.display_name,
+                username: open.user.username,
+            };
+            render_with_status(e.status(), &page)
+        }
+    }
+}

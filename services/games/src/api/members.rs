@@ -1,0 +1,33 @@
+//! A member's game servers when their account is deleted (admins only; the portal asks,
+//! ADR 0053).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use hearth_shared::{AppResult, CurrentUser};
+
+use crate::AppState;
+use crate::manager::MemberRemoval;
+
+/// What deleting the member's account does with their game servers: each is stopped and
+/// deleted with its world and backups.
+#[utoipa::path(get, path = "/games/api/members/{id}/removal", tag = "family", params(("id" = i64, Path, description = "The member's user id")),
+    responses((status = 200, body = MemberRemoval), (status = 403, body = hearth_shared::error::Problem)))]
+pub async fn removal_plan(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<MemberRemoval>> {
+    Ok(Json(state.manager.member_removal_plan(&admin, id).await?))
+}
+
+/// Do it, as part of deleting the member's account (the portal calls this; it waits for the
+/// servers to stop; calling it again finds nothing left).
+#[utoipa::path(post, path = "/games/api/members/{id}/removal", tag = "family", params(("id" = i64, Path, description = "The member's user id")),
+    responses((status = 200, body = MemberRemoval), (status = 403, body = hearth_shared::error::Problem)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<MemberRemoval>> {
+    Ok(Json(state.manager.remove_member(&admin, id).await?))
+}
