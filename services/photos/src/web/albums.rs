@@ -8,11 +8,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::Flash;
-use hearth_shared::layout::{PageContext, format_time, render};
+use hearth_shared::layout::{PageContext, render};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::pages::{LIST_PAGE, PageQuery, Tile, page};
+use super::moment::Moment;
+use super::pages::{LIST_PAGE, PageQuery, SelectionBar, page};
+use super::tiles::Tile;
 use super::zip_stream::{ZipEntry, zip_response};
 use super::{NewLink, ShareForm, show_new_link};
 use crate::AppState;
@@ -68,8 +70,8 @@ pub async fn create(
 /// A live link of this album, for revoking.
 struct LinkRow {
     id: String,
-    created: String,
-    expires: Option<String>,
+    created: Moment,
+    expires: Option<Moment>,
     has_password: bool,
 }
 
@@ -83,6 +85,13 @@ struct AlbumPage {
     addable: Vec<Tile>,
     links: Vec<LinkRow>,
     new_link: Option<NewLink>,
+    selection: SelectionBar,
+}
+
+#[derive(Deserialize)]
+pub struct AlbumQuery {
+    /// `1`: pick items without script.
+    select: Option<u8>,
 }
 
 impl AlbumPage {
@@ -96,14 +105,15 @@ async fn album_page(
     user: Identity,
     csrf: &CsrfToken,
     id: i64,
-    new_link: Option<NewLink>,
+    flash: &Flash,
+    select: bool,
 ) -> AppResult<AlbumPage> {
     let (album, items) = state.library.album(&user, id).await?;
     let is_owner = album.owner_id == user.user_id;
     let (addable, links) = if is_owner {
         let in_album: Vec<i64> = items.iter().map(|i| i.id).collect();
         let recent = state.library.timeline(&user, None, ADDABLE).await?.items;
-        let addable = recent.into_iter().filter(|i| !in_album.contains(&i.id)).map(Tile::from).collect();
+        let addable = recent.into_iter().filter(|i| !in_album.contains(&i.id)).map(|i| Tile::member(i, "")).collect();
         let links = state
             .library
             .album_shares(&user, id)
@@ -111,8 +121,8 @@ async fn album_page(
             .into_iter()
             .map(|s| LinkRow {
                 id: s.id,
-                created: format_time(s.created_at),
-                expires: s.expires_at.map(format_time),
+                created: Moment::at(s.created_at),
+                expires: s.expires_at.map(Moment::at),
                 has_password: s.password_hash.is_some(),
             })
             .collect();
@@ -120,14 +130,17 @@ async fn album_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let selection = SelectionBar::new(state, &user, format!("/photos/albums/{id}"), select, flash).await?;
+    let suffix = format!("?in_album={id}");
     Ok(AlbumPage {
         ctx: page(&album.name, user, csrf),
-        tiles: items.into_iter().map(Tile::from).collect(),
+        tiles: items.into_iter().map(|item| Tile::member(item, &suffix)).collect(),
         album,
         is_owner,
         addable,
         links,
-        new_link,
+        new_link: flash.take(),
+        selection,
     })
 }
 
@@ -137,8 +150,9 @@ pub async fn show(
     CurrentUser(user): CurrentUser,
     flash: Flash,
     Path(id): Path<i64>,
+    Query(query): Query<AlbumQuery>,
 ) -> AppResult<Response> {
-    let page = render(&album_page(&state, user, &csrf, id, flash.take()).await?)?;
+    let page = render(&album_page(&state, user, &csrf, id, &flash, query.select == Some(1)).await?)?;
     Ok((flash, page).into_response())
 }
 
@@ -151,7 +165,8 @@ pub async fn download(
     let (album, items) = state.library.album(&user, id).await?;
     let mut entries = Vec::with_capacity(items.len());
     for item in items {
-        entries.push(ZipEntry { path: state.library.blob_path(&item).await?, name: item.file_name });
+        let path = state.library.blob_path(&item).await?;
+        entries.push(ZipEntry::of(&item, item.file_name.clone(), path));
     }
     Ok(zip_response(&album.name, entries))
 }

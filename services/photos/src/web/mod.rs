@@ -1,10 +1,16 @@
-//! The photos pages (timeline, one item, trash, the upload form) and the files themselves
-//! (originals, thumbnails, previews). Handlers parse, call [`crate::library`], render.
+//! The photos pages (timeline, the viewer, albums, search, trash, the upload form, what a
+//! share link's guests see), the actions on a selection, and the files themselves
+//! (originals, thumbnails, previews, zips). Handlers parse, call [`crate::library`], render.
 
 mod albums;
 mod files;
 mod guest;
+mod moment;
 mod pages;
+mod search;
+mod selection;
+mod tiles;
+mod viewer;
 mod zip_stream;
 
 use axum::Router;
@@ -15,7 +21,6 @@ use axum::routing::{get, post};
 use hearth_shared::cookies::secure_for;
 use hearth_shared::flash;
 use hearth_shared::http::public_origin;
-use hearth_shared::layout::format_time;
 use hearth_shared::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +32,7 @@ use crate::domain::ShareOptions;
 #[derive(Serialize, Deserialize)]
 pub(super) struct NewLink {
     pub url: String,
-    pub expires: Option<String>,
+    pub expires: Option<moment::Moment>,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +61,7 @@ fn share_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
 
 /// Answers the form that made a share link: back to `page`, which shows the link once.
 fn show_new_link(state: &AppState, headers: &HeaderMap, page: &str, token: &str, share: &ShareRow) -> Response {
-    let link = NewLink { url: share_url(state, headers, token), expires: share.expires_at.map(format_time) };
+    let link = NewLink { url: share_url(state, headers, token), expires: share.expires_at.map(moment::Moment::at) };
     flash::redirect(page, &link, secure_for(headers, state.service.config.secure_cookies))
 }
 
@@ -64,14 +69,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/photos/", get(pages::timeline))
         .route("/photos/trash", get(pages::trash))
-        .route("/photos/search", get(pages::search))
-        .route("/photos/items/{id}", get(pages::item))
+        .route("/photos/search", get(search::search))
+        .route("/photos/items/{id}", get(viewer::item))
         .route("/photos/items/{id}/trash", post(pages::trash_item))
         .route("/photos/items/{id}/restore", post(pages::restore_item))
         .route("/photos/items/{id}/purge", post(pages::purge_item))
         .route("/photos/items/{id}/visibility", post(pages::set_visibility))
         .route("/photos/items/{id}/albums", post(albums::add_from_item))
-        .route("/photos/items/{id}/shares", post(pages::share_item))
+        .route("/photos/items/{id}/shares", post(viewer::share_item))
         .route("/photos/albums", get(albums::list).post(albums::create))
         .route("/photos/albums/{id}", get(albums::show).post(albums::change))
         .route("/photos/albums/{id}/cover", get(albums::cover))
@@ -80,8 +85,14 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/albums/{id}/arrange", post(albums::arrange))
         .route("/photos/albums/{id}/shares", post(albums::share))
         .route("/photos/albums/{id}/revoke", post(albums::revoke))
+        .route("/photos/selection/album", post(selection::add_to_album))
+        .route("/photos/selection/trash", post(selection::trash))
+        .route("/photos/selection/restore", post(selection::restore))
+        .route("/photos/selection/visibility", post(selection::visibility))
         .route("/photos/s/{token}", get(guest::show).post(guest::unlock))
+        .route("/photos/s/{token}/items/{id}", get(guest::item))
         .route("/photos/static/photos.js", get(files::script))
+        .route("/photos/static/photos.css", get(files::stylesheet))
 }
 
 /// Uploads and file downloads, which may take longer than the request timeout.
@@ -90,6 +101,7 @@ pub fn long_routes() -> Router<AppState> {
         .route("/photos/upload", post(pages::upload_form).layer(DefaultBodyLimit::disable()))
         .route("/photos/items/{id}/original", get(files::original))
         .route("/photos/albums/{id}/album.zip", get(albums::download))
+        .route("/photos/selection/zip", post(selection::download))
         .route("/photos/items/{id}/thumbnail", get(files::thumbnail))
         .route("/photos/items/{id}/preview", get(files::preview))
         .route("/photos/s/{token}/items/{id}/thumbnail", get(guest::thumbnail))
