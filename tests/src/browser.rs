@@ -9,6 +9,8 @@
 //!
 //! [`Browser::journey`] runs a journey; when it fails (returns `Err` or panics) every open
 //! session is photographed to `target/browser-failures/<journey>-<session>.png` first.
+//! [`Session::screenshot`] keeps a picture a journey takes on purpose in
+//! `target/browser-screenshots/`.
 
 use std::future::Future;
 use std::os::unix::process::CommandExt as _;
@@ -452,6 +454,31 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+impl Session {
+    /// Saves a picture of what the page shows as `target/browser-screenshots/<name>.png`, kept
+    /// by CI as an artifact (not committed); its path.
+    ///
+    /// # Errors
+    /// When the browser gives no picture or the file cannot be written.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-screenshots");
+        let png = self.client.screenshot().await.with_context(|| format!("{}: screenshot", self.name))?;
+        std::fs::create_dir_all(&folder).with_context(|| format!("make {}", folder.display()))?;
+        let path = folder.join(format!("{name}.png"));
+        std::fs::write(&path, png).with_context(|| format!("write {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Makes a desktop session's window `width` × `height` pixels (a phone's screen stays the
+    /// phone's).
+    ///
+    /// # Errors
+    /// When the browser does not resize.
+    pub async fn resize(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client.set_window_size(width, height).await.with_context(|| format!("{}: resize", self.name))
     }
 }
 
