@@ -1305,6 +1305,9 @@ async fn the_photo_page_shows_the_exposure_and_the_camera_time(backend: Backend)
     {
         assert!(page.contains(shown), "the page should show {shown:?}: {page}");
     }
+    let facts = json(mum.get(&format!("/photos/api/items/{id}")).send().await.expect("GET")).await;
+    assert_eq!((facts["taken_offset_minutes"].as_i64(), facts["exposure_time"].as_str()), (Some(120), Some("1/250")));
+    assert_eq!((facts["f_number"].as_f64(), facts["iso"].as_i64()), (Some(1.8), Some(50)));
     let timeline = mum.browser.get("/photos/").await.text().await.expect("html");
     assert!(timeline.contains("Sunday 14 July 2024"), "the camera's day heads it");
     assert!(timeline.contains("class=\"tile r27\""), "a 64 × 48 photo is a 4:3 tile: {timeline}");
