@@ -141,7 +141,8 @@ async fn fits_the_phone(phone: &Session, page: &str) -> anyhow::Result<()> {
 
 /// A member uploads four photos, makes an album, and on her phone picks three photos of the
 /// timeline (a tap and hold on the first, then a tap on each of two more) and adds them to the
-/// album from the selection bar; the page says so, and the album holds the three.
+/// album from the selection bar; the page says so, and the album holds the three. On a
+/// computer, a shift-click picks the tiles between two, and Escape stops picking.
 #[tokio::test]
 async fn a_member_picks_three_photos_on_a_phone_and_adds_them_to_an_album() {
     let hearth = HearthProcess::start(None, &[]).await;
@@ -150,7 +151,7 @@ async fn a_member_picks_three_photos_on_a_phone_and_adds_them_to_an_album() {
     };
     browser
         .journey("photos-pick-three", async {
-            let (_admin, member) = a_family_joins(&browser).await?;
+            let (admin, member) = a_family_joins(&browser).await?;
             upload_photos(&member).await?;
             let album = "Grandma's birthday";
             member.goto("/photos/albums").await?;
@@ -184,6 +185,18 @@ async fn a_member_picks_three_photos_on_a_phone_and_adds_them_to_an_album() {
                 .await?;
             let summary = member.text_of("h1 + p").await?;
             ensure!(summary.ends_with("· 3 items"), "the album does not hold the three photos: {summary}");
+
+            // On a computer: "Select", a click on the first, a shift-click on the third.
+            admin.goto("/photos/").await?;
+            admin.click("[data-select-start]").await?;
+            admin.click(".day .tile:nth-child(1)").await?;
+            let shift_click = "const label = document.querySelector('.day .tile:nth-child(3) .pick');
+                label.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, shiftKey: true }));
+                return document.querySelector('[data-selection-count]').textContent;";
+            assert_eq!(admin.execute(shift_click).await?, json!("3 picked"), "a shift-click picks the tiles between");
+            press(&admin, "Escape").await?;
+            assert_eq!(admin.execute("return document.getElementById('selection').hidden").await?, json!(true));
+
             let in_album = member.execute("return [...document.querySelectorAll('.justified .tile .open')].map((a) => a.title)").await?;
             assert_eq!(in_album, json!(names[..3]), "the three picked, in the order of the timeline");
             Ok(())
