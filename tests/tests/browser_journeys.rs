@@ -175,7 +175,7 @@ async fn a_member_drops_photos_on_a_phone_and_shares_an_album_with_a_link() {
             member.submit("Add the ticked ones").await?;
             let summary = member.text_of("h1 + p").await?;
             ensure!(summary.ends_with("· 3 items"), "the album does not hold the three photos: {summary}");
-            three_thumbnails(&member, "a.tile", SHOWN).await?;
+            three_thumbnails(&member, ".justified .tile", SHOWN).await?;
             fits_the_phone(&member, "the album page").await?;
             let originals = album_originals(&member, &member.path().await?).await?;
             ensure!(originals.len() == 3, "the album API lists {originals:?}");

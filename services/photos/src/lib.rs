@@ -1,7 +1,8 @@
 //! Hearth photos service: the family's pictures, videos and papers — upload, the timeline,
 //! previews, and the trash.
 //!
-//! Map: [`library`] holds the use cases, [`domain`] the rules without I/O, [`db`] all SQL,
+//! Map: [`library`] holds the use cases (with [`albums`], [`sharing`], [`selection`] for many
+//! items at once and [`viewer`] for moving through a list), [`domain`] the rules without I/O, [`db`] all SQL,
 //! [`storage`] the blob store, [`media`] what files are and the previews made from them,
 //! [`decoder`] the child process that reads uploaded files for [`media`], [`worker`] the
 //! background preview maker, [`web`] the pages and files, [`api`] the JSON API; [`members`]
@@ -16,8 +17,10 @@ pub mod domain;
 pub mod library;
 pub mod media;
 pub mod members;
+pub mod selection;
 pub mod sharing;
 pub mod storage;
+pub mod viewer;
 pub mod web;
 pub mod worker;
 

@@ -13,7 +13,7 @@ use hearth_shared::throttle::Throttle;
 use hearth_shared::{AppError, AppResult, Database, Identity};
 
 use crate::config::PhotosConfig;
-use crate::db::items::{self, ItemRow, NewItem};
+use crate::db::items::{self, ItemRow, NewItem, Towards};
 use crate::decoder::{self, DecodeError};
 use crate::domain::{FileName, SearchQuery, Sha256, Visibility, search};
 use crate::media::{self, MediaKind};
@@ -184,7 +184,7 @@ impl Library {
     /// Database failure.
     pub async fn timeline(&self, user: &Identity, cursor: Option<(i64, i64)>, limit: i64) -> AppResult<Page<ItemRow>> {
         let limit = page_size(limit);
-        let rows = items::timeline(self.db.pool(), user.user_id, cursor, limit + 1).await?;
+        let rows = items::timeline(self.db.pool(), user.user_id, cursor, Towards::Older, limit + 1).await?;
         Ok(Page::of(rows, limit, item_key))
     }
 
@@ -200,7 +200,7 @@ impl Library {
         limit: i64,
     ) -> AppResult<Page<ItemRow>> {
         let limit = page_size(limit);
-        let rows = items::search(self.db.pool(), user.user_id, query, cursor, limit + 1).await?;
+        let rows = items::search(self.db.pool(), user.user_id, query, cursor, Towards::Older, limit + 1).await?;
         Ok(Page::of(rows, limit, item_key))
     }
 
@@ -262,6 +262,15 @@ impl Library {
     /// Database failure.
     pub async fn text_excerpt(&self, item: &ItemRow) -> AppResult<Option<String>> {
         Ok(items::text_excerpt(self.db.pool(), item.id, TEXT_EXCERPT_CHARS).await?)
+    }
+
+    /// A document's text around the first place `word` (lowercase) appears, for a search's
+    /// results, and whether it starts past the text's beginning.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn text_around(&self, item: &ItemRow, word: &str) -> AppResult<Option<(bool, String)>> {
+        Ok(items::text_around(self.db.pool(), self.db.backend(), item.id, word).await?)
     }
 
     /// The path of a JPEG original with its location removed, made on first use.

@@ -131,6 +131,7 @@ impl Library {
             created_at: now,
             expires_at: options.expires_in_days.map(|days| now + days * 24 * 3600),
             revoked_at: None,
+            owner_name: Some(user.display_name.clone()),
         };
         shares::insert(self.db.pool(), &share, &hash_token(&token)).await?;
         tracing::info!(share = share.id, owner = user.user_id, "share link created");
@@ -333,6 +334,7 @@ mod tests {
             created_at: 0,
             expires_at: None,
             revoked_at: None,
+            owner_name: None,
         }
     }
 
@@ -358,6 +360,12 @@ mod tests {
             preview: preview.to_owned(),
             preview_error: None,
             deleted_at: None,
+            taken_offset_minutes: None,
+            exposure_time: None,
+            f_number_hundredths: None,
+            iso: None,
+            focal_length_hundredths: None,
+            focal_length_35mm: None,
         }
     }
 

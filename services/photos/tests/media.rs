@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
-use hearth_photos::media::{Fit, MediaError, MediaKind, PhotoInfo, read_photo_info, render_previews, sniff};
+use hearth_photos::media::{Exposure, Fit, MediaError, MediaKind, PhotoInfo, read_photo_info, render_previews, sniff};
 use image::{Frame, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use tempfile::TempDir;
 
@@ -200,6 +200,8 @@ fn photo_info_reads_the_camera_exif() {
             camera: Some("Apple iPhone 15 Pro".to_owned()),
             lens: Some("iPhone 15 Pro back triple camera 6.86mm f/1.78".to_owned()),
             gps: info.gps,
+            taken_offset_minutes: Some(60),
+            exposure: Exposure::default(),
         }
     );
 }
@@ -218,7 +220,16 @@ fn photo_info_without_exif_is_the_size_alone() {
         let info = read_photo_info(&path, content_type).expect("photo info");
         assert_eq!(
             info,
-            PhotoInfo { width: 40, height: 30, taken_at: None, camera: None, lens: None, gps: None },
+            PhotoInfo {
+                width: 40,
+                height: 30,
+                taken_at: None,
+                camera: None,
+                lens: None,
+                gps: None,
+                taken_offset_minutes: None,
+                exposure: Exposure::default()
+            },
             "{content_type}"
         );
     }

@@ -33,6 +33,15 @@ pub struct ItemInfo {
     pub owner_id: i64,
     pub uploaded_at: i64,
     pub taken_at: Option<i64>,
+    /// The camera clock's offset from UTC when the photo was taken, in minutes, when its EXIF
+    /// says; without it `taken_at` is the camera's clock read as UTC.
+    pub taken_offset_minutes: Option<i64>,
+    /// Seconds as the camera recorded them: `1/250`, `2`.
+    pub exposure_time: Option<String>,
+    pub f_number: Option<f64>,
+    pub iso: Option<i64>,
+    pub focal_length_mm: Option<f64>,
+    pub focal_length_35mm: Option<i64>,
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub camera: Option<String>,
@@ -64,6 +73,12 @@ impl From<ItemRow> for ItemInfo {
             owner_id: row.owner_id,
             uploaded_at: row.uploaded_at,
             taken_at: row.taken_at,
+            taken_offset_minutes: row.taken_offset_minutes,
+            exposure_time: row.exposure_time,
+            f_number: row.f_number_hundredths.map(|n| n as f64 / 100.0),
+            iso: row.iso,
+            focal_length_mm: row.focal_length_hundredths.map(|mm| mm as f64 / 100.0),
+            focal_length_35mm: row.focal_length_35mm,
             width: row.width,
             height: row.height,
             camera: row.camera,

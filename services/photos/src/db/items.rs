@@ -2,7 +2,7 @@
 //! which every query that shows items to someone applies: pages, the API, files, albums,
 //! search, share links and zips.
 
-use hearth_shared::db::begin_write;
+use hearth_shared::db::{Backend, begin_write};
 use sqlx::{AnyPool, FromRow};
 
 use crate::domain::search::{SearchQuery, contains_pattern};
@@ -29,11 +29,50 @@ pub struct ItemRow {
     pub preview: String,
     pub preview_error: Option<String>,
     pub deleted_at: Option<i64>,
+    /// The camera clock's offset from UTC, in minutes, when the EXIF said.
+    pub taken_offset_minutes: Option<i64>,
+    pub exposure_time: Option<String>,
+    pub f_number_hundredths: Option<i64>,
+    pub iso: Option<i64>,
+    pub focal_length_hundredths: Option<i64>,
+    pub focal_length_35mm: Option<i64>,
 }
 
 /// The columns of [`ItemRow`]; none clashes with `album_items`', so joins need no prefix.
 pub(super) const COLUMNS: &str = "id, owner_id, sha256, size, file_name, content_type, kind, visibility, \
-    uploaded_at, taken_at, sort_at, width, height, camera, lens, gps_lat, gps_lon, preview, preview_error, deleted_at";
+    uploaded_at, taken_at, sort_at, width, height, camera, lens, gps_lat, gps_lon, preview, preview_error, deleted_at, \
+    taken_offset_minutes, exposure_time, f_number_hundredths, iso, focal_length_hundredths, focal_length_35mm";
+
+/// Which way from a place in a list of items, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Towards {
+    /// Later in the list: taken earlier.
+    Older,
+    /// Earlier in the list: taken later, nearest first.
+    Newer,
+}
+
+impl Towards {
+    /// The condition on `(sort_at, id)` against `$a`, `$b`, and the order, for this direction.
+    fn clauses(self, a: usize, b: usize) -> (String, &'static str) {
+        match self {
+            Self::Older => {
+                (format!("(sort_at < ${a} OR (sort_at = ${a} AND id < ${b}))"), "ORDER BY sort_at DESC, id DESC")
+            }
+            Self::Newer => {
+                (format!("(sort_at > ${a} OR (sort_at = ${a} AND id > ${b}))"), "ORDER BY sort_at ASC, id ASC")
+            }
+        }
+    }
+
+    /// Where a list starts when no place is given.
+    fn start(self) -> (i64, i64) {
+        match self {
+            Self::Older => (i64::MAX, i64::MAX),
+            Self::Newer => (i64::MIN, i64::MIN),
+        }
+    }
+}
 
 /// What the member `$1` sees: their own items (those in their trash too, to restore them), and
 /// anyone else's only while it is shared with the family and not in the trash.
@@ -116,17 +155,20 @@ pub async fn seen_by_guests(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Item
         .await
 }
 
-/// A page of the timeline a user sees, newest first, after the cursor `(sort_at, id)`.
+/// Items of the timeline a user sees from the place `(sort_at, id)` (not included), the
+/// nearest first: a page after a cursor ([`Towards::Older`]), or the items shown before one
+/// ([`Towards::Newer`]).
 pub async fn timeline(
     pool: &AnyPool,
     user_id: i64,
-    after: Option<(i64, i64)>,
+    from: Option<(i64, i64)>,
+    towards: Towards,
     limit: i64,
 ) -> sqlx::Result<Vec<ItemRow>> {
-    let (sort_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let (sort_at, id) = from.unwrap_or(towards.start());
+    let (place, order) = towards.clauses(2, 3);
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND deleted_at IS NULL \
-         AND (sort_at < $2 OR (sort_at = $2 AND id < $3)) ORDER BY sort_at DESC, id DESC LIMIT $4"
+        "SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND deleted_at IS NULL AND {place} {order} LIMIT $4"
     ))
     .bind(user_id)
     .bind(sort_at)
@@ -186,9 +228,11 @@ pub struct PhotoFacts<'a> {
     pub width: i64,
     pub height: i64,
     pub taken_at: Option<i64>,
+    pub taken_offset_minutes: Option<i64>,
     pub camera: Option<&'a str>,
     pub lens: Option<&'a str>,
     pub gps: Option<(f64, f64)>,
+    pub exposure: &'a crate::media::Exposure,
 }
 
 pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) -> sqlx::Result<()> {
@@ -205,6 +249,20 @@ pub async fn set_photo_facts(pool: &AnyPool, id: i64, facts: &PhotoFacts<'_>) ->
     .bind(facts.lens)
     .bind(facts.search_text)
     .bind(facts.camera_key)
+    .execute(&mut *tx)
+    .await?;
+    let exposure = facts.exposure;
+    sqlx::query(
+        "UPDATE items SET taken_offset_minutes = $2, exposure_time = $3, f_number_hundredths = $4, iso = $5, \
+         focal_length_hundredths = $6, focal_length_35mm = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(facts.taken_offset_minutes)
+    .bind(exposure.exposure_time.as_deref())
+    .bind(exposure.f_number_hundredths.map(i64::from))
+    .bind(exposure.iso.map(i64::from))
+    .bind(exposure.focal_length_hundredths.map(i64::from))
+    .bind(exposure.focal_length_35mm.map(i64::from))
     .execute(&mut *tx)
     .await?;
     // A statement of its own, never bound to NULL: PostgreSQL keeps the parameter types of a
@@ -250,25 +308,24 @@ pub async fn blob_in_use(pool: &AnyPool, sha256: &str) -> sqlx::Result<bool> {
     Ok(sqlx::query("SELECT id FROM items WHERE sha256 = $1 LIMIT 1").bind(sha256).fetch_optional(pool).await?.is_some())
 }
 
-/// Items the user sees that match every part of the query, newest first, after the cursor
-/// `(sort_at, id)`.
+/// Items the user sees that match every part of the query, from the place `(sort_at, id)`
+/// (not included) in the direction asked, the nearest first.
 pub async fn search(
     pool: &AnyPool,
     user_id: i64,
     query: &SearchQuery,
-    after: Option<(i64, i64)>,
+    from: Option<(i64, i64)>,
+    towards: Towards,
     limit: i64,
 ) -> sqlx::Result<Vec<ItemRow>> {
     enum Value {
         Text(String),
         Int(i64),
     }
-    let (sort_at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let (sort_at, id) = from.unwrap_or(towards.start());
     let mut values = vec![Value::Int(user_id), Value::Int(sort_at), Value::Int(id)];
-    let mut sql = format!(
-        "SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND deleted_at IS NULL \
-         AND (sort_at < $2 OR (sort_at = $2 AND id < $3))"
-    );
+    let (place, order) = towards.clauses(2, 3);
+    let mut sql = format!("SELECT {COLUMNS} FROM items WHERE {MEMBER_SEES} AND deleted_at IS NULL AND {place}");
     let mut push = |condition: &str, value: Value| {
         values.push(value);
         sql.push_str(&condition.replace('#', &format!("${}", values.len())));
@@ -292,7 +349,7 @@ pub async fn search(
     if let Some(to) = query.to {
         push(" AND sort_at <= #", Value::Int(to));
     }
-    push(" ORDER BY sort_at DESC, id DESC LIMIT #", Value::Int(limit));
+    push(&format!(" {order} LIMIT #"), Value::Int(limit));
     let mut statement = sqlx::query_as(&sql);
     for value in values {
         statement = match value {
@@ -303,7 +360,6 @@ pub async fn search(
     statement.fetch_all(pool).await
 }
 
-/// Stores a document's extracted text and the search key made from it.
 /// The first `chars` characters of a document's text, if it has any.
 pub async fn text_excerpt(pool: &AnyPool, id: i64, chars: i64) -> sqlx::Result<Option<String>> {
     let excerpt: Option<Option<String>> =
@@ -315,6 +371,7 @@ pub async fn text_excerpt(pool: &AnyPool, id: i64, chars: i64) -> sqlx::Result<O
     Ok(excerpt.flatten().filter(|text| !text.trim().is_empty()))
 }
 
+/// Stores a document's extracted text and the search key made from it.
 pub async fn set_text(pool: &AnyPool, id: i64, text: &str, search_text: &str) -> sqlx::Result<()> {
     sqlx::query("UPDATE items SET text_content = $2, search_text = $3 WHERE id = $1")
         .bind(id)
@@ -323,6 +380,49 @@ pub async fn set_text(pool: &AnyPool, id: i64, text: &str, search_text: &str) ->
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Records the size of what an item's preview shows when it is not a photo (a document's
+/// first page), so that the grid gives it its shape.
+pub async fn set_dimensions(pool: &AnyPool, id: i64, width: i64, height: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET width = $2, height = $3 WHERE id = $1")
+        .bind(id)
+        .bind(width)
+        .bind(height)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Characters of a document's text shown around a word found in it.
+pub const SNIPPET_CHARS: i64 = 240;
+/// Of those, how many come before the word.
+const SNIPPET_BEFORE: i64 = 80;
+
+/// The part of a document's text around the first place where `word` (lowercase) appears,
+/// or its beginning when it does not (the word was in its name), and whether it starts past
+/// the text's beginning. The place is found in the text as the database lowercases it: for
+/// letters it lowercases differently from Rust (ADR 0009, non-ASCII on SQLite), the snippet is
+/// the text's beginning.
+pub async fn text_around(
+    pool: &AnyPool,
+    backend: Backend,
+    id: i64,
+    word: &str,
+) -> sqlx::Result<Option<(bool, String)>> {
+    let position = match backend {
+        Backend::Sqlite => "instr(lower(text_content), $2)",
+        Backend::Postgres => "strpos(lower(text_content), $2)",
+    };
+    let start = format!("CASE WHEN {position} > {SNIPPET_BEFORE} THEN {position} - {SNIPPET_BEFORE} ELSE 1 END");
+    let row: Option<(i64, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT {start}, substr(text_content, {start}, {SNIPPET_CHARS}) FROM items WHERE id = $1"
+    ))
+    .bind(id)
+    .bind(word)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(start, text)| Some((start > 1, text?))).filter(|(_, text)| !text.trim().is_empty()))
 }
 
 /// Counts an attempt at reading an item's file, before the read starts (so that a read cut

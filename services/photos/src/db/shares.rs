@@ -13,15 +13,17 @@ pub struct ShareRow {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The sharer's name when the link was made, for its guests to read.
+    pub owner_name: Option<String>,
 }
 
 const COLUMNS: &str =
-    "id, owner_id, album_id, item_id, password_hash, show_location, created_at, expires_at, revoked_at";
+    "id, owner_id, album_id, item_id, password_hash, show_location, created_at, expires_at, revoked_at, owner_name";
 
 pub async fn insert(pool: &AnyPool, share: &ShareRow, token_hash: &str) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO shares (id, token_hash, owner_id, album_id, item_id, password_hash, show_location, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO shares (id, token_hash, owner_id, album_id, item_id, password_hash, show_location, created_at, \
+         expires_at, owner_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&share.id)
     .bind(token_hash)
@@ -32,6 +34,7 @@ pub async fn insert(pool: &AnyPool, share: &ShareRow, token_hash: &str) -> sqlx:
     .bind(share.show_location)
     .bind(share.created_at)
     .bind(share.expires_at)
+    .bind(&share.owner_name)
     .execute(pool)
     .await?;
     Ok(())

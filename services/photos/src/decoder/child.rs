@@ -123,6 +123,10 @@ fn run(request: &Request, input: &Path, out: &mut impl Write) -> io::Result<Repl
             }
             Err(error) => refused(&error),
         },
+        Job::PdfPage { fits } => match media::render_pdf_page(input, fits) {
+            Ok(renditions) => Reply::Previews { renditions: write_renditions(out, renditions)? },
+            Err(error) => refused(&error),
+        },
         Job::WithoutLocation => match File::open(input) {
             Ok(original) => match media::copy_without_location(BufReader::new(original), DataFrames(out)) {
                 Ok(removed) => Reply::WithoutLocation { removed },

@@ -1,6 +1,6 @@
 //! Reading uploaded files where their failure cannot reach the server (ADR 0040). Every read
 //! of an uploaded file's bytes past its first 512 (a photo's header and EXIF, its renditions,
-//! a PDF's text, a JPEG's copy without its location) runs in a child process: this same
+//! a PDF's text and first page, a JPEG's copy without its location) runs in a child process: this same
 //! binary, started as `<program> decode …` ([`child_main`]), which limits its own memory,
 //! processor time and stack before it reads the file.
 //!
@@ -45,6 +45,10 @@ const ALLOCATOR_SHARE: u64 = 4;
 /// inflated: about this much beside the file, and a few times the file.
 const PDF_BYTES: u64 = 64 * MIB;
 const PDF_BYTES_PER_FILE_BYTE: u64 = 8;
+
+/// Drawing a PDF's first page takes, beside the document: the page (at most 2,048 pixels a
+/// side, RGBA), the renderer's own buffers, and the fits' resizes.
+const PDF_PAGE_BYTES: u64 = 96 * MIB;
 
 /// Copying a JPEG without its location holds one segment (at most 64 KiB) at a time.
 const LOCATION_BYTES: u64 = 16 * MIB;
@@ -170,13 +174,27 @@ impl Decoder {
     /// A PDF whose text cannot be read is [`DecodeError::Refused`]; otherwise see
     /// [`DecodeError`].
     pub async fn pdf_text(&self, file: &Path, max_chars: usize) -> Result<String, DecodeError> {
-        let size = file_size(file).await?;
-        let memory = CHILD_BYTES + PDF_BYTES + size.saturating_mul(PDF_BYTES_PER_FILE_BYTE);
+        let memory = pdf_memory(file_size(file).await?);
         let output = (max_chars as u64).saturating_mul(UTF8_BYTES);
         let mut data = Vec::new();
         match self.call(file, Job::PdfText { max_chars }, memory, output, Sink::Collect(&mut data)).await? {
             Reply::Text => String::from_utf8(data)
                 .map_err(|_| DecodeError::Hearth(anyhow::anyhow!("the decoder's text is not UTF-8"))),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The first page of the PDF in `file`, one rendition per fit.
+    ///
+    /// # Errors
+    /// A PDF that cannot be drawn (damaged, encrypted) is [`DecodeError::Refused`]; otherwise
+    /// see [`DecodeError`].
+    pub async fn pdf_page(&self, file: &Path, fits: &[Fit]) -> Result<Vec<Rendition>, DecodeError> {
+        let memory = pdf_memory(file_size(file).await?).saturating_add(PDF_PAGE_BYTES);
+        let mut data = Vec::new();
+        let job = Job::PdfPage { fits: fits.to_vec() };
+        match self.call(file, job, memory, RENDITIONS_OUTPUT, Sink::Collect(&mut data)).await? {
+            Reply::Previews { renditions } => split(&data, &renditions),
             other => Err(unexpected(&other)),
         }
     }
@@ -248,6 +266,11 @@ impl Decoder {
 #[must_use]
 pub fn memory_for(memory_to_render: u64) -> u64 {
     CHILD_BYTES.saturating_add(memory_to_render).saturating_add(memory_to_render / ALLOCATOR_SHARE)
+}
+
+/// What a child reading a PDF of `size` bytes holds: itself, and the document parsed.
+fn pdf_memory(size: u64) -> u64 {
+    CHILD_BYTES.saturating_add(PDF_BYTES).saturating_add(size.saturating_mul(PDF_BYTES_PER_FILE_BYTE))
 }
 
 /// A refusal as the service takes it: the child failing to read its input is Hearth's failure.

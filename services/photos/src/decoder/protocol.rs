@@ -56,6 +56,8 @@ pub enum Job {
     Previews { content_type: String, fits: Vec<Fit> },
     /// The start of a PDF's text.
     PdfText { max_chars: usize },
+    /// A PDF's first page, for `fits`.
+    PdfPage { fits: Vec<Fit> },
     /// A JPEG without its location.
     WithoutLocation,
 }
@@ -77,6 +79,10 @@ impl Request {
                 args.extend(fits.iter().map(|fit| fit_arg(*fit)));
             }
             Job::PdfText { max_chars } => args.extend(["pdf-text".to_owned(), max_chars.to_string()]),
+            Job::PdfPage { fits } => {
+                args.push("pdf-page".to_owned());
+                args.extend(fits.iter().map(|fit| fit_arg(*fit)));
+            }
             Job::WithoutLocation => args.push("without-location".to_owned()),
         }
         args
@@ -103,6 +109,9 @@ impl Request {
             ("pdf-text", [max_chars]) => Job::PdfText {
                 max_chars: usize::try_from(number(max_chars, "characters")?).map_err(|e| e.to_string())?,
             },
+            ("pdf-page", fits) => {
+                Job::PdfPage { fits: fits.iter().map(|fit| parse_fit(fit)).collect::<Result<Vec<_>, _>>()? }
+            }
             ("without-location", []) => Job::WithoutLocation,
             (other, _) => return Err(format!("unknown job or arguments: {other} {}", rest.join(" "))),
         };
@@ -210,7 +219,8 @@ impl<W: Write> Write for DataFrames<'_, W> {
 pub(super) enum Reply {
     /// The facts, and what became of the renditions.
     Photo { info: PhotoInfo, renditions: Renditions },
-    /// The renditions' sizes; their bytes came as data, one after the other.
+    /// The renditions' sizes (of a photo, or of a PDF's first page); their bytes came as data,
+    /// one after the other.
     Previews { renditions: Vec<RenditionSize> },
     /// The text came as data.
     Text,
@@ -303,6 +313,7 @@ mod tests {
             Job::Previews { content_type: "image/heic".to_owned(), fits },
             Job::Previews { content_type: "image/png".to_owned(), fits: Vec::new() },
             Job::PdfText { max_chars: 1_000_000 },
+            Job::PdfPage { fits: vec![Fit::ShortEdge(400), Fit::LongEdge(1440)] },
             Job::WithoutLocation,
         ] {
             let request = Request { limits, job };
@@ -362,6 +373,8 @@ mod tests {
                 camera: None,
                 lens: None,
                 gps: Some((1.5, -2.0)),
+                taken_offset_minutes: Some(-330),
+                exposure: crate::media::Exposure { iso: Some(100), ..Default::default() },
             },
             renditions: Renditions::Refused(Refusal::from(&MediaError::TooLarge("too big".to_owned()))),
         };

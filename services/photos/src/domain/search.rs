@@ -67,6 +67,48 @@ pub fn contains_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The words of a document around a match: the text before it, the match as the text has it,
+/// the text after; `…` where the text goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub before: String,
+    pub hit: String,
+    pub after: String,
+}
+
+impl Snippet {
+    /// The part of `text` (a piece cut from a document, maybe mid-word at its end, and at its
+    /// start when `cut` says it does not start the document) around the first place `word`
+    /// (lowercase) appears; the piece's start, unmarked, when it does not.
+    #[must_use]
+    pub fn around(text: &str, word: &str, cut: bool) -> Self {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lowered = text.to_lowercase();
+        // Offsets in the lowercased text hold in the text itself only when lowercasing kept
+        // every character's length; otherwise nothing is marked.
+        let found = (lowered.len() == text.len()).then(|| lowered.find(word)).flatten().filter(|_| !word.is_empty());
+        let Some(start) = found else {
+            return Self { before: String::new(), hit: String::new(), after: trimmed_end(&text) };
+        };
+        let end = start + word.len();
+        let before = &text[..start];
+        let before = match before.split_once(' ') {
+            Some((_, whole_words)) if cut => format!("…{whole_words}"),
+            _ if cut => "…".to_owned(),
+            _ => before.to_owned(),
+        };
+        Self { before, hit: text[start..end].to_owned(), after: trimmed_end(&text[end..]) }
+    }
+}
+
+/// The text up to its last whole word, with `…` when it was cut.
+fn trimmed_end(text: &str) -> String {
+    match text.rsplit_once(' ') {
+        Some((whole_words, _)) if text.len() > 120 => format!("{whole_words}…"),
+        _ => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +127,26 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+
+    #[test]
+    fn a_snippet_marks_the_word_between_whole_words() {
+        let snippet = Snippet::around("nce on   your Insurance renewal for 2027 is due", "insurance", true);
+        assert_eq!(snippet.before, "…on your ");
+        assert_eq!(snippet.hit, "Insurance");
+        assert_eq!(snippet.after, " renewal for 2027 is due");
+        let long = format!("Renewal {}", "word ".repeat(40));
+        let snippet = Snippet::around(&long, "renewal", false);
+        assert_eq!((snippet.before.as_str(), snippet.hit.as_str()), ("", "Renewal"));
+        assert!(snippet.after.ends_with("word…"), "{}", snippet.after);
+    }
+
+    #[test]
+    fn without_the_word_the_snippet_is_the_start() {
+        let snippet = Snippet::around("Dear Anna, thank you", "scan", false);
+        assert_eq!(
+            snippet,
+            Snippet { before: String::new(), hit: String::new(), after: "Dear Anna, thank you".to_owned() }
+        );
     }
 }

@@ -12,7 +12,7 @@ use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
 use super::decode::{self, Codec};
 use super::orientation::Orientation;
-use super::{MediaError, PhotoInfo};
+use super::{Exposure, MediaError, PhotoInfo};
 
 /// Largest TIFF whose EXIF is read: the EXIF of a TIFF is the whole file, which the reader
 /// loads into memory. A larger TIFF (a scan) has no date or camera.
@@ -30,7 +30,17 @@ pub fn read_photo_info(path: &Path, content_type: &str) -> Result<PhotoInfo, Med
     let facts = read_exif(path, codec).map(|exif| ExifFacts::of(&exif)).unwrap_or_default();
     let turned = codec.uses_exif_orientation() && facts.orientation.swaps_dimensions();
     let (width, height) = if turned { (stored_height, stored_width) } else { (stored_width, stored_height) };
-    Ok(PhotoInfo { width, height, taken_at: facts.taken_at, camera: facts.camera, lens: facts.lens, gps: facts.gps })
+    let (taken_at, taken_offset_minutes) = facts.taken.map_or((None, None), |(at, offset)| (Some(at), offset));
+    Ok(PhotoInfo {
+        width,
+        height,
+        taken_at,
+        camera: facts.camera,
+        lens: facts.lens,
+        gps: facts.gps,
+        taken_offset_minutes,
+        exposure: facts.exposure,
+    })
 }
 
 /// How the decoded pixels of the picture at `path` must be turned to be upright.
@@ -53,20 +63,23 @@ fn read_exif(path: &Path, codec: Codec) -> Option<Exif> {
 #[derive(Debug, Default, PartialEq)]
 struct ExifFacts {
     orientation: Orientation,
-    taken_at: Option<i64>,
+    /// When, in Unix seconds, and the clock's offset from UTC in minutes when the EXIF says.
+    taken: Option<(i64, Option<i16>)>,
     camera: Option<String>,
     lens: Option<String>,
     gps: Option<(f64, f64)>,
+    exposure: Exposure,
 }
 
 impl ExifFacts {
     fn of(exif: &Exif) -> Self {
         Self {
             orientation: orientation_of(exif).unwrap_or_default(),
-            taken_at: taken_at(exif),
+            taken: taken(exif),
             camera: camera(text(exif, Tag::Make), text(exif, Tag::Model)),
             lens: text(exif, Tag::LensModel),
             gps: gps(exif),
+            exposure: exposure(exif),
         }
     }
 }
@@ -95,8 +108,9 @@ fn text(exif: &Exif, tag: Tag) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.chars().take(MAX_NAME_CHARS).collect())
 }
 
-/// DateTimeOriginal in Unix seconds, at OffsetTimeOriginal when the camera wrote one.
-fn taken_at(exif: &Exif) -> Option<i64> {
+/// DateTimeOriginal in Unix seconds, at OffsetTimeOriginal when the camera wrote one (and
+/// that offset, in minutes); the camera's clock read as UTC when it did not.
+fn taken(exif: &Exif) -> Option<(i64, Option<i16>)> {
     let mut taken = exif::DateTime::from_ascii(ascii(exif, Tag::DateTimeOriginal)?).ok()?;
     if let Some(offset) = ascii(exif, Tag::OffsetTimeOriginal) {
         // An unreadable offset leaves the time as UTC, as if there were none.
@@ -105,8 +119,66 @@ fn taken_at(exif: &Exif) -> Option<i64> {
     let date = Date::from_calendar_date(taken.year.into(), Month::try_from(taken.month).ok()?, taken.day).ok()?;
     // A leap second (":60") is kept as the second before it.
     let clock = Time::from_hms(taken.hour, taken.minute, taken.second.min(59)).ok()?;
-    let offset = UtcOffset::from_whole_seconds(i32::from(taken.offset.unwrap_or(0)) * 60).ok()?;
-    Some(PrimitiveDateTime::new(date, clock).assume_offset(offset).unix_timestamp())
+    let recorded = taken.offset.and_then(|minutes| {
+        UtcOffset::from_whole_seconds(i32::from(minutes) * 60).ok().map(|offset| (minutes, offset))
+    });
+    let offset = recorded.map_or(UtcOffset::UTC, |(_, offset)| offset);
+    let at = PrimitiveDateTime::new(date, clock).assume_offset(offset).unix_timestamp();
+    Some((at, recorded.map(|(minutes, _)| minutes)))
+}
+
+/// Exposure times a camera can give: 1/100,000 s to an hour.
+const EXPOSURE_SECONDS: std::ops::RangeInclusive<f64> = 0.000_01..=3600.0;
+
+/// The exposure fields, each `None` when missing, malformed or past what a camera can do.
+fn exposure(exif: &Exif) -> Exposure {
+    let hundredths = |tag, range: std::ops::RangeInclusive<f64>| {
+        rational(exif, tag).filter(|value| range.contains(value)).and_then(|value| {
+            let scaled = (value * 100.0).round();
+            (scaled >= 1.0 && scaled <= f64::from(u32::MAX)).then_some(scaled as u32)
+        })
+    };
+    Exposure {
+        exposure_time: exposure_time(exif),
+        f_number_hundredths: hundredths(Tag::FNumber, 0.5..=256.0),
+        iso: whole(exif, Tag::PhotographicSensitivity).filter(|iso| (1..=10_000_000).contains(iso)),
+        focal_length_hundredths: hundredths(Tag::FocalLength, 0.1..=20_000.0),
+        focal_length_35mm: whole(exif, Tag::FocalLengthIn35mmFilm).filter(|mm| (1..=20_000).contains(mm)),
+    }
+}
+
+/// The first value of a rational field, when its denominator is not zero.
+fn rational(exif: &Exif, tag: Tag) -> Option<f64> {
+    match &exif.get_field(tag, In::PRIMARY)?.value {
+        Value::Rational(parts) => parts.first().filter(|part| part.denom != 0).map(|part| part.to_f64()),
+        _ => None,
+    }
+}
+
+/// The first value of a whole-number field (SHORT or LONG).
+fn whole(exif: &Exif, tag: Tag) -> Option<u32> {
+    exif.get_field(tag, In::PRIMARY)?.value.get_uint(0)
+}
+
+/// ExposureTime as a reduced fraction of seconds: `1/250`, `2`, `13/10`.
+fn exposure_time(exif: &Exif) -> Option<String> {
+    let Value::Rational(parts) = &exif.get_field(Tag::ExposureTime, In::PRIMARY)?.value else {
+        return None;
+    };
+    let part = parts.first().filter(|part| part.denom != 0 && part.num != 0)?;
+    if !EXPOSURE_SECONDS.contains(&part.to_f64()) {
+        return None;
+    }
+    let common = gcd(part.num, part.denom);
+    let (num, denom) = (part.num / common, part.denom / common);
+    Some(if denom == 1 { num.to_string() } else { format!("{num}/{denom}") })
+}
+
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.max(1)
 }
 
 /// "Make Model", without the make twice: many cameras repeat it in the model
@@ -173,6 +245,10 @@ mod tests {
         ])
     }
 
+    fn taken_at(exif: &Exif) -> Option<i64> {
+        taken(exif).map(|(at, _)| at)
+    }
+
     /// An EXIF block with `fields`, as a camera would write it, read back.
     fn exif_with(fields: &[Field]) -> Exif {
         let mut writer = Writer::new();
@@ -200,8 +276,8 @@ mod tests {
         ]);
         let facts = ExifFacts::of(&exif);
         assert_eq!(facts.orientation, Orientation::Rotate90);
-        // 2024-07-14 13:30:00 UTC
-        assert_eq!(facts.taken_at, Some(1_720_963_800));
+        // 2024-07-14 13:30:00 UTC, recorded at UTC+02:00
+        assert_eq!(facts.taken, Some((1_720_963_800, Some(120))));
         assert_eq!(facts.camera.as_deref(), Some("Canon EOS R5"));
         assert_eq!(facts.lens.as_deref(), Some("RF24-105mm F4 L IS USM"));
         let (latitude, longitude) = facts.gps.expect("GPS read");
@@ -212,7 +288,56 @@ mod tests {
     #[test]
     fn without_an_offset_the_camera_clock_is_utc() {
         let exif = exif_with(&[ascii_field(Tag::DateTimeOriginal, "2001:02:03 04:05:06")]);
-        assert_eq!(taken_at(&exif), Some(981_173_106));
+        assert_eq!(taken(&exif), Some((981_173_106, None)), "no offset is recorded");
+        let unreadable = exif_with(&[
+            ascii_field(Tag::DateTimeOriginal, "2001:02:03 04:05:06"),
+            ascii_field(Tag::OffsetTimeOriginal, "soon"),
+        ]);
+        assert_eq!(taken(&unreadable), Some((981_173_106, None)), "an offset that is not one is none");
+    }
+
+    fn rational_field(tag: Tag, num: u32, denom: u32) -> Field {
+        Field { tag, ifd_num: In::PRIMARY, value: Value::Rational(vec![Rational::from((num, denom))]) }
+    }
+
+    fn short_field(tag: Tag, value: u16) -> Field {
+        Field { tag, ifd_num: In::PRIMARY, value: Value::Short(vec![value]) }
+    }
+
+    #[test]
+    fn the_exposure_is_read_as_the_camera_recorded_it() {
+        let exif = exif_with(&[
+            rational_field(Tag::ExposureTime, 10, 2500),
+            rational_field(Tag::FNumber, 18, 10),
+            short_field(Tag::PhotographicSensitivity, 50),
+            rational_field(Tag::FocalLength, 686, 100),
+            short_field(Tag::FocalLengthIn35mmFilm, 26),
+        ]);
+        assert_eq!(
+            exposure(&exif),
+            Exposure {
+                exposure_time: Some("1/250".to_owned()),
+                f_number_hundredths: Some(180),
+                iso: Some(50),
+                focal_length_hundredths: Some(686),
+                focal_length_35mm: Some(26),
+            }
+        );
+        let long = exif_with(&[rational_field(Tag::ExposureTime, 30, 1)]);
+        assert_eq!(exposure(&long).exposure_time.as_deref(), Some("30"));
+    }
+
+    #[test]
+    fn impossible_exposures_are_none() {
+        let exif = exif_with(&[
+            rational_field(Tag::ExposureTime, 1, 0),
+            rational_field(Tag::FNumber, 0, 1),
+            short_field(Tag::PhotographicSensitivity, 0),
+            rational_field(Tag::FocalLength, u32::MAX, 1),
+        ]);
+        assert_eq!(exposure(&exif), Exposure::default());
+        let endless = exif_with(&[rational_field(Tag::ExposureTime, 100_000, 1)]);
+        assert_eq!(exposure(&endless).exposure_time, None);
     }
 
     #[test]

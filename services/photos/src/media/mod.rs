@@ -1,8 +1,8 @@
 //! What a stored file is and what can be made from it: its kind and content type from its
 //! first bytes ([`sniff`]), a photo's size and EXIF facts ([`read_photo_info`]), JPEG
 //! renditions for grids and previews ([`render_previews`]) and the memory they take
-//! ([`memory_to_render`]), a PDF's text ([`pdf_text`]), and a JPEG without its location
-//! ([`copy_without_location`]).
+//! ([`memory_to_render`]), a PDF's text ([`pdf_text`]) and its first page
+//! ([`render_pdf_page`]), and a JPEG without its location ([`copy_without_location`]).
 //!
 //! Everything here is blocking and CPU-bound (a 24-megapixel JPEG takes about 0.2 s of one
 //! core), and nothing here touches the database or the network. Hostile files end as a
@@ -20,15 +20,17 @@ mod heif;
 mod location;
 mod metadata;
 mod orientation;
+mod pdf_page;
 mod preview;
 mod sniff;
 mod text;
 
 pub use location::{LocationError, copy_without_location};
 pub use metadata::read_photo_info;
+pub use pdf_page::render_pdf_page;
 pub use preview::{memory_to_render, render_previews};
 pub use sniff::sniff;
-pub use text::pdf_text;
+pub use text::{clean_text, pdf_text};
 
 /// Most pixels a picture may have to be decoded. 100 megapixels is past every camera a family
 /// owns; a header claiming more is refused before anything is allocated for it.
@@ -102,6 +104,27 @@ pub struct PhotoInfo {
     pub lens: Option<String>,
     /// Latitude and longitude in degrees, south and west negative.
     pub gps: Option<(f64, f64)>,
+    /// The offset from UTC of the camera's clock when the photo was taken, in minutes, when the
+    /// EXIF says (OffsetTimeOriginal).
+    #[serde(default)]
+    pub taken_offset_minutes: Option<i16>,
+    #[serde(default)]
+    pub exposure: Exposure,
+}
+
+/// How a photo was exposed, as the camera recorded it, each value within what a camera can do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Exposure {
+    /// Seconds as a reduced fraction: `1/250`, `2`, `13/10`.
+    pub exposure_time: Option<String>,
+    /// The f-number in hundredths: 180 for f/1.8.
+    pub f_number_hundredths: Option<u32>,
+    /// ISO speed.
+    pub iso: Option<u32>,
+    /// The focal length in hundredths of a millimetre: 686 for 6.86 mm.
+    pub focal_length_hundredths: Option<u32>,
+    /// The focal length a 35 mm camera would need for the same view, in millimetres.
+    pub focal_length_35mm: Option<u32>,
 }
 
 /// How big a rendition should be. A picture smaller than the fit keeps its own size: never

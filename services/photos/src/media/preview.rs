@@ -57,13 +57,18 @@ pub fn memory_to_render(path: &Path, content_type: &str, fits: &[Fit]) -> Result
 }
 
 /// The smallest size that covers every fit of a `width` × `height` picture.
-fn largest_target(fits: &[Fit], width: u32, height: u32) -> (u32, u32) {
+pub(super) fn largest_target(fits: &[Fit], width: u32, height: u32) -> (u32, u32) {
     fits.iter()
         .map(|fit| fit.target_size(width, height))
         .fold((1, 1), |(w, h), (fit_w, fit_h)| (w.max(fit_w), h.max(fit_h)))
 }
 
-fn render(resizer: &mut Resizer, raster: &Raster, fit: Fit, orientation: Orientation) -> Result<Rendition, MediaError> {
+pub(super) fn render(
+    resizer: &mut Resizer,
+    raster: &Raster,
+    fit: Fit,
+    orientation: Orientation,
+) -> Result<Rendition, MediaError> {
     let (width, height) = fit.target_size(raster.width, raster.height);
     let resized;
     let sized = if (width, height) == (raster.width, raster.height) {

@@ -8,11 +8,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use hearth_shared::csrf::CsrfToken;
 use hearth_shared::flash::Flash;
-use hearth_shared::layout::{NewSecret, PageContext, Timestamp, render};
+use hearth_shared::layout::{PageContext, Timestamp, render};
 use hearth_shared::{AppError, AppResult, CurrentUser, Identity};
 use serde::Deserialize;
 
-use super::pages::{LIST_PAGE, PageQuery, Tile, page};
+use super::pages::{LIST_PAGE, PageQuery, SelectionBar, page};
+use super::tiles::Tile;
 use super::zip_stream::{ZipEntry, zip_response};
 use super::{ShareForm, show_new_link};
 use crate::AppState;
@@ -82,6 +83,13 @@ struct AlbumPage {
     is_owner: bool,
     addable: Vec<Tile>,
     links: Vec<LinkRow>,
+    selection: SelectionBar,
+}
+
+#[derive(Deserialize)]
+pub struct AlbumQuery {
+    /// `1`: pick items without script.
+    select: Option<u8>,
 }
 
 impl AlbumPage {
@@ -95,14 +103,15 @@ async fn album_page(
     user: Identity,
     csrf: &CsrfToken,
     id: i64,
-    new_link: Option<NewSecret>,
+    flash: &Flash,
+    select: bool,
 ) -> AppResult<AlbumPage> {
     let (album, items) = state.library.album(&user, id).await?;
     let is_owner = album.owner_id == user.user_id;
     let (addable, links) = if is_owner {
         let in_album: Vec<i64> = items.iter().map(|i| i.id).collect();
         let recent = state.library.timeline(&user, None, ADDABLE).await?.items;
-        let addable = recent.into_iter().filter(|i| !in_album.contains(&i.id)).map(Tile::from).collect();
+        let addable = recent.into_iter().filter(|i| !in_album.contains(&i.id)).map(|i| Tile::member(i, "")).collect();
         let links = state
             .library
             .album_shares(&user, id)
@@ -119,13 +128,16 @@ async fn album_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let selection = SelectionBar::new(state, &user, format!("/photos/albums/{id}"), select, flash).await?;
+    let suffix = format!("?in_album={id}");
     Ok(AlbumPage {
-        ctx: page(&album.name, user, csrf).with_secret(new_link),
-        tiles: items.into_iter().map(Tile::from).collect(),
+        ctx: page(&album.name, user, csrf).with_secret(flash.take()),
+        tiles: items.into_iter().map(|item| Tile::member(item, &suffix)).collect(),
         album,
         is_owner,
         addable,
         links,
+        selection,
     })
 }
 
@@ -135,8 +147,9 @@ pub async fn show(
     CurrentUser(user): CurrentUser,
     flash: Flash,
     Path(id): Path<i64>,
+    Query(query): Query<AlbumQuery>,
 ) -> AppResult<Response> {
-    let page = render(&album_page(&state, user, &csrf, id, flash.take()).await?)?;
+    let page = render(&album_page(&state, user, &csrf, id, &flash, query.select == Some(1)).await?)?;
     Ok((flash, page).into_response())
 }
 
@@ -149,7 +162,8 @@ pub async fn download(
     let (album, items) = state.library.album(&user, id).await?;
     let mut entries = Vec::with_capacity(items.len());
     for item in items {
-        entries.push(ZipEntry { path: state.library.blob_path(&item).await?, name: item.file_name });
+        let path = state.library.blob_path(&item).await?;
+        entries.push(ZipEntry::of(&item, item.file_name.clone(), path));
     }
     Ok(zip_response(&album.name, entries))
 }

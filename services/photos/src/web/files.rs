@@ -33,11 +33,22 @@ const INLINE_TYPES: &[&str] = &[
 const ORIGINAL_CSP: &str = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
 
 const SCRIPT: &str = include_str!("../../static/photos.js");
+const STYLESHEET: &str = include_str!("../../static/photos.css");
 
 pub async fn script() -> Response {
-    let mut response = SCRIPT.into_response();
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+/// The photos pages' own styles: the grids, the viewer, the selection bar (beside the shared
+/// stylesheet).
+pub async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     response
 }

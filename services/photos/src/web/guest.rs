@@ -1,7 +1,8 @@
 //! The guest side of share links, `/photos/s/{token}`: no account needed. A protected link
 //! asks for its password first (guesses throttled: a page that says how long to wait) and
 //! remembers it in a cookie scoped to the link. Guests see thumbnails and previews of what
-//! the family sees; nothing shows where a photo was taken unless the sharer chose so.
+//! the family sees, in the same viewer as the family (previous, next, download, back); the
+//! page says who shared it. Nothing shows where a photo was taken unless the sharer chose so.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -20,12 +21,15 @@ use hearth_shared::{AppError, AppResult};
 use serde::Deserialize;
 
 use super::files;
-use super::pages::Tile;
+use super::tiles::Tile;
+use super::viewer::{Paths, Stage, exposure_of, kind_title};
 use super::zip_stream::{ZipEntry, zip_response};
 use crate::db::items::ItemRow;
 use crate::db::shares::ShareRow;
+use crate::domain::TakenAt;
 use crate::sharing::{GuestDownload, OpenShare, guest_download, is_unlocked, unlock_proof};
 use crate::storage::Derived;
+use crate::viewer::Neighbours;
 use crate::{AppState, SERVICE};
 
 fn cookie_name(share: &ShareRow) -> String {
@@ -46,8 +50,23 @@ struct GuestPage {
     ctx: PageContext,
     token: String,
     title: String,
+    /// Who made the link, as the family knew them then.
+    shared_by: Option<String>,
     tiles: Vec<Tile>,
     expires: Option<Timestamp>,
+}
+
+#[derive(Template)]
+#[template(path = "guest_item.html")]
+struct GuestItemPage {
+    ctx: PageContext,
+    stage: Stage,
+    title: String,
+    shared_by: Option<String>,
+    taken: Option<String>,
+    exposure: Vec<String>,
+    /// Why this item cannot be downloaded, when it cannot.
+    not_offered: Option<&'static str>,
 }
 
 /// The share behind the token, if the guest may open it now.
@@ -72,14 +91,56 @@ pub async fn show(
         }
     };
     let expires = share.expires_at.map(Timestamp::at);
+    let shared_by = share.owner_name.clone();
     let OpenShare { title, items, .. } = state.library.open_share(share).await?;
     render(&GuestPage {
         ctx: guest_context(&title, &csrf),
+        tiles: items.into_iter().map(|item| Tile::guest(item, &token)).collect(),
         token,
         title,
-        tiles: items.into_iter().map(Tile::from).collect(),
+        shared_by,
         expires,
     })
+}
+
+/// One item of a link in the viewer, with the link's others either side; a locked link asks
+/// for its password first.
+pub async fn item(
+    State(state): State<AppState>,
+    csrf: CsrfToken,
+    headers: HeaderMap,
+    Path((token, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let Ok(share) = unlocked(&state, &token, &headers).await? else {
+        return Ok(Redirect::to(&format!("/photos/s/{token}")).into_response());
+    };
+    let shared_by = share.owner_name.clone();
+    let OpenShare { share, title, items } = state.library.open_share(share).await?;
+    let item = items
+        .iter()
+        .find(|item| item.id == id)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound("That is not part of this link.".to_owned()))?;
+    let neighbours = Neighbours::in_list(&items, id);
+    let base = format!("/photos/s/{token}/items");
+    let paths = Paths { item: Box::new(move |id| format!("{base}/{id}")), suffix: String::new() };
+    let offered = guest_download(&share, &item);
+    let not_offered = match offered {
+        GuestDownload::NotOffered(reason) => Some(reason),
+        _ => None,
+    };
+    let download = not_offered.is_none().then(|| format!("/photos/s/{token}/items/{id}/download"));
+    let stage = Stage::of(&item, &neighbours, &paths, format!("/photos/s/{token}#item-{id}"), download);
+    let page = GuestItemPage {
+        ctx: guest_context(&format!("{} · {title}", kind_title(&item.kind)), &csrf),
+        stage,
+        title,
+        shared_by,
+        taken: item.taken_at.map(|at| TakenAt::new(at, item.taken_offset_minutes).as_recorded()),
+        exposure: exposure_of(&item).summary(),
+        not_offered,
+    };
+    render(&page)
 }
 
 fn guest_context(title: &str, csrf: &CsrfToken) -> PageContext {
@@ -216,13 +277,15 @@ pub async fn download_all(
     let mut entries = Vec::new();
     for item in items {
         let entry = match guest_download(&share, &item) {
-            GuestDownload::Original => ZipEntry { path: state.library.blob_path(&item).await?, name: item.file_name },
+            GuestDownload::Original => {
+                ZipEntry::of(&item, item.file_name.clone(), state.library.blob_path(&item).await?)
+            }
             GuestDownload::OriginalWithoutLocation => {
-                ZipEntry { path: state.library.original_without_location(&item).await?, name: item.file_name }
+                ZipEntry::of(&item, item.file_name.clone(), state.library.original_without_location(&item).await?)
             }
             GuestDownload::PreviewWithoutLocation => {
                 let path = state.library.derived_of(&item, Derived::Preview).await?;
-                ZipEntry { path, name: files::without_location_name(&item) }
+                ZipEntry::of(&item, files::without_location_name(&item), path)
             }
             GuestDownload::NotOffered(_) => continue,
         };

@@ -1,10 +1,15 @@
-//! The photos pages (timeline, one item, trash, the upload form) and the files themselves
-//! (originals, thumbnails, previews). Handlers parse, call [`crate::library`], render.
+//! The photos pages (timeline, the viewer, albums, search, trash, the upload form, what a
+//! share link's guests see), the actions on a selection, and the files themselves
+//! (originals, thumbnails, previews, zips). Handlers parse, call [`crate::library`], render.
 
 mod albums;
 mod files;
 mod guest;
 mod pages;
+mod search;
+mod selection;
+mod tiles;
+mod viewer;
 mod zip_stream;
 
 use axum::Router;
@@ -70,14 +75,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/photos/", get(pages::timeline))
         .route("/photos/trash", get(pages::trash))
-        .route("/photos/search", get(pages::search))
-        .route("/photos/items/{id}", get(pages::item))
+        .route("/photos/search", get(search::search))
+        .route("/photos/items/{id}", get(viewer::item))
         .route("/photos/items/{id}/trash", post(pages::trash_item))
         .route("/photos/items/{id}/restore", post(pages::restore_item))
         .route("/photos/items/{id}/purge", post(pages::purge_item))
         .route("/photos/items/{id}/visibility", post(pages::set_visibility))
         .route("/photos/items/{id}/albums", post(albums::add_from_item))
-        .route("/photos/items/{id}/shares", post(pages::share_item))
+        .route("/photos/items/{id}/shares", post(viewer::share_item))
         .route("/photos/albums", get(albums::list).post(albums::create))
         .route("/photos/albums/{id}", get(albums::show).post(albums::change))
         .route("/photos/albums/{id}/cover", get(albums::cover))
@@ -86,8 +91,14 @@ pub fn routes() -> Router<AppState> {
         .route("/photos/albums/{id}/arrange", post(albums::arrange))
         .route("/photos/albums/{id}/shares", post(albums::share))
         .route("/photos/albums/{id}/revoke", post(albums::revoke))
+        .route("/photos/selection/album", post(selection::add_to_album))
+        .route("/photos/selection/trash", post(selection::trash))
+        .route("/photos/selection/restore", post(selection::restore))
+        .route("/photos/selection/visibility", post(selection::visibility))
         .route("/photos/s/{token}", get(guest::show).post(guest::unlock))
+        .route("/photos/s/{token}/items/{id}", get(guest::item))
         .route("/photos/static/photos.js", get(files::script))
+        .route("/photos/static/photos.css", get(files::stylesheet))
 }
 
 /// Uploads and file downloads, which may take longer than the request timeout.
@@ -96,6 +107,7 @@ pub fn long_routes() -> Router<AppState> {
         .route("/photos/upload", post(pages::upload_form).layer(DefaultBodyLimit::disable()))
         .route("/photos/items/{id}/original", get(files::original))
         .route("/photos/albums/{id}/album.zip", get(albums::download))
+        .route("/photos/selection/zip", post(selection::download))
         .route("/photos/items/{id}/thumbnail", get(files::thumbnail))
         .route("/photos/items/{id}/preview", get(files::preview))
         .route("/photos/s/{token}/items/{id}/thumbnail", get(guest::thumbnail))

@@ -1,7 +1,9 @@
-//! An album as a zip, streamed: a blocking thread writes stored (uncompressed: photos are
-//! compressed already) entries into a bounded channel that the response body reads, so
-//! neither memory nor the first byte waits for the whole album. The body stays ended once it
-//! has ended, however often a layer (compression) polls it after.
+//! An album (or a selection) as a zip, streamed: a blocking thread writes stored
+//! (uncompressed: photos are compressed already) entries into a bounded channel that the
+//! response body reads, so neither memory nor the first byte waits for the whole album. The
+//! body stays ended once it has ended, however often a layer (compression) polls it after.
+//! Each entry carries its item's date: when it was taken by the camera's clock, else when it
+//! was uploaded (UTC), as zip's dates have no zone (ADR 0067).
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -11,14 +13,39 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::{StreamExt as _, stream};
+use time::PrimitiveDateTime;
 use tokio::sync::mpsc;
 use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::db::items::ItemRow;
+use crate::domain::TakenAt;
+use crate::domain::taken::utc_clock;
 
 /// One file in the zip.
 pub struct ZipEntry {
     pub name: String,
     pub path: PathBuf,
+    /// The date the entry carries (zip keeps it without a zone, to the even second).
+    pub modified: Option<PrimitiveDateTime>,
+}
+
+impl ZipEntry {
+    /// The file at `path` of `item`, as `name`, dated as the item is.
+    pub fn of(item: &ItemRow, name: String, path: PathBuf) -> Self {
+        let modified = match item.taken_at {
+            Some(at) => TakenAt::new(at, item.taken_offset_minutes).clock(),
+            None => utc_clock(item.uploaded_at),
+        };
+        Self { name, path, modified }
+    }
+}
+
+/// A date as zip keeps it, when zip can (1980 to 2107).
+fn zip_date(clock: PrimitiveDateTime) -> Option<DateTime> {
+    let year = u16::try_from(clock.year()).ok()?;
+    DateTime::from_date_and_time(year, clock.month().into(), clock.day(), clock.hour(), clock.minute(), clock.second())
+        .ok()
 }
 
 /// Chunks between the writer thread and the response.
@@ -75,7 +102,11 @@ fn write_zip(entries: Vec<ZipEntry>, sender: mpsc::Sender<io::Result<Bytes>>) ->
     let mut used: Vec<String> = Vec::with_capacity(entries.len());
     for entry in entries {
         let name = unique_name(&entry.name, &used);
-        zip.start_file(name.as_str(), options).map_err(io::Error::other)?;
+        let dated = match entry.modified.and_then(zip_date) {
+            Some(date) => options.last_modified_time(date),
+            None => options,
+        };
+        zip.start_file(name.as_str(), dated).map_err(io::Error::other)?;
         io::copy(&mut std::fs::File::open(&entry.path)?, &mut zip)?;
         used.push(name);
     }
@@ -100,13 +131,14 @@ mod tests {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_zip_arrives_whole_and_its_body_stays_ended() {
+    async fn the_zip_arrives_whole_dated_and_its_body_stays_ended() {
         let folder = tempfile::tempdir().expect("temp dir");
         let mut entries = Vec::new();
         for (name, length) in [("a.jpg", 10), ("b.jpg", 3 * CHUNK_BYTES + 7), ("a.jpg", 1)] {
             let path = folder.path().join(format!("{name}-{length}"));
             std::fs::write(&path, vec![b'x'; length]).expect("write");
-            entries.push(ZipEntry { name: name.to_owned(), path });
+            let modified = Some(time::macros::datetime!(2024-07-14 15:30:01));
+            entries.push(ZipEntry { name: name.to_owned(), path, modified });
         }
         let mut body = zip_response("Album", entries).into_body().into_data_stream();
         let mut zip = Vec::new();
@@ -121,6 +153,8 @@ mod tests {
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes).expect("read");
             lengths.push((entry.name().expect("a name").into_owned(), bytes.len()));
+            let date = entry.last_modified().expect("a date");
+            assert_eq!((date.year(), date.month(), date.day(), date.hour(), date.minute()), (2024, 7, 14, 15, 30));
         }
         assert_eq!(
             lengths,
@@ -134,5 +168,11 @@ mod tests {
         assert_eq!(unique_name("a.jpg", &used), "a (3).jpg");
         assert_eq!(unique_name("b.jpg", &used), "b.jpg");
         assert_eq!(unique_name("notes", &["notes".to_owned()]), "notes (2)");
+    }
+
+    #[test]
+    fn dates_zip_cannot_keep_are_left_out() {
+        assert!(zip_date(time::macros::datetime!(1979-12-31 23:59)).is_none());
+        assert!(zip_date(time::macros::datetime!(2024-02-29 12:00)).is_some());
     }
 }

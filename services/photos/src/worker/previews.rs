@@ -1,5 +1,6 @@
-//! The preview worker: makes the grid thumbnail and the large preview of each new photo,
-//! reads its details (date taken, camera, GPS) and a PDF's text, a bounded number at a time.
+//! The preview worker: makes the grid thumbnail and the large preview of each new photo and
+//! of a PDF's first page, reads a photo's details (date taken, camera, exposure, GPS) and a
+//! PDF's text, a bounded number at a time.
 //! Every read of the file's bytes goes through the decoder child ([`crate::decoder`]): a file
 //! that crashes or exhausts a decoder ends that child, never the service. The queue lives in
 //! the database (`preview = 'pending'`), so work interrupted by a restart is picked up again
@@ -26,7 +27,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::db::items::{self, ItemRow, PhotoFacts};
 use crate::decoder::{DecodeError, Decoder};
 use crate::domain::{Sha256, search};
-use crate::media::{Fit, MediaKind, PhotoInfo, Rendition};
+use crate::media::{Fit, MediaKind, PhotoInfo, Rendition, clean_text};
 use crate::storage::{BlobStore, Derived};
 
 /// The grid thumbnail's short edge and the preview's long edge, in pixels.
@@ -191,8 +192,11 @@ async fn make_previews(worker: &Worker, id: i64) -> anyhow::Result<Attempt> {
     let sha256 = Sha256::parse(&item.sha256).map_err(|e| anyhow::anyhow!("{e}"))?;
     let path = worker.blobs.local_path(&sha256).await.ok_or_else(|| anyhow::anyhow!("blob {sha256} is missing"))?;
     let attempt = items::count_preview_attempt(pool, id).await?;
-    let read =
-        if is_photo { read_photo(worker, &item, &sha256, &path).await } else { read_pdf(worker, &item, &path).await };
+    let read = if is_photo {
+        read_photo(worker, &item, &sha256, &path).await
+    } else {
+        read_pdf(worker, &item, &sha256, &path).await
+    };
     match read {
         Ok(Read::Done) => Ok(Attempt::Done),
         Ok(Read::Unreadable(cause)) if attempt < MAX_ATTEMPTS => {
@@ -261,9 +265,11 @@ async fn record_facts(db: &Database, item: &ItemRow, info: &PhotoInfo) -> anyhow
         width: i64::from(info.width),
         height: i64::from(info.height),
         taken_at: info.taken_at,
+        taken_offset_minutes: info.taken_offset_minutes.map(i64::from),
         camera: info.camera.as_deref(),
         lens: info.lens.as_deref(),
         gps: info.gps,
+        exposure: &info.exposure,
     };
     items::set_photo_facts(db.pool(), item.id, &facts).await?;
     Ok(())
@@ -277,11 +283,14 @@ async fn store_renditions(worker: &Worker, sha256: &Sha256, id: i64, renditions:
     Ok(())
 }
 
-/// Extracts a PDF's text for search. A PDF whose text cannot be read (encrypted, broken)
-/// simply has no text; one that kills the child is tried again, then could not be read.
-async fn read_pdf(worker: &Worker, item: &ItemRow, path: &Path) -> anyhow::Result<Read> {
+/// Extracts a PDF's text for search (cleaned of what extraction leaves: [`clean_text`]) and
+/// draws its first page. A PDF whose text cannot be read (encrypted, broken) simply has no
+/// text, and one whose page cannot be drawn no preview, with the reason; one that kills a
+/// child is tried again, then could not be read.
+async fn read_pdf(worker: &Worker, item: &ItemRow, sha256: &Sha256, path: &Path) -> anyhow::Result<Read> {
     match worker.decoder.pdf_text(path, MAX_TEXT_CHARS).await {
         Ok(text) => {
+            let text = clean_text(&text);
             let search_text = search::key(&format!("{} {text}", item.file_name));
             items::set_text(worker.db.pool(), item.id, &text, &search_text).await?;
         }
@@ -289,8 +298,16 @@ async fn read_pdf(worker: &Worker, item: &ItemRow, path: &Path) -> anyhow::Resul
         Err(DecodeError::Unreadable(cause)) => return Ok(Read::Unreadable(cause)),
         Err(DecodeError::Hearth(e)) => return Err(e.context(format!("reading the text of item {}", item.id))),
     }
-    items::set_preview(worker.db.pool(), item.id, "none", Some(&no_preview_for(item))).await?;
-    Ok(Read::Done)
+    match worker.decoder.pdf_page(path, &FITS).await {
+        Ok(renditions) => {
+            if let Some(page) = renditions.last() {
+                items::set_dimensions(worker.db.pool(), item.id, i64::from(page.width), i64::from(page.height)).await?;
+            }
+            store_renditions(worker, sha256, item.id, renditions).await?;
+            Ok(Read::Done)
+        }
+        Err(error) => settle(worker, item, error).await,
+    }
 }
 
 #[cfg(test)]
