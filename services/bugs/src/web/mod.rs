@@ -60,7 +60,7 @@ pub fn routes() -> Router<AppState> {
 pub fn long_routes(max_attachment_bytes: usize) -> Router<AppState> {
     let upload_limit = DefaultBodyLimit::max(max_attachment_bytes + FORM_OVERHEAD_BYTES);
     Router::new()
-        .route("/bugs/p/{key}/issues", post(new_issue::file).layer(upload_limit.clone()))
+        .route("/bugs/p/{key}/issues", post(new_issue::file).layer(upload_limit))
         .route("/bugs/p/{key}/{number}/comments", post(issue::comment).layer(upload_limit))
         .route("/bugs/attachments/{id}", get(files::attachment))
 }
