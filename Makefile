@@ -8,7 +8,7 @@ HEIC = $(shell pkg-config --exists libheif 2>/dev/null && echo yes)
 FEATURES = $(if $(HEIC),,--no-default-features)
 NO_HEIC := echo "note: pkg-config or libheif-dev is missing: HEIC photos get no preview (apt-get install pkg-config libheif-dev)"
 
-.PHONY: run test test-tools lint fmt bench
+.PHONY: run test test-tools lint fmt bench images e2e-docker
 
 ## Start every service in one process on http://localhost:8080 (SQLite and files under ./data).
 run:
@@ -31,6 +31,16 @@ test: test-tools
 ## Debian, else named with the command that installs them.
 test-tools:
 	@tests/support/install-test-tools.sh
+
+## One image per service and one of the all-in-one process, tagged with the git commit, and
+## their `docker save` archives in target/images/ (deploy/images/build.sh).
+images:
+	deploy/images/build.sh
+
+## The images on real containers as deploy/compose.yaml wires them, with PostgreSQL and a front
+## door, the black-box suite against them, and the faults (tests/e2e-docker/run.sh).
+e2e-docker: images
+	tests/e2e-docker/run.sh
 
 ## Formatting and clippy, as CI checks them.
 lint:
