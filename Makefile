@@ -8,7 +8,7 @@ HEIC = $(shell pkg-config --exists libheif 2>/dev/null && echo yes)
 FEATURES = $(if $(HEIC),,--no-default-features)
 NO_HEIC := echo "note: pkg-config or libheif-dev is missing: HEIC photos get no preview (apt-get install pkg-config libheif-dev)"
 
-.PHONY: run test test-tools lint fmt bench images e2e-docker
+.PHONY: run test test-tools lint fmt bench images e2e-docker k8s-validate e2e-kind
 
 ## Start every service in one process on http://localhost:8080 (SQLite and files under ./data).
 run:
@@ -18,7 +18,7 @@ run:
 ## Every test of the workspace: unit, in-process (SQLite and PostgreSQL), black-box, browser.
 ## Installs the Debian packages the tests use first, when it can (test-tools). Runs with
 ## cargo-nextest when it is installed (one summary line), else with cargo test.
-test: test-tools
+test: test-tools k8s-validate
 	@$(if $(HEIC),true,$(NO_HEIC); echo "!!! SKIPPED: the HEIC tests"; [ "$$HEARTH_REQUIRE_ALL" != 1 ] || exit 1)
 	$(CARGO) build -p hearth $(FEATURES)
 	if $(CARGO) nextest --version >/dev/null 2>&1; then \
@@ -41,6 +41,18 @@ images:
 ## door, the black-box suite against them, and the faults (tests/e2e-docker/run.sh).
 e2e-docker: images
 	tests/e2e-docker/run.sh
+
+## The Kubernetes manifests offline: every overlay, example and GitOps folder rendered, checked
+## against Kubernetes 1.33's schemas, the CRDs' and Hearth's policy; the broken fixtures must
+## fail (tests/k8s/validate.sh). Part of `make test`.
+k8s-validate:
+	tests/k8s/validate.sh
+
+## The images on a kind cluster, the dev zone with every service, the black-box suite through
+## a port-forward (tests/k8s/e2e-kind.sh), after `make images`. Needs docker, kind, kubectl,
+## helm and the network.
+e2e-kind:
+	tests/k8s/e2e-kind.sh
 
 ## Formatting and clippy, as CI checks them.
 lint:

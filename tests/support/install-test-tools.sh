@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use (tests/support/debian-packages) that are missing:
-# with apt-get when this runs as root on Debian, else it names them and the command, and the
-# tests that need them skip loudly (or fail, with HEARTH_REQUIRE_ALL=1).
+# Installs what the tests use that is missing: the Debian packages of
+# tests/support/debian-packages, with apt-get when this runs as root on Debian (else it names
+# them and the command, and the tests that need them skip loudly, or fail with
+# HEARTH_REQUIRE_ALL=1), and kubernetes-validate from PyPI for make k8s-validate.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+if ! python3 -c 'import kubernetes_validate' 2>/dev/null; then
+  if python3 -m pip --version >/dev/null 2>&1; then
+    echo "installing what the tests use: kubernetes-validate (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore kubernetes-validate==1.37.0 ||
+      echo "!!! could not install kubernetes-validate: make k8s-validate will skip" >&2
+  else
+    echo "!!! missing for make k8s-validate: python3 with pip (then: pip install kubernetes-validate)" >&2
+  fi
+fi
 
 mapfile -t packages < <(grep -v '^#' debian-packages | grep -v '^$')
 if ! command -v dpkg >/dev/null 2>&1; then
