@@ -9,8 +9,9 @@ use lettre::message::Mailbox;
 
 #[derive(Debug, Clone)]
 pub struct BugsConfig {
-    /// Where attachments are kept: `<data dir>/bugs`.
-    pub storage_dir: PathBuf,
+    /// Where older versions kept attachment files, `<data dir>/bugs`: what is found there is
+    /// moved into the database at start-up (ADR 0070). Nothing is written there any more.
+    pub old_attachments_dir: PathBuf,
     /// Largest attachment, in bytes (`HEARTH_BUGS_MAX_ATTACHMENT_BYTES`, 10 MiB by default).
     pub max_attachment_bytes: usize,
     /// First wait before a failed webhook delivery (or email) is tried again, doubling each
@@ -57,7 +58,7 @@ impl BugsConfig {
     pub fn from_lookup(config: &Config, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let number = |name: &'static str, default: u64| whole_number(&lookup, name, default);
         Ok(Self {
-            storage_dir: config.data_dir.join("bugs"),
+            old_attachments_dir: config.data_dir.join("bugs"),
             max_attachment_bytes: usize::try_from(number("HEARTH_BUGS_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)?)
                 .unwrap_or(usize::MAX),
             webhook_backoff_ms: i64::try_from(number("HEARTH_BUGS_WEBHOOK_BACKOFF_MS", 1000)?).unwrap_or(1000),

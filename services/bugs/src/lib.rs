@@ -2,9 +2,10 @@
 //! in one query.
 //!
 //! Map: [`tracker`] holds the use cases and who may do what, [`domain`] the types and rules
-//! without I/O (the query language is [`domain::query`]), [`db`] all SQL, [`storage`] the
-//! attachment bytes, [`webhooks`] the signed event deliveries, [`mail`] the notification
-//! emails, [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
+//! without I/O (the query language is [`domain::query`]), [`db`] all SQL (attachments' bytes
+//! included), [`storage`] their digests and the move of older versions' files into the
+//! database, [`webhooks`] the signed event deliveries, [`mail`] the notification emails,
+//! [`web`] the pages, [`api`] the JSON API under `/bugs/api`.
 
 pub mod api;
 pub mod config;
@@ -27,7 +28,6 @@ use hearth_shared::{AuthClient, Config};
 
 use crate::config::BugsConfig;
 use crate::mail::Mailer;
-use crate::storage::AttachmentStore;
 use crate::tracker::{Outbound, Tracker};
 use crate::webhooks::Webhooks;
 
@@ -51,26 +51,28 @@ impl FromRef<AppState> for AuthClient {
 /// Connects with the bugs settings from the environment.
 ///
 /// # Errors
-/// Bad settings, or a database or storage folder that cannot be opened.
+/// Bad settings, or a database that cannot be opened.
 pub async fn connect(config: Config, auth: AuthClient) -> anyhow::Result<AppState> {
     let bugs = BugsConfig::from_env(&config)?;
     AppState::new(config, bugs, auth).await
 }
 
 impl AppState {
-    /// Opens the database and the attachment store, and starts the webhook and email workers.
+    /// Opens the database, moves in the attachment files an older version kept, and starts
+    /// the webhook and email workers.
     ///
     /// # Errors
-    /// A database or storage folder that cannot be opened, or a mail server TLS cannot check.
+    /// A database that cannot be opened, an old attachments folder that cannot be listed, or a
+    /// mail server TLS cannot check.
     pub async fn new(config: Config, bugs: BugsConfig, auth: AuthClient) -> anyhow::Result<Self> {
         let service = ServiceContext::connect(SERVICE, config, auth, &MIGRATIONS).await?;
-        let store = AttachmentStore::open(&bugs.storage_dir)?;
+        storage::move_old_files_in(&service.db, &bugs.old_attachments_dir).await?;
         let outbound = Outbound {
             webhooks: Webhooks::start(service.db.clone(), bugs.webhook_backoff_ms)?,
             mailer: Mailer::start(service.db.clone(), bugs.smtp.as_ref(), bugs.webhook_backoff_ms)?,
             public_url: bugs.public_url,
         };
-        let tracker = Tracker::new(service.db.clone(), store, bugs.max_attachment_bytes, outbound);
+        let tracker = Tracker::new(service.db.clone(), bugs.max_attachment_bytes, outbound);
         Ok(Self { service, tracker })
     }
 }

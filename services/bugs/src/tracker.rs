@@ -33,7 +33,7 @@ use crate::domain::{
     issue_search_key, search_key,
 };
 use crate::mail::Mailer;
-use crate::storage::AttachmentStore;
+use crate::storage::sha256_hex;
 use crate::webhooks::{EventPayload, Webhooks};
 use notifications::News;
 
@@ -102,21 +102,23 @@ pub struct Upload {
     pub bytes: bytes::Bytes,
 }
 
-/// A file checked and stored, ready for its row.
-struct StoredFile {
+/// A file checked and hashed, ready to be stored with its row.
+struct CheckedFile {
     name: AttachmentName,
     sha256: String,
     size: i64,
     content_type: &'static str,
+    bytes: bytes::Bytes,
 }
 
-impl StoredFile {
+impl CheckedFile {
     fn row(&self) -> NewAttachment<'_> {
         NewAttachment {
             sha256: &self.sha256,
             size: self.size,
             file_name: self.name.as_str(),
             content_type: self.content_type,
+            bytes: &self.bytes,
         }
     }
 }
@@ -159,14 +161,13 @@ pub fn sniff(bytes: &[u8]) -> &'static str {
     }
 }
 
-/// The family's tracker: its database and its attachment store.
+/// The family's tracker: its database (attachments' bytes included) and where news goes.
 #[derive(Clone)]
 pub struct Tracker {
     db: Database,
     /// Who has been recorded in `people` as they are now, so requests do not write again.
     known: CopiedIdentities,
     common_words: CommonWords,
-    store: AttachmentStore,
     max_attachment_bytes: usize,
     webhooks: Webhooks,
     mailer: Mailer,
@@ -183,10 +184,9 @@ pub struct Outbound {
 
 impl Tracker {
     #[must_use]
-    pub fn new(db: Database, store: AttachmentStore, max_attachment_bytes: usize, outbound: Outbound) -> Self {
+    pub fn new(db: Database, max_attachment_bytes: usize, outbound: Outbound) -> Self {
         Self {
             db,
-            store,
             max_attachment_bytes,
             webhooks: outbound.webhooks,
             mailer: outbound.mailer,
@@ -490,8 +490,8 @@ impl Tracker {
         if body.is_empty() {
             return Err(AppError::Invalid("The comment is empty. Write something first.".to_owned()));
         }
-        let stored = match file {
-            Some(file) => Some(self.store(file).await?),
+        let checked = match file {
+            Some(file) => Some(self.checked(file).await?),
             None => None,
         };
         let now = unix_now();
@@ -500,7 +500,7 @@ impl Tracker {
             author_id: user.user_id,
             body: &body,
             search_key: &search_key(&body),
-            attachment: stored.as_ref().map(StoredFile::row),
+            attachment: checked.as_ref().map(CheckedFile::row),
             now,
         };
         let id = activity::add_comment(self.db.pool(), &comment).await?;
@@ -728,12 +728,12 @@ impl Tracker {
     /// Attaches a file to the issue itself; anyone who sees the issue may.
     ///
     /// # Errors
-    /// Not visible, empty, too large, or storage failure.
+    /// Not visible, empty, too large, or database failure.
     pub async fn attach(&self, user: &Identity, key: &str, number: i64, file: Upload) -> AppResult<AttachmentRow> {
         let (project, issue) = self.issue(user, key, number).await?;
-        let stored = self.store(file).await?;
-        let event = Self::event(&issue, user, "attachment", None, Some(stored.name.as_str().to_owned()));
-        let id = attachments::insert(self.db.pool(), &event, &stored.row()).await?;
+        let checked = self.checked(file).await?;
+        let event = Self::event(&issue, user, "attachment", None, Some(checked.name.as_str().to_owned()));
+        let id = attachments::insert(self.db.pool(), &event, &checked.row()).await?;
         self.tell_change(&project, &issue, user, &[event]).await;
         attachments::by_id(self.db.pool(), id).await?.ok_or_else(|| anyhow::anyhow!("attachment {id} vanished").into())
     }
@@ -756,21 +756,21 @@ impl Tracker {
         Ok(())
     }
 
-    /// Checks a file and puts its bytes in the store.
-    async fn store(&self, file: Upload) -> AppResult<StoredFile> {
+    /// Checks a file and names its bytes by their SHA-256; they are stored with its row.
+    async fn checked(&self, file: Upload) -> AppResult<CheckedFile> {
         self.check(&file)?;
         let name = AttachmentName::sanitize(&file.name);
         let content_type = sniff(&file.bytes);
         let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
-        let sha256 = self.store.put(file.bytes).await.map_err(|e| anyhow::anyhow!("storing {name}: {e}"))?;
-        Ok(StoredFile { name, sha256, size, content_type })
+        let sha256 = sha256_hex(file.bytes.clone()).await?;
+        Ok(CheckedFile { name, sha256, size, content_type, bytes: file.bytes })
     }
 
     /// An attachment and its bytes, if the user sees its issue; otherwise "not found", so a
     /// guessed id tells nothing.
     ///
     /// # Errors
-    /// [`AppError::NotFound`], or a missing blob (our failure).
+    /// [`AppError::NotFound`], or bytes missing from the database (our failure).
     pub async fn attachment(&self, user: &Identity, id: i64) -> AppResult<AttachmentFile> {
         let not_found = || AppError::NotFound("There is no such attachment, or it is not shared with you.".to_owned());
         let row = attachments::by_id(self.db.pool(), id).await?.ok_or_else(not_found)?;
@@ -779,7 +779,9 @@ impl Tracker {
         if visibility != "family" && !user.is_admin() {
             return Err(not_found());
         }
-        let bytes = self.store.get(&row.sha256).await.map_err(|e| anyhow::anyhow!("attachment {id}: {e}"))?;
+        let bytes = attachments::bytes(self.db.pool(), &row.sha256)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("attachment {id}: no bytes are stored under {}", row.sha256))?;
         Ok(AttachmentFile { row, bytes })
     }
 

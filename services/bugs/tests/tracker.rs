@@ -1,11 +1,13 @@
 //! The bugs service through HTTP, in-process with the real portal, on SQLite and PostgreSQL:
 //! the workflow from filing to closing, links and history, the query language end to end,
-//! pagination, who may see and change what, CSRF, and XSS payloads through every field.
+//! pagination, who may see and change what, CSRF, XSS payloads through every field, and the
+//! attachment files of older versions moving into the database.
 
+use hearth_bugs::config::BugsConfig;
 use hearth_portal::testing::{Family, Person};
-use hearth_shared::both_backends;
-use hearth_shared::db::Backend;
+use hearth_shared::db::{Backend, Database};
 use hearth_shared::testing::TestDatabase;
+use hearth_shared::{AuthClient, both_backends};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -485,6 +487,81 @@ async fn attachments_of_hidden_projects_are_not_found(backend: Backend) {
     assert_eq!(kid.get("/bugs/attachments/999").send().await.expect("GET").status(), StatusCode::NOT_FOUND);
 }
 
+/// Attachment bytes are in the database, once per digest. An older version kept them as files
+/// under `<data dir>/bugs/blobs/ab/<sha256>`: at start they move into the database, and the
+/// files and folders go; a file that does not match its name, or that no attachment uses, is
+/// left where it is.
+async fn attachment_files_of_an_older_version_move_into_the_database(backend: Backend) {
+    let Some(family) = start(backend).await else { return };
+    let mum = &family.admin;
+    file(mum, "HOME", json!({ "title": "Printer jams" })).await;
+    let mut urls = Vec::new();
+    for name in ["jam.png", "same-jam.png"] {
+        let attached = mum
+            .request(Method::POST, "/bugs/api/projects/HOME/issues/1/attachments")
+            .query(&[("file_name", name)])
+            .body(png())
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(attached.status(), StatusCode::CREATED);
+        urls.push(json(attached).await["url"].as_str().expect("url").to_owned());
+    }
+    let served = |url: String| async move { mum.get(&url).send().await.expect("GET") };
+    let db = Database::connect(&family.db.url_for("bugs"), "bugs", &hearth_bugs::MIGRATIONS).await.expect("bugs db");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM attachment_blobs").fetch_one(db.pool()).await.expect("count");
+    assert_eq!(stored, 1, "the same bytes twice are stored once");
+    let root = family.db.data_dir.path().join("bugs");
+    assert!(!root.exists(), "no folder is made for attachments");
+
+    // As an older version left it: the bytes in a file, not in the database.
+    sqlx::query("DELETE FROM attachment_blobs").execute(db.pool()).await.expect("forget the bytes");
+    assert!(served(urls[0].clone()).await.status().is_server_error(), "the bytes are gone");
+    let old_file = |bytes: &[u8], name: Option<&str>| {
+        let digest = hex(bytes);
+        let name = name.unwrap_or(&digest).to_owned();
+        let path = root.join("blobs").join(&name[..2]).join(&name);
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("folder");
+        std::fs::write(&path, bytes).expect("old file");
+        path
+    };
+    let moved = old_file(&png(), None);
+    let unused = old_file(b"a screenshot whose issue is not in this database", None);
+    let damaged = old_file(b"flipped bits", Some(&hex(b"the bytes it once had")));
+    std::fs::create_dir_all(root.join("tmp")).expect("tmp");
+    std::fs::write(root.join("tmp/crashed.part"), b"half").expect("half a file");
+
+    let mut config = family.config.clone();
+    config.portal_url = Some("http://127.0.0.1:9".to_owned());
+    let restart = || async {
+        let bugs = BugsConfig::from_lookup(&config, |_| None).expect("bugs config");
+        let auth = AuthClient::from_config(&config).expect("auth");
+        drop(hearth_bugs::AppState::new(config.clone(), bugs, auth).await.expect("started"));
+    };
+    restart().await;
+    for url in &urls {
+        let response = served(url.clone()).await;
+        assert_eq!(response.status(), StatusCode::OK, "served from the database");
+        assert_eq!(response.bytes().await.expect("bytes").as_ref(), png().as_slice());
+    }
+    assert!(!moved.exists() && !moved.parent().expect("folder").exists(), "the moved file and its folder are gone");
+    assert!(!root.join("tmp").exists(), "and what an interrupted write left");
+    assert!(unused.exists(), "a file no attachment uses is left for the operator");
+    assert!(damaged.exists(), "a file that does not match its name is left, and the start goes on");
+
+    std::fs::remove_file(&unused).expect("operator deletes it");
+    std::fs::remove_file(&damaged).expect("operator deletes it");
+    restart().await;
+    assert!(!root.exists(), "the empty folders go at the next start");
+}
+
+/// The SHA-256 of some bytes in hex, as older versions named their files.
+fn hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A screenshot over the limit is refused with 413 and the limit, from the form and the API,
 /// not as a form that "broke off". The form answers with a redirect to itself, so its address
 /// (which carries the CSRF token) does not stay in the address bar; what was typed is kept.
@@ -893,6 +970,7 @@ both_backends!(
     search_follows_edits_and_comments,
     lists_come_a_page_at_a_time,
     attachments_of_hidden_projects_are_not_found,
+    attachment_files_of_an_older_version_move_into_the_database,
     oversized_screenshots_are_refused_with_the_limit,
     forms_without_the_csrf_token_are_refused,
     xss_payloads_in_every_field_stay_inert,
