@@ -206,7 +206,11 @@ impl AuthClient {
                  e.g. HEARTH_PORTAL_URL=http://portal:8080"
             );
         };
-        Ok(Self::new(Arc::new(PortalClient::new(portal_url, config.auth_cache_ttl)?)))
+        let client = PortalClient::new(portal_url, config.auth_cache_ttl)?;
+        if tokio::runtime::Handle::try_current().is_ok() {
+            tokio::spawn(say_whether_the_portal_answers(client.http.clone(), portal_url.clone()));
+        }
+        Ok(Self::new(Arc::new(client)))
     }
 
     /// The identity behind a request's token, if any.
@@ -221,6 +225,20 @@ impl AuthClient {
             tracing::warn!(error = %e, "cannot resolve identity");
             AppError::Unavailable("The sign-in service is not answering. Try again in a minute.".to_owned())
         })
+    }
+}
+
+/// Logs at start whether the portal answers, so that an operator reads "sign-in fails until
+/// it does" with the address tried, not only each request's 503 later.
+async fn say_whether_the_portal_answers(http: reqwest::Client, portal_url: String) {
+    let readyz = format!("{}/readyz", portal_url.trim_end_matches('/'));
+    match http.get(&readyz).send().await.and_then(reqwest::Response::error_for_status) {
+        Ok(_) => tracing::info!(portal = %portal_url, "the portal answers"),
+        Err(e) => tracing::warn!(
+            portal = %portal_url,
+            error = %e,
+            "the portal (HEARTH_PORTAL_URL) does not answer: sign-in fails until it does"
+        ),
     }
 }
 

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use anyhow::Context as _;
+
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Connection as _, Executor, Transaction};
@@ -77,6 +79,12 @@ impl Database {
     /// # Errors
     /// Unreachable database, bad URL, or a migration that fails.
     pub async fn connect(url: &str, schema: &'static str, migrations: &Migrations) -> anyhow::Result<Self> {
+        Self::connect_and_migrate(url, schema, migrations)
+            .await
+            .with_context(|| format!("the database at {}", without_password(url)))
+    }
+
+    async fn connect_and_migrate(url: &str, schema: &'static str, migrations: &Migrations) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let options: AnyConnectOptions = url.parse()?;
@@ -135,6 +143,18 @@ impl Database {
     }
 }
 
+/// A database URL fit for logs and pages: its password, if any, replaced by `***`.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) => "DATABASE_URL (not a URL)".to_owned(),
+    }
+}
+
 fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
@@ -150,4 +170,19 @@ fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
 #[must_use]
 pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(
+            without_password("postgres://hearth:s3cret@postgres:5432/hearth"),
+            "postgres://hearth:***@postgres:5432/hearth"
+        );
+        assert_eq!(without_password("sqlite://data/photos.db?mode=rwc"), "sqlite://data/photos.db?mode=rwc");
+        assert_eq!(without_password("postgres:// bad"), "DATABASE_URL (not a URL)");
+    }
 }

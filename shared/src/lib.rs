@@ -4,8 +4,10 @@
 //!
 //! It depends on no service. A service builds its `Router` with its own routes, adds
 //! [`service::standard_routes`] for health, metrics and API docs, and hands the result to
-//! [`http::app`] (which applies the layers) and [`server::serve`].
+//! [`http::app`] (which applies the layers) and [`startup::serve`] (which waits out a database
+//! that is not there yet, then [`server::serve`]s).
 
+mod allocator;
 pub mod auth;
 pub mod config;
 pub mod cookies;
@@ -23,6 +25,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod server;
 pub mod service;
+pub mod startup;
 pub mod telemetry;
 pub mod throttle;
 pub mod tokens;

@@ -1,7 +1,7 @@
 //! `hearth-games`: the games service alone, as its container runs it. It asks the portal at
 //! `HEARTH_PORTAL_URL` who is logged in.
 
-use hearth_shared::{AuthClient, Config, http, server, telemetry};
+use hearth_shared::{AuthClient, Config, http, startup, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -9,6 +9,10 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;
-    let state = hearth_games::connect(config.clone(), auth).await?;
-    server::serve(http::app(hearth_games::router(state), &config), &config).await
+    let settings = config.clone();
+    startup::serve(&config, "The games service", move || {
+        let (config, auth) = (settings.clone(), auth.clone());
+        async move { Ok(http::app(hearth_games::router(hearth_games::connect(config.clone(), auth).await?), &config)) }
+    })
+    .await
 }

@@ -1,7 +1,7 @@
 //! `hearth serve [portal|photos|bugs|games]`: start Hearth (all services by default).
 
 use hearth::Selection;
-use hearth_shared::{Config, server, telemetry};
+use hearth_shared::{Config, startup, telemetry};
 
 const USAGE: &str = "usage: hearth serve [portal|photos|bugs|games]
 
@@ -35,6 +35,10 @@ async fn serve(args: &[String]) -> anyhow::Result<()> {
     };
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
-    let app = hearth::app(&config, selection).await?;
-    server::serve(app, &config).await
+    let settings = config.clone();
+    startup::serve(&config, "Hearth", move || {
+        let config = settings.clone();
+        async move { hearth::app(&config, selection).await }
+    })
+    .await
 }

@@ -1,7 +1,7 @@
 //! `hearth-photos`: the photos service alone, as its container runs it. It asks the portal at
 //! `HEARTH_PORTAL_URL` who is logged in. `hearth-photos decode …` is its decoder child.
 
-use hearth_shared::{AuthClient, Config, http, server, telemetry};
+use hearth_shared::{AuthClient, Config, http, startup, telemetry};
 
 fn main() -> anyhow::Result<()> {
     hearth_shared::files::private_by_default();
@@ -17,6 +17,10 @@ async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
     let auth = AuthClient::from_config(&config)?;
-    let state = hearth_photos::connect(config.clone(), auth).await?;
-    server::serve(http::app(hearth_photos::router(state), &config), &config).await
+    let settings = config.clone();
+    startup::serve(&config, "The photos service", move || {
+        let (config, auth) = (settings.clone(), auth.clone());
+        async move { Ok(http::app(hearth_photos::router(hearth_photos::connect(config.clone(), auth).await?), &config)) }
+    })
+    .await
 }
