@@ -51,6 +51,18 @@ for prefix in "" /photos /bugs /games; do
   done
 done
 
+# Each service's RSS (its container's process), for docs/benchmarks.md: idle, and after the suites.
+rss() { # label
+  local line="RSS $1:" service pid
+  for service in portal photos bugs games; do
+    pid=$(docker inspect -f '{{.State.Pid}}' "$(compose ps -q "$service")")
+    line="$line $service $(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status") MB"
+  done
+  echo "$line"
+}
+rss idle
 cargo test -q -p hearth-e2e --test black_box --test deployment
+rss "after the black-box suite"
 cargo test -q -p hearth-e2e --features e2e-docker --test docker_faults -- --test-threads=1
+rss "after the faults (photos restarted)"
 echo "e2e-docker passed"
