@@ -7,7 +7,7 @@
 //! [`http::app`] (which applies the layers) and [`startup::serve`] (which waits out a database
 //! that is not there yet, then [`server::serve`]s).
 
-mod allocator;
+pub mod allocator;
 pub mod auth;
 pub mod config;
 pub mod cookies;

@@ -10,6 +10,7 @@ HEARTH_* environment variables (see docs/configuration.md); by default Hearth li
 http://127.0.0.1:8080 and keeps its SQLite databases and files under ./data.";
 
 fn main() -> anyhow::Result<()> {
+    hearth_shared::allocator::return_large_blocks_when_freed();
     hearth_shared::files::private_by_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     // The photos service's decoder child (hidden): before any runtime or thread is started.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use hearth_portal::accounts::{ClientInfo, NewSession, Signup};
 use hearth_portal::members::{MemberRemoval, OverHttp};
 use hearth_portal::testing::Person;
-use hearth_shared::db::Backend;
+use hearth_shared::db::{Backend, Database};
 use hearth_shared::testing::{TestDatabase, TestServer};
 use hearth_shared::{Role, both_backends, http};
 use reqwest::{Method, StatusCode};
@@ -22,7 +22,7 @@ struct Hearth {
     mum: Person,
     kid: Person,
     kid_id: i64,
-    _db: TestDatabase,
+    db: TestDatabase,
 }
 
 /// Which services the portal asks in-process; the others it asks at an address where nothing
@@ -81,7 +81,7 @@ impl Hearth {
         };
         let (mum, kid) = (person(mum), person(kid));
         let kid_id = kid.identity.user_id;
-        Some(Self { data_dir: config.data_dir.clone(), server, mum, kid, kid_id, _db: db })
+        Some(Self { data_dir: config.data_dir.clone(), server, mum, kid, kid_id, db })
     }
 }
 
@@ -144,6 +144,12 @@ async fn kid_moves_in(hearth: &Hearth) -> (Value, i64) {
     send(mum, Method::POST, "/bugs/api/projects/HOME/issues", json!({"title": "Fix the gate"})).await;
     let assigned = send(mum, Method::POST, "/bugs/api/projects/HOME/issues/2/triage", json!({"assignee": "kid"})).await;
     assert_eq!(assigned.status(), StatusCode::OK);
+    let followed = send(kid, Method::POST, "/bugs/api/projects/HOME/issues/2/follow", json!({"following": true})).await;
+    assert!(followed.status().is_success(), "{}", followed.status());
+    let email = kid.browser.post_form("/bugs/inbox/email", &[("address", "kid@example.net")]).await;
+    assert_eq!(email.status(), StatusCode::SEE_OTHER, "the email address is saved");
+    let inbox = json_of(kid.get("/bugs/api/notifications").send().await.expect("GET")).await;
+    assert!(inbox.to_string().contains("assigned"), "Kid heard of the assignment: {inbox:#}");
 
     let launched = send(kid, Method::POST, "/games/api/servers", json!({"game": "echo", "name": "Kid's world"})).await;
     assert_eq!(launched.status(), StatusCode::CREATED);
@@ -233,6 +239,15 @@ async fn deleting_a_member_hands_over_what_the_family_sees_everywhere(backend: B
     let assign_again =
         send(mum, Method::POST, "/bugs/api/projects/HOME/issues/2/triage", json!({"assignee": "kid"})).await;
     assert_eq!(assign_again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a former member is not offered");
+    let bugs_db = Database::connect(&hearth.db.url_for("bugs"), "bugs", &hearth_bugs::MIGRATIONS).await.expect("bugs db");
+    for kept_of_kid in [
+        "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1",
+        "SELECT COUNT(*) FROM subscriptions WHERE user_id = $1",
+        "SELECT COUNT(*) FROM people WHERE user_id = $1 AND email IS NOT NULL",
+    ] {
+        let count: i64 = sqlx::query_scalar(kept_of_kid).bind(kid_id).fetch_one(bugs_db.pool()).await.expect(kept_of_kid);
+        assert_eq!(count, 0, "nothing addressed to a former member is kept: {kept_of_kid}");
+    }
 
     // Games: the server is stopped and deleted with its world.
     let gone = mum.get(&format!("/games/api/servers/{server}")).send().await.expect("GET");

@@ -4,6 +4,7 @@
 use hearth_shared::{AuthClient, Config, http, startup, telemetry};
 
 fn main() -> anyhow::Result<()> {
+    hearth_shared::allocator::return_large_blocks_when_freed();
     hearth_shared::files::private_by_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|command| command == hearth_photos::decoder::SUBCOMMAND) {

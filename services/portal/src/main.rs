@@ -4,6 +4,7 @@ use hearth_shared::{Config, http, startup, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    hearth_shared::allocator::return_large_blocks_when_freed();
     hearth_shared::files::private_by_default();
     let config = Config::from_env()?;
     telemetry::init(config.log_format);

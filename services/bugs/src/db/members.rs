@@ -1,6 +1,7 @@
 //! What the tracker holds of one member, and leaving it in place when their account is
 //! deleted (ADR 0053): one query to count, one transaction to mark them a former member.
 
+use hearth_shared::db::begin_write;
 use serde::Serialize;
 use sqlx::{AnyPool, FromRow};
 use utoipa::ToSchema;
@@ -38,10 +39,11 @@ pub async fn holdings(pool: &AnyPool, member_id: i64) -> sqlx::Result<MemberHold
 
 /// Marks the member a former member, in one transaction: the issues being worked on that are
 /// assigned to them become unassigned (with a history event by `admin_id`, naming them as
-/// they were), their saved views go, and their name becomes `former_name`. Issues, comments,
-/// attachments and history stay as they are.
+/// they were), their saved views, their notifications (with the emails of them still to
+/// send), what they follow and their email address go, and their name becomes
+/// `former_name`. Issues, comments, attachments and history stay as they are.
 pub async fn leave(pool: &AnyPool, member_id: i64, admin_id: i64, former_name: &str, now: i64) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     sqlx::query(&format!(
         "INSERT INTO events (issue_id, actor_id, at, field, old_value, new_value) \
          SELECT i.id, $2, $3, 'assignee', p.display_name, NULL FROM issues i \
@@ -60,7 +62,15 @@ pub async fn leave(pool: &AnyPool, member_id: i64, admin_id: i64, former_name: &
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM saved_views WHERE owner_id = $1").bind(member_id).execute(&mut *tx).await?;
+    for forget in [
+        "DELETE FROM saved_views WHERE owner_id = $1",
+        "DELETE FROM outbox WHERE notification_id IN (SELECT id FROM notifications WHERE recipient_id = $1)",
+        "DELETE FROM notifications WHERE recipient_id = $1",
+        "DELETE FROM subscriptions WHERE user_id = $1",
+        "UPDATE people SET email = NULL, is_admin = 0 WHERE user_id = $1",
+    ] {
+        sqlx::query(forget).bind(member_id).execute(&mut *tx).await?;
+    }
     sqlx::query("UPDATE people SET display_name = $2, left_at = $3 WHERE user_id = $1 AND left_at IS NULL")
         .bind(member_id)
         .bind(former_name)

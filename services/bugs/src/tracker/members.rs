@@ -1,7 +1,8 @@
 //! A member's account being deleted (ADR 0053): what the tracker holds of them, and what
 //! happens to it. Issues, comments, attachments and history stay, shown under their name as a
 //! former member ("Kid (former member)"); issues still being worked on that are assigned to
-//! them become unassigned; their saved views go. The portal asks through the API
+//! them become unassigned; their saved views, notifications, follows and email address go.
+//! The portal asks through the API
 //! (`/bugs/api/members/{id}/removal`) or, in the all-in-one process, calls these directly.
 
 use hearth_shared::db::unix_now;
