@@ -8,6 +8,7 @@ stage_binary() { # program rootfs [folder inside the rootfs, default: the progra
   install -D -m 0755 "$1" "$2$folder/$(basename "$1")"
   libraries=$(ldd "$1" 2>/dev/null | grep -o '/[^ ]*' || true)
   for library in $libraries; do
-    install -D -m 0644 "$(readlink -f "$library")" "$2$library"
+    # 0755: the loader must be executable, and shared libraries are mapped for execution.
+    install -D -m 0755 "$(readlink -f "$library")" "$2$library"
   done
 }

@@ -14,9 +14,13 @@ postgres_version=$(basename "$(dirname "$postgres_bin")")
 mkdir -p "$work/postgres/rootfs/etc" "$work/postgres/data/data"
 for program in postgres initdb; do stage_binary "$postgres_bin/$program" "$work/postgres/rootfs"; done
 stage_binary "$(readlink -f /bin/dash)" "$work/postgres/rootfs" /bin
-cp -a --parents /usr/share/postgresql/15 /usr/lib/postgresql/15/lib "$work/postgres/rootfs/"
-cp -aL --parents /usr/share/zoneinfo/UTC /usr/share/zoneinfo/Etc/UTC "$work/postgres/rootfs/" 2>/dev/null ||
-  cp -aL --parents /usr/share/zoneinfo/UTC "$work/postgres/rootfs/"
+for folder in /usr/share/postgresql/15 /usr/lib/postgresql/15/lib; do
+  mkdir -p "$work/postgres/rootfs$(dirname "$folder")"
+  cp -a "$folder" "$work/postgres/rootfs$folder"
+done
+mkdir -p "$work/postgres/rootfs/usr/share/zoneinfo/Etc"
+cp -L /usr/share/zoneinfo/UTC "$work/postgres/rootfs/usr/share/zoneinfo/UTC"
+cp -L /usr/share/zoneinfo/UTC "$work/postgres/rootfs/usr/share/zoneinfo/Etc/UTC"
 echo 'postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/dash' > "$work/postgres/rootfs/etc/passwd"
 echo 'postgres:x:999:' > "$work/postgres/rootfs/etc/group"
 cp postgres/Dockerfile postgres/entrypoint.sh "$work/postgres/"
