@@ -14,6 +14,7 @@ postgres_version=$(basename "$(dirname "$postgres_bin")")
 mkdir -p "$work/postgres/rootfs/etc" "$work/postgres/data/data"
 for program in postgres initdb; do stage_binary "$postgres_bin/$program" "$work/postgres/rootfs"; done
 stage_binary "$(readlink -f /bin/dash)" "$work/postgres/rootfs" /bin
+ln -s dash "$work/postgres/rootfs/bin/sh"  # initdb popen()s /bin/sh
 for folder in /usr/share/postgresql/15 /usr/lib/postgresql/15/lib; do
   mkdir -p "$work/postgres/rootfs$(dirname "$folder")"
   cp -a "$folder" "$work/postgres/rootfs$folder"
