@@ -239,13 +239,15 @@ async fn deleting_a_member_hands_over_what_the_family_sees_everywhere(backend: B
     let assign_again =
         send(mum, Method::POST, "/bugs/api/projects/HOME/issues/2/triage", json!({"assignee": "kid"})).await;
     assert_eq!(assign_again.status(), StatusCode::UNPROCESSABLE_ENTITY, "a former member is not offered");
-    let bugs_db = Database::connect(&hearth.db.url_for("bugs"), "bugs", &hearth_bugs::MIGRATIONS).await.expect("bugs db");
+    let bugs_db =
+        Database::connect(&hearth.db.url_for("bugs"), "bugs", &hearth_bugs::MIGRATIONS).await.expect("bugs db");
     for kept_of_kid in [
         "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1",
         "SELECT COUNT(*) FROM subscriptions WHERE user_id = $1",
         "SELECT COUNT(*) FROM people WHERE user_id = $1 AND email IS NOT NULL",
     ] {
-        let count: i64 = sqlx::query_scalar(kept_of_kid).bind(kid_id).fetch_one(bugs_db.pool()).await.expect(kept_of_kid);
+        let count: i64 =
+            sqlx::query_scalar(kept_of_kid).bind(kid_id).fetch_one(bugs_db.pool()).await.expect(kept_of_kid);
         assert_eq!(count, 0, "nothing addressed to a former member is kept: {kept_of_kid}");
     }
 
