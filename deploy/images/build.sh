@@ -28,19 +28,31 @@ pkg-config --exists libheif || {
   exit 1
 }
 
-static=() shared=()
 for image in $images; do
-  case $image in
-    portal | bugs | games) static+=(-p "hearth-$image") ;;
-    photos) shared+=(-p hearth-photos) ;;
-    hearth) shared+=(-p hearth) ;;
+  case $image in portal | photos | bugs | games | hearth) ;;
     *) echo "unknown image $image: choose portal, photos, bugs, games or hearth" >&2; exit 2 ;;
   esac
 done
-# --target keeps build scripts and proc macros out of RUSTFLAGS (they stay dynamic, as they must).
-[ ${#static[@]} -eq 0 ] ||
-  RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --target "$target" "${static[@]}"
-[ ${#shared[@]} -eq 0 ] || cargo build --release --locked "${shared[@]}"
+
+# Each image's binary is the release build linked for size (ADR 0074): the link packs the
+# relative relocations (glibc 2.36 reads DT_RELR), and bugs, whose hot path is SQLite (C, built
+# at -O3 all the same), gets fat LTO optimised for size. `cargo rustc` hands these to the
+# binary's own compile only, so the dependencies stay those of `cargo build --release`.
+size_flags=(-C link-arg=-Wl,-z,pack-relative-relocs)
+link() { # package, then the arguments for cargo
+  local package=$1 extra=()
+  shift
+  [ "$package" != hearth-bugs ] || extra=(-C lto=fat -C opt-level=s)
+  cargo rustc --release --locked -q "$@" -p "$package" --bin "$package" -- "${size_flags[@]}" "${extra[@]}"
+}
+for image in $images; do
+  case $image in
+    # --target keeps build scripts and proc macros out of RUSTFLAGS (they stay dynamic, as they must).
+    portal | bugs | games) RUSTFLAGS='-C target-feature=+crt-static' link "hearth-$image" --target "$target" ;;
+    photos) link hearth-photos ;;
+    hearth) link hearth ;;
+  esac
+done
 
 # libheif's encoders (x265, libaom: 21 MB) become the stubs of deploy/images/encoder-stubs/,
 # since Hearth only decodes (ADR 0073).
