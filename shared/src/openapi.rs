@@ -2,7 +2,7 @@
 //! readable API docs page at `{prefix}/api/docs`, rendered on the server from the same
 //! document, so it loads nothing from the internet and needs no script.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use askama::Template;
 use axum::Router;
@@ -17,7 +17,7 @@ use crate::layout::PageContext;
 
 /// Adds the two ways to authenticate (bearer token, session cookie) to a service's document.
 #[must_use]
-pub fn with_security(mut doc: OpenApi) -> OpenApi {
+fn with_security(mut doc: OpenApi) -> OpenApi {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     components.add_security_scheme(
@@ -47,30 +47,44 @@ struct ApiDocsPage {
     schemas: String,
 }
 
-/// `{prefix}/api/openapi.json` and `{prefix}/api/docs` for `doc`.
-pub fn routes<S: Clone + Send + Sync + 'static>(prefix: &'static str, title: &str, doc: &OpenApi) -> Router<S> {
-    let json: Value = serde_json::to_value(doc).unwrap_or(Value::Null);
-    let body = Arc::new(serde_json::to_string_pretty(&json).unwrap_or_default());
-    let page = Arc::new(docs_page(prefix, title, &json));
+/// A service's document and its docs page, made on the first request for either: made at start,
+/// their code and text would sit in the memory of every idle service.
+struct Documents {
+    prefix: &'static str,
+    title: &'static str,
+    build: fn() -> OpenApi,
+    made: OnceLock<(String, RenderedPage)>,
+}
+
+impl Documents {
+    fn get(&self) -> &(String, RenderedPage) {
+        self.made.get_or_init(|| {
+            let json = serde_json::to_value(with_security((self.build)())).unwrap_or(Value::Null);
+            let page = docs_page(self.prefix, self.title, &json);
+            (serde_json::to_string_pretty(&json).unwrap_or_default(), page)
+        })
+    }
+}
+
+/// `{prefix}/api/openapi.json` and `{prefix}/api/docs` for the document `build` makes, with the
+/// two ways to authenticate added.
+pub fn routes<S: Clone + Send + Sync + 'static>(
+    prefix: &'static str,
+    title: &'static str,
+    build: fn() -> OpenApi,
+) -> Router<S> {
+    let documents = Arc::new(Documents { prefix, title, build, made: OnceLock::new() });
+    let for_page = Arc::clone(&documents);
     Router::new()
         .route(
             &format!("{prefix}/api/openapi.json"),
-            get(move || {
-                let body = Arc::clone(&body);
-                async move {
-                    let mut response = body.as_str().to_owned().into_response();
-                    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                    response
-                }
+            get(move || async move {
+                let mut response = documents.get().0.clone().into_response();
+                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                response
             }),
         )
-        .route(
-            &format!("{prefix}/api/docs"),
-            get(move || {
-                let page = Arc::clone(&page);
-                async move { page.as_ref().clone() }
-            }),
-        )
+        .route(&format!("{prefix}/api/docs"), get(move || async move { for_page.get().1.clone() }))
 }
 
 #[derive(Clone)]

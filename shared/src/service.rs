@@ -23,7 +23,11 @@ pub struct ServiceInfo {
 }
 
 /// Health, readiness, metrics, API docs and static assets of one service.
-pub fn standard_routes<S: Clone + Send + Sync + 'static>(info: ServiceInfo, db: Database, api: &OpenApi) -> Router<S> {
+pub fn standard_routes<S: Clone + Send + Sync + 'static>(
+    info: ServiceInfo,
+    db: Database,
+    api: fn() -> OpenApi,
+) -> Router<S> {
     let prefix = info.prefix;
     Router::new()
         .route(&format!("{prefix}/healthz"), get(|| async { "ok" }))
@@ -41,7 +45,7 @@ pub fn standard_routes<S: Clone + Send + Sync + 'static>(info: ServiceInfo, db: 
             }),
         )
         .route(&format!("{prefix}/metrics"), get(metrics::render))
-        .merge(openapi::routes(prefix, info.title, &openapi::with_security(api.clone())))
+        .merge(openapi::routes(prefix, info.title, api))
         .merge(layout::static_routes(prefix))
 }
 

@@ -83,11 +83,8 @@ pub fn router(state: AppState) -> Router {
     let db = state.service.db.clone();
     let config = Arc::clone(&state.service.config);
     let max_attachment_bytes = state.tracker.max_attachment_bytes();
-    let routes = web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(
-        SERVICE,
-        db,
-        &api::openapi(),
-    ));
+    let routes =
+        web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(SERVICE, db, api::openapi));
     let long_routes = web::long_routes(max_attachment_bytes).merge(api::long_routes(max_attachment_bytes));
     timed(routes, &config).merge(long_routes.with_state(state))
 }

@@ -107,10 +107,7 @@ async fn sweep_trash(library: Library) {
 pub fn router(state: AppState) -> Router {
     let db = state.service.db.clone();
     let config = Arc::clone(&state.service.config);
-    let routes = web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(
-        SERVICE,
-        db,
-        &api::openapi(),
-    ));
+    let routes =
+        web::routes().merge(api::routes()).with_state(state.clone()).merge(standard_routes(SERVICE, db, api::openapi));
     timed(routes, &config).merge(web::long_routes().merge(api::long_routes()).with_state(state))
 }
